@@ -1,0 +1,158 @@
+/*
+ * libdyntable: internal API, one heading per source file. Not installed.
+ *
+ * Ownership in one paragraph: a context owns its socket, its write and
+ * read buffers and every pending request (struct dtc_req) from the
+ * moment dtc_submit() accepts it until its callback has returned. A
+ * result is owned by the library during an async callback and freed right
+ * after it; an internal "take" function (the sync API) receives a result
+ * it then owns.
+ *
+ * Internal names carry the dtc_ prefix so that the static library does
+ * not clash with its users' symbols; none of them is exported from the
+ * shared library (hidden visibility).
+ */
+#ifndef DYNTABLE_CLIENT_INTERNAL_H
+#define DYNTABLE_CLIENT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dtp.h"
+#include "dyntable.h"
+
+/* The handshake, an op the public enum does not name. */
+#define DTC_OP_HELLO ((dyntable_op)0)
+
+#define DTC_HANDSHAKE_MS 5000 /* connect + hello, in total */
+#define DTC_NAME_MAX	 255  /* table and attribute names, in bytes */
+#define DTC_ERRSTR_LEN	 256
+
+/* The arguments of one request, as a public call gave them. */
+typedef struct dtc_args {
+	const char *name;		/* table name (all ops but list, hello) */
+	const dyntable_table_def *def;	/* create_table only */
+	bool wait;			/* create/delete: answer when done */
+	unsigned timeout_ms;		/* 0: the daemon's default */
+} dtc_args;
+
+/*
+ * Receives the result of a request and takes ownership of it (free with
+ * dyntable_result_free). r is NULL when the library ran out of memory.
+ */
+typedef void dtc_take_fn(dyntable_ctx *c, dyntable_result *r, void *privdata);
+
+typedef struct dtc_req dtc_req;
+
+/* A request in flight, or held back until the daemon's window opens. */
+struct dtc_req {
+	uint32_t id;		/* unique among the context's pending requests */
+	dyntable_op op;		/* what it asks; DTC_OP_HELLO for the handshake */
+	dyntable_cb *cb;	/* user callback (async), or NULL */
+	dtc_take_fn *take;	/* internal owner of the result (sync), or NULL */
+	void *privdata;		/* passed to cb or take */
+	char *frame;		/* encoded frame while held; NULL once queued */
+	size_t frame_len;	/* bytes in frame */
+	dtc_req *hnext;		/* next in the same hash bucket */
+	dtc_req *prev, *next;	/* all pending requests, in issue order */
+};
+
+struct dyntable_ctx {
+	int fd;				/* the socket; -1 when not connected */
+	dyntable_status err;		/* DYNTABLE_OK while usable */
+	char errstr[DTC_ERRSTR_LEN];	/* why err is set */
+	char *path;			/* the socket's path, for messages */
+	char *server;			/* daemon version from the handshake */
+	uint32_t max_frame;		/* daemon's frame limit; 0: unknown */
+	uint32_t max_inflight;		/* daemon's window; 0: unlimited */
+	bool hello_done;		/* the handshake succeeded */
+
+	uint32_t next_id;		/* next request id to try; never 0 */
+	dtc_req **buckets;		/* pending requests by id, chained */
+	size_t nbuckets;		/* a power of two, or 0 */
+	size_t npending;		/* requests in the table */
+	dtc_req *head, *tail;		/* pending requests in issue order */
+	dtc_req *first_held;		/* oldest unsent request: it and all
+					   after it are held back */
+	uint32_t nsent;			/* sent and not yet answered */
+
+	char *wbuf;			/* frames to send */
+	size_t wcap, wlen, woff;	/* capacity, bytes, bytes already sent */
+	char *rbuf;			/* bytes received, not yet decoded */
+	size_t rcap, rlen, rpos;	/* capacity, bytes, parse position */
+
+	dyntable_hooks hooks;		/* the event loop's, when attached */
+	bool attached;			/* hooks are set */
+	bool reading;			/* add_read called, del_read not yet */
+	bool writing;			/* add_write called, del_write not yet */
+
+	unsigned depth;			/* library frames that may call back */
+	bool freeing;			/* dyntable_free() was called */
+};
+
+/* ---- client.c ------------------------------------------------------------ */
+
+/*
+ * Every entry point that may run callbacks brackets its work with these.
+ * dtc_leave() performs a free requested meanwhile once the outermost frame
+ * leaves; it returns false when it did (c is gone).
+ */
+void dtc_enter(dyntable_ctx *c);
+bool dtc_leave(dyntable_ctx *c);
+
+/*
+ * Validates a, encodes and queues a request. Exactly one of cb and take is
+ * set. Returns DYNTABLE_OK (then exactly one of them will be called, and
+ * *idp holds the id when idp is not NULL), or the error, with a reason in
+ * err (errlen bytes; may be NULL), and no call.
+ */
+dyntable_status dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a,
+    dyntable_cb *cb, dtc_take_fn *take, void *privdata, uint32_t *idp,
+    char *err, size_t errlen);
+
+/*
+ * Answers the pending request id with st and msg right now, as if the
+ * daemon had. Returns false if no such request is pending.
+ */
+bool dtc_cancel(dyntable_ctx *c, uint32_t id, dyntable_status st,
+    const char *msg);
+
+/*
+ * One round of the private poll() loop: waits up to timeout_ms (-1:
+ * forever) for the socket, then reads and writes. Returns 1 after I/O, 0
+ * on timeout or EINTR, -1 when the context is dead (or has just died).
+ */
+int dtc_poll_once(dyntable_ctx *c, int timeout_ms);
+
+/* ---- request.c ----------------------------------------------------------- */
+
+/*
+ * The client-side checks of a request's arguments (deep validation is the
+ * daemon's). Returns DYNTABLE_OK or DYNTABLE_ERR_INVALID with a reason.
+ */
+dyntable_status dtc_request_check(dyntable_op op, const dtc_args *a, char *err,
+    size_t errlen);
+
+/* Encodes request id into a frame. Returns 0, or -1 when out of memory. */
+int dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
+    char **frame, size_t *len);
+
+/* ---- result.c ------------------------------------------------------------ */
+
+/* A result carrying only a status and a message (copied; may be NULL).
+ * NULL when out of memory. */
+dyntable_result *dtc_result_error(dyntable_op op, dyntable_status st,
+    const char *msg);
+
+/*
+ * Builds the result of op from a decoded reply. The result copies what it
+ * needs: m may be freed afterwards. A reply whose content does not fit the
+ * op becomes a result with DYNTABLE_ERR_PROTOCOL. NULL when out of memory.
+ */
+dyntable_result *dtc_result_reply(dyntable_op op, const dtp_msg *m);
+
+/* Maps a wire error code to a status: 1-13 keep their number. */
+dyntable_status dtc_status_from_wire(uint64_t code);
+
+#endif /* DYNTABLE_CLIENT_INTERNAL_H */

@@ -1,0 +1,281 @@
+/*
+ * libdyntable: a thin client for dyntabled, the DynamoDB table-operations
+ * daemon. See README.md and proto/PROTOCOL.md.
+ *
+ * Two ways to use one context:
+ *
+ *  - asynchronous: attach the context to your event loop with an adapter
+ *    (dyntable_libevent.h, dyntable_poll.h, or your own hooks), then call
+ *    dyntable_create_table() & co. with a callback. Each callback fires
+ *    exactly once: with the answer, or with an error when the connection
+ *    is lost or the context is freed. The result is valid only during the
+ *    callback.
+ *
+ *  - blocking: call dyntable_sync_create_table() & co. on a context that is
+ *    not attached to a loop. Each returns a result you own and free with
+ *    dyntable_result_free(). The sync calls run the same code as the async
+ *    ones on a private poll() loop.
+ *
+ * This header uses no libevent, msgpack, curl or OpenSSL types. A context
+ * is not thread-safe; use one per thread.
+ */
+#ifndef DYNTABLE_H
+#define DYNTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DYNTABLE_BUILDING) && defined(__GNUC__)
+#define DYNTABLE_API __attribute__((visibility("default")))
+#else
+#define DYNTABLE_API
+#endif
+
+#define DYNTABLE_VERSION_MAJOR 0
+#define DYNTABLE_VERSION_MINOR 1
+#define DYNTABLE_VERSION_PATCH 0
+#define DYNTABLE_VERSION_STRING "0.1.0"
+
+/* Where dyntabled listens unless DYNTABLE_SOCKET or an argument says. */
+#define DYNTABLE_DEFAULT_SOCKET "/run/dyntabled/dyntabled.sock"
+
+/* The library's version, e.g. "0.1.0" (may differ from the header's). */
+DYNTABLE_API const char *dyntable_version(void);
+
+/*
+ * Error classes. 1-13 are the daemon's codes (PROTOCOL.md §4) and keep
+ * their numbers; 100 and up arise in the client.
+ */
+typedef enum dyntable_status {
+	DYNTABLE_OK = 0,
+	DYNTABLE_ERR_PROTOCOL = 1,     /* malformed frame or message */
+	DYNTABLE_ERR_VERSION = 2,      /* incompatible protocol version */
+	DYNTABLE_ERR_INVALID = 3,      /* bad arguments or table definition */
+	DYNTABLE_ERR_NOT_FOUND = 4,    /* ResourceNotFoundException */
+	DYNTABLE_ERR_IN_USE = 5,       /* ResourceInUseException */
+	DYNTABLE_ERR_TIMEOUT = 6,      /* a wait's deadline passed */
+	DYNTABLE_ERR_AWS = 7,	       /* other DynamoDB error, see aws_type */
+	DYNTABLE_ERR_UPSTREAM = 8,     /* DynamoDB unreachable */
+	DYNTABLE_ERR_CREDENTIALS = 9,  /* the daemon has no valid credentials */
+	DYNTABLE_ERR_LIMIT = 10,       /* a daemon limit was hit */
+	DYNTABLE_ERR_SHUTDOWN = 11,    /* the daemon is stopping */
+	DYNTABLE_ERR_DENIED = 12,      /* not allowed for this peer */
+	DYNTABLE_ERR_INTERNAL = 13,    /* the daemon failed */
+	DYNTABLE_ERR_IO = 100,	       /* socket error; see the message */
+	DYNTABLE_ERR_DISCONNECTED = 101, /* connection closed, or ctx freed */
+	DYNTABLE_ERR_NOMEM = 102,      /* out of memory in the client */
+	DYNTABLE_ERR_USAGE = 103,      /* API misuse, e.g. sync on a loop */
+} dyntable_status;
+
+/* Stable upper-case name of a status, e.g. "NOT_FOUND". */
+DYNTABLE_API const char *dyntable_status_name(dyntable_status st);
+
+/* Key attribute types. */
+typedef enum dyntable_type {
+	DYNTABLE_S = 'S', /* string */
+	DYNTABLE_N = 'N', /* number */
+	DYNTABLE_B = 'B', /* binary */
+} dyntable_type;
+
+/* A key attribute: name and type. A NULL name means "none". */
+typedef struct dyntable_attr {
+	const char *name;
+	dyntable_type type;
+} dyntable_attr;
+
+typedef enum dyntable_billing {
+	DYNTABLE_PAY_PER_REQUEST = 0, /* on demand; the default */
+	DYNTABLE_PROVISIONED = 1,
+} dyntable_billing;
+
+/*
+ * What create_table makes. Zero-initialise, then fill in: unset fields
+ * take the spec's defaults. The strings are copied before the call
+ * returns.
+ */
+typedef struct dyntable_table_def {
+	const char *name;	       /* required */
+	dyntable_attr partition_key;   /* required */
+	dyntable_attr sort_key;	       /* optional: name NULL for none */
+	dyntable_billing billing_mode; /* default PAY_PER_REQUEST */
+	long long read_capacity;       /* PROVISIONED only; 0 means 5 */
+	long long write_capacity;      /* PROVISIONED only; 0 means 5 */
+} dyntable_table_def;
+
+/* How to wait. NULL where a dyntable_wait_opts pointer is taken: no wait. */
+typedef struct dyntable_wait_opts {
+	unsigned timeout_ms; /* 0: the daemon's default, 60 s */
+} dyntable_wait_opts;
+
+/* A secondary index as DescribeTable reports it. */
+typedef struct dyntable_index {
+	const char *name;
+	const char *status;	 /* GSI IndexStatus; NULL for an LSI */
+	const char *projection;	 /* ALL, KEYS_ONLY or INCLUDE */
+	dyntable_attr partition_key; /* the first partition key attribute */
+	dyntable_attr sort_key;	     /* the first sort key attribute, or none */
+} dyntable_index;
+
+/*
+ * A table as DescribeTable reports it: the common fields, parsed, and the
+ * whole TableDescription as JSON for everything else. Strings are NULL
+ * where DynamoDB reported nothing.
+ */
+typedef struct dyntable_table {
+	const char *name;
+	const char *status;	    /* TableStatus, e.g. "ACTIVE" */
+	const char *arn;
+	const char *billing_mode;   /* "PAY_PER_REQUEST" or "PROVISIONED" */
+	const char *table_class;    /* NULL when not reported (STANDARD) */
+	dyntable_attr partition_key;
+	dyntable_attr sort_key;	    /* name NULL when the table has none */
+	long long read_capacity;    /* 0 when not provisioned */
+	long long write_capacity;
+	long long item_count;
+	long long size_bytes;
+	double creation_time;	    /* seconds since the epoch */
+	bool deletion_protection;
+	size_t n_gsi;
+	const dyntable_index *gsi;
+	size_t n_lsi;
+	const dyntable_index *lsi;
+	const char *json; /* the complete TableDescription, compact JSON */
+} dyntable_table;
+
+/* Which request a result answers. */
+typedef enum dyntable_op {
+	DYNTABLE_OP_CREATE_TABLE = 1,
+	DYNTABLE_OP_DESCRIBE_TABLE,
+	DYNTABLE_OP_TABLE_EXISTS,
+	DYNTABLE_OP_LIST_TABLES,
+	DYNTABLE_OP_DELETE_TABLE,
+	DYNTABLE_OP_WAIT_TABLE_ACTIVE,
+	DYNTABLE_OP_WAIT_TABLE_DELETED,
+} dyntable_op;
+
+/* The answer to one request. */
+typedef struct dyntable_result {
+	dyntable_op op;
+	dyntable_status status;	 /* DYNTABLE_OK, or the error class */
+	const char *message;	 /* error text; NULL on success */
+	const char *aws_type;	 /* DynamoDB error type, or NULL */
+	const dyntable_table *table; /* create, describe, delete, wait active */
+	bool exists;		 /* table_exists */
+	const char *table_status; /* table_exists: TableStatus when it exists */
+	size_t n_tables;	 /* list_tables */
+	const char *const *tables;
+} dyntable_result;
+
+/* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
+DYNTABLE_API void dyntable_result_free(dyntable_result *r);
+
+/* ---- contexts ---------------------------------------------------------- */
+
+typedef struct dyntable_ctx dyntable_ctx;
+
+/*
+ * Connects to the daemon and performs the version handshake, blocking for
+ * at most 5 seconds. path: the socket; NULL means $DYNTABLE_SOCKET, else
+ * DYNTABLE_DEFAULT_SOCKET. Returns a context even on failure (check
+ * dyntable_errcode()); NULL only when out of memory.
+ */
+DYNTABLE_API dyntable_ctx *dyntable_connect(const char *path);
+
+/*
+ * Closes the connection. Callbacks still pending fire with
+ * DYNTABLE_ERR_DISCONNECTED before this returns. Called from inside a
+ * callback, the free is deferred until the callback returns.
+ */
+DYNTABLE_API void dyntable_free(dyntable_ctx *c);
+
+/* The context's error: DYNTABLE_OK while the connection is usable. */
+DYNTABLE_API dyntable_status dyntable_errcode(const dyntable_ctx *c);
+DYNTABLE_API const char *dyntable_errstr(const dyntable_ctx *c);
+/* The daemon's version string from the handshake, e.g. "dyntabled 0.1.0". */
+DYNTABLE_API const char *dyntable_server(const dyntable_ctx *c);
+/* The socket's file descriptor, for adapters; -1 when not connected. */
+DYNTABLE_API int dyntable_fd(const dyntable_ctx *c);
+
+/* ---- event-loop hooks (hiredis style) ---------------------------------- */
+
+/*
+ * An adapter tells the library how to watch its fd. The library calls
+ * add_read once attached, add_write when it has bytes to send and
+ * del_write when it has sent them; cleanup when the context goes away.
+ * The loop calls dyntable_handle_read/write when the fd is ready.
+ */
+typedef struct dyntable_hooks {
+	void *data; /* passed to every hook */
+	void (*add_read)(void *data);
+	void (*del_read)(void *data);
+	void (*add_write)(void *data);
+	void (*del_write)(void *data);
+	void (*cleanup)(void *data);
+} dyntable_hooks;
+
+/* Attaches hooks; fails (DYNTABLE_ERR_USAGE) if already attached. */
+DYNTABLE_API dyntable_status dyntable_attach(dyntable_ctx *c,
+    const dyntable_hooks *hooks);
+DYNTABLE_API void dyntable_handle_read(dyntable_ctx *c);
+DYNTABLE_API void dyntable_handle_write(dyntable_ctx *c);
+/* The attached hooks' data pointer, NULL when none: for adapters. */
+DYNTABLE_API void *dyntable_hooks_data(const dyntable_ctx *c);
+
+/* ---- asynchronous API -------------------------------------------------- */
+
+/* Fires exactly once per request. r is valid only during the call. */
+typedef void dyntable_cb(dyntable_ctx *c, const dyntable_result *r,
+    void *privdata);
+
+/*
+ * Each returns DYNTABLE_OK once the request is queued; otherwise the error
+ * (a bad argument is DYNTABLE_ERR_INVALID, a dead context its error) and
+ * the callback will not fire.
+ */
+DYNTABLE_API dyntable_status dyntable_create_table(dyntable_ctx *c,
+    const dyntable_table_def *def, const dyntable_wait_opts *wait,
+    dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_describe_table(dyntable_ctx *c,
+    const char *name, dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_table_exists(dyntable_ctx *c,
+    const char *name, dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_list_tables(dyntable_ctx *c,
+    dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_delete_table(dyntable_ctx *c,
+    const char *name, const dyntable_wait_opts *wait, dyntable_cb *cb,
+    void *privdata);
+DYNTABLE_API dyntable_status dyntable_wait_for_table_active(dyntable_ctx *c,
+    const char *name, unsigned timeout_ms, dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_wait_for_table_deleted(dyntable_ctx *c,
+    const char *name, unsigned timeout_ms, dyntable_cb *cb, void *privdata);
+
+/* ---- blocking API ------------------------------------------------------ */
+
+/*
+ * Each sends one request and blocks until its answer. Returns a result the
+ * caller frees with dyntable_result_free(); NULL only when out of memory.
+ * On a context attached to an event loop they return DYNTABLE_ERR_USAGE.
+ */
+DYNTABLE_API dyntable_result *dyntable_sync_create_table(dyntable_ctx *c,
+    const dyntable_table_def *def, const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_describe_table(dyntable_ctx *c,
+    const char *name);
+DYNTABLE_API dyntable_result *dyntable_sync_table_exists(dyntable_ctx *c,
+    const char *name);
+DYNTABLE_API dyntable_result *dyntable_sync_list_tables(dyntable_ctx *c);
+DYNTABLE_API dyntable_result *dyntable_sync_delete_table(dyntable_ctx *c,
+    const char *name, const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_active(
+    dyntable_ctx *c, const char *name, unsigned timeout_ms);
+DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_deleted(
+    dyntable_ctx *c, const char *name, unsigned timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DYNTABLE_H */

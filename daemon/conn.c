@@ -1,0 +1,496 @@
+/*
+ * conn.c: one client connection, as an explicit state machine.
+ *
+ *   HANDSHAKE --hello ok--> READY --EOF/error--> (freed)
+ *       |                     |
+ *       +--bad frame/version--+--> CLOSING: reply written, then freed
+ *
+ * Frames are checked before anything is buffered beyond one frame: the
+ * read high-watermark is one maximal frame, and a bad length closes the
+ * connection. A client that stops reading its replies stops being read
+ * (its output queue is bounded) rather than growing the daemon.
+ *
+ * A connection owns its requests (struct req); each is answered at most
+ * once through req_reply_*(), which frees it. When the connection goes,
+ * ops_abandon() stops whatever each request was doing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "dtp_json.h"
+#include "dyntabled.h"
+
+#define CONN_OUT_HIGH (8u << 20) /* stop reading a client above this */
+
+enum conn_state { CONN_HANDSHAKE, CONN_READY, CONN_CLOSING };
+
+static const char *const conn_state_names[] = {
+	[CONN_HANDSHAKE] = "handshake",
+	[CONN_READY] = "ready",
+	[CONN_CLOSING] = "closing",
+};
+
+TAILQ_HEAD(req_list, req);
+
+struct conn {
+	struct server *srv;
+	unsigned long id;	  /* for logs */
+	struct bufferevent *bev;  /* owns the fd */
+	enum conn_state state;
+	pid_t pid;		  /* peer credentials, for logs */
+	uid_t uid;
+	struct req_list reqs;	  /* requests in flight, owned */
+	unsigned n_reqs;
+	bool throttled;		  /* reading paused: output queue full */
+	TAILQ_ENTRY(conn) entry;  /* in srv->conns */
+};
+
+static void conn_on_read(struct bufferevent *bev, void *arg);
+static void conn_on_write(struct bufferevent *bev, void *arg);
+static void conn_on_event(struct bufferevent *bev, short what, void *arg);
+
+/* Queues a finished frame; takes ownership of data. */
+static void
+conn_send_frame(struct conn *c, char *data, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_add(out, data, len) != 0)
+		log_warn("conn %lu: cannot queue %zu bytes", c->id, len);
+	free(data);
+	if (!c->throttled && c->state != CONN_CLOSING &&
+	    evbuffer_get_length(out) > CONN_OUT_HIGH) {
+		/* The client does not read its replies: stop reading its
+		 * requests until it does, so its queue stays bounded. */
+		c->throttled = true;
+		bufferevent_disable(c->bev, EV_READ);
+		log_debug("conn %lu: output queue full, reading paused", c->id);
+	}
+}
+
+/* Encodes and queues an error reply not tied to a struct req. */
+static void
+conn_send_error(struct conn *c, uint32_t id, dtp_err code, const char *msg)
+{
+	dtp_enc e;
+	char *data;
+	size_t len;
+
+	dtp_enc_init(&e);
+	dtp_enc_reply_error(&e, id, code, NULL, msg);
+	if (dtp_enc_finish(&e, &data, &len) == 0)
+		conn_send_frame(c, data, len);
+	dtp_enc_free(&e);
+}
+
+/* Drops every request, sends one error reply under id (0 for an error
+ * of the connection itself), then closes once it is written. */
+static void
+conn_fail(struct conn *c, uint32_t id, dtp_err code, const char *msg)
+{
+	struct req *r;
+
+	log_info("conn %lu (pid %ld uid %ld): %s: closing", c->id,
+	    (long)c->pid, (long)c->uid, msg);
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+		ops_abandon(r);
+		TAILQ_REMOVE(&c->reqs, r, entry);
+		json_decref(r->acc);
+		free(r);
+	}
+	c->n_reqs = 0;
+	conn_send_error(c, id, code, msg);
+	c->state = CONN_CLOSING;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+static void
+conn_hello(struct conn *c, const dtp_msg *m)
+{
+	const msgpack_object *v = dtp_map_get(m->args, "major");
+	uint64_t major;
+	dtp_enc e;
+	char *data, msg[128];
+	size_t len;
+
+	if (!dtp_get_uint(v, &major) || major != DTP_VERSION_MAJOR) {
+		snprintf(msg, sizeof(msg), "protocol major version %s is not "
+		    "supported; this daemon speaks %d.%d", v == NULL ? "(none)" :
+		    "given", DTP_VERSION_MAJOR, DTP_VERSION_MINOR);
+		conn_fail(c, m->id, DTP_E_VERSION, msg);
+		return;
+	}
+	dtp_enc_init(&e);
+	dtp_enc_reply_ok(&e, m->id, 6);
+	dtp_pack_kv_uint(&e, "major", DTP_VERSION_MAJOR);
+	dtp_pack_kv_uint(&e, "minor", DTP_VERSION_MINOR);
+	dtp_pack_kv_str(&e, "server", "dyntabled " DYNTABLED_VERSION);
+	dtp_pack_kv_uint(&e, "max_frame", c->srv->cfg.max_frame);
+	dtp_pack_kv_uint(&e, "max_inflight", c->srv->cfg.max_inflight);
+	dtp_pack_kv_uint(&e, "protocol_frame_max", DTP_FRAME_MAX);
+	if (dtp_enc_finish(&e, &data, &len) == 0) {
+		conn_send_frame(c, data, len);
+		c->state = CONN_READY;
+	}
+	dtp_enc_free(&e);
+}
+
+/* Serves one decoded request. */
+static void
+conn_request(struct conn *c, dtp_msg *m)
+{
+	struct req *r;
+
+	if (m->op == DTP_OP_HELLO) {
+		if (c->state == CONN_READY)
+			conn_send_error(c, m->id, DTP_E_PROTOCOL,
+			    "hello sent twice");
+		else
+			conn_hello(c, m);
+		return;
+	}
+	if (c->state == CONN_HANDSHAKE) {
+		conn_fail(c, m->id, DTP_E_VERSION,
+		    "the first request must be hello");
+		return;
+	}
+	if (c->srv->stopping) {
+		conn_send_error(c, m->id, DTP_E_SHUTDOWN,
+		    "the daemon is shutting down");
+		return;
+	}
+	if (c->n_reqs >= c->srv->cfg.max_inflight) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "too many requests in flight on "
+		    "this connection (limit %u)", c->srv->cfg.max_inflight);
+		conn_send_error(c, m->id, DTP_E_LIMIT, msg);
+		return;
+	}
+	TAILQ_FOREACH(r, &c->reqs, entry) {
+		if (r->id == m->id) {
+			conn_send_error(c, m->id, DTP_E_INVALID,
+			    "a request with this id is already in flight");
+			return;
+		}
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		conn_send_error(c, m->id, DTP_E_INTERNAL, "out of memory");
+		return;
+	}
+	r->conn = c;
+	r->srv = c->srv;
+	r->id = m->id;
+	r->op = m->op;
+	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
+	c->n_reqs++;
+	log_debug("conn %lu: request %u %s", c->id, r->id, dtp_op_name(r->op));
+	ops_dispatch(c->srv, r, m->args);
+}
+
+/* Takes every complete frame out of the input buffer. */
+static void
+conn_on_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	while (c->state != CONN_CLOSING) {
+		unsigned char hdr[DTP_HEADER_LEN];
+		size_t avail = evbuffer_get_length(in);
+		uint32_t len;
+		dtp_decode_rc rc;
+		dtp_msg m;
+		char err[160];
+		unsigned char *payload;
+
+		if (avail < DTP_HEADER_LEN)
+			return;
+		evbuffer_copyout(in, hdr, sizeof(hdr));
+		if (dtp_frame_check(hdr, sizeof(hdr), c->srv->cfg.max_frame,
+		    &len) != DTP_FRAME_OK) {
+			snprintf(err, sizeof(err), "bad frame length (limit "
+			    "%u bytes)", c->srv->cfg.max_frame);
+			conn_fail(c, 0, DTP_E_PROTOCOL, err);
+			return;
+		}
+		if (avail < DTP_HEADER_LEN + (size_t)len)
+			return; /* the watermark bounds what may arrive */
+		payload = evbuffer_pullup(in, DTP_HEADER_LEN + (ssize_t)len);
+		if (payload == NULL) {
+			conn_fail(c, 0, DTP_E_INTERNAL, "out of memory");
+			return;
+		}
+		err[0] = '\0';
+		rc = dtp_decode_request(payload + DTP_HEADER_LEN, len, &m, err,
+		    sizeof(err));
+		evbuffer_drain(in, DTP_HEADER_LEN + (size_t)len);
+		switch (rc) {
+		case DTP_DECODE_OK:
+			conn_request(c, &m);
+			break;
+		case DTP_DECODE_BAD_MSG:
+			conn_send_error(c, m.id, DTP_E_INVALID, err);
+			break;
+		case DTP_DECODE_NOMEM:
+			conn_send_error(c, m.id, DTP_E_INTERNAL, "out of memory");
+			break;
+		case DTP_DECODE_BAD_FRAME:
+		default:
+			conn_fail(c, 0, DTP_E_PROTOCOL, err[0] != '\0' ? err :
+			    "malformed message");
+			break;
+		}
+		dtp_msg_free(&m);
+	}
+}
+
+/* The output queue drained completely. */
+static void
+conn_on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->state == CONN_CLOSING) {
+		conn_close(c, NULL);
+		return;
+	}
+	if (c->throttled) {
+		c->throttled = false;
+		bufferevent_enable(bev, EV_READ);
+		log_debug("conn %lu: output drained, reading again", c->id);
+	}
+}
+
+static void
+conn_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & BEV_EVENT_EOF)
+		conn_close(c, "client closed the connection");
+	else if (what & BEV_EVENT_ERROR)
+		conn_close(c, strerror(EVUTIL_SOCKET_ERROR()));
+}
+
+struct conn *
+conn_new(struct server *srv, int fd)
+{
+	struct conn *c;
+	struct ucred uc;
+	socklen_t ul = sizeof(uc);
+
+	if (srv->n_conns >= srv->cfg.max_clients || srv->stopping) {
+		/* Tell the client why rather than leave it hanging. */
+		static const char msg[] = "too many clients";
+		dtp_enc e;
+		char *data;
+		size_t len;
+
+		dtp_enc_init(&e);
+		dtp_enc_reply_error(&e, 0, srv->stopping ? DTP_E_SHUTDOWN :
+		    DTP_E_LIMIT, NULL, srv->stopping ?
+		    "the daemon is shutting down" : msg);
+		if (dtp_enc_finish(&e, &data, &len) == 0) {
+			if (send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+				log_debug("refused client: %s", strerror(errno));
+			free(data);
+		}
+		dtp_enc_free(&e);
+		close(fd);
+		log_warn("refused a client: %s (limit %u)", srv->stopping ?
+		    "shutting down" : msg, srv->cfg.max_clients);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c->srv = srv;
+	c->id = ++srv->next_conn_id;
+	c->state = CONN_HANDSHAKE;
+	c->pid = -1;
+	c->uid = (uid_t)-1;
+	TAILQ_INIT(&c->reqs);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) == 0) {
+		c->pid = uc.pid;
+		c->uid = uc.uid;
+	}
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	/* Buffer at most one maximal frame of input at a time. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    DTP_HEADER_LEN + (size_t)srv->cfg.max_frame);
+	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event,
+	    c);
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
+		bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	srv->n_conns++;
+	log_debug("conn %lu: new client pid %ld uid %ld", c->id, (long)c->pid,
+	    (long)c->uid);
+	return c;
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	struct req *r;
+
+	if (why != NULL)
+		log_debug("conn %lu: %s in state %s, %u requests dropped",
+		    c->id, why, conn_state_names[c->state], c->n_reqs);
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+		ops_abandon(r);
+		TAILQ_REMOVE(&c->reqs, r, entry);
+		json_decref(r->acc);
+		free(r);
+	}
+	TAILQ_REMOVE(&c->srv->conns, c, entry);
+	c->srv->n_conns--;
+	bufferevent_free(c->bev);
+	server_conn_gone(c->srv);
+	free(c);
+}
+
+static void
+conn_shutdown(struct conn *c)
+{
+	struct req *r;
+
+	if (c->state == CONN_CLOSING)
+		return;
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+		ops_abandon(r);
+		req_reply_error(r, DTP_E_SHUTDOWN, NULL,
+		    "the daemon is shutting down");
+	}
+	c->state = CONN_CLOSING;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_close(c, "shutdown");
+	else
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void
+conn_shutdown_all(struct server *srv)
+{
+	struct conn *c, *next;
+
+	/* conn_shutdown may free c at once: fetch the next first. */
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_shutdown(c);
+	}
+}
+
+void
+conn_close_all(struct server *srv)
+{
+	while (!TAILQ_EMPTY(&srv->conns))
+		conn_close(TAILQ_FIRST(&srv->conns), "daemon exiting");
+}
+
+/* Unlinks r from its connection and frees it. */
+static void
+req_free(struct req *r)
+{
+	TAILQ_REMOVE(&r->conn->reqs, r, entry);
+	r->conn->n_reqs--;
+	json_decref(r->acc);
+	free(r);
+}
+
+void
+req_reply_ok(struct req *r, const json_t *result)
+{
+	struct conn *c = r->conn;
+	const char *key;
+	json_t *v;
+	dtp_enc e;
+	char *data;
+	size_t len;
+	int rc = 0;
+
+	dtp_enc_init(&e);
+	dtp_enc_reply_ok(&e, r->id,
+	    result != NULL ? (uint32_t)json_object_size(result) : 0);
+	if (result != NULL) {
+		json_object_foreach((json_t *)result, key, v) {
+			dtp_pack_cstr(&e, key);
+			if ((rc = dtp_pack_json(&e, v)) != 0)
+				break;
+		}
+	}
+	if (rc == 0 && dtp_enc_finish(&e, &data, &len) == 0) {
+		log_debug("conn %lu: request %u %s answered", c->id, r->id,
+		    dtp_op_name(r->op));
+		conn_send_frame(c, data, len);
+	} else {
+		conn_send_error(c, r->id, DTP_E_INTERNAL,
+		    "reply could not be encoded (too large or out of memory)");
+	}
+	dtp_enc_free(&e);
+	req_free(r);
+}
+
+void
+req_reply_error(struct req *r, dtp_err code, const char *aws_type,
+    const char *fmt, ...)
+{
+	struct conn *c = r->conn;
+	char msg[512];
+	va_list ap;
+	dtp_enc e;
+	char *data;
+	size_t len;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug("conn %lu: request %u %s failed: %s%s%s", c->id, r->id,
+	    dtp_op_name(r->op), aws_type != NULL ? aws_type : "",
+	    aws_type != NULL ? ": " : "", msg);
+	dtp_enc_init(&e);
+	dtp_enc_reply_error(&e, r->id, code, aws_type, msg);
+	if (dtp_enc_finish(&e, &data, &len) == 0)
+		conn_send_frame(c, data, len);
+	dtp_enc_free(&e);
+	req_free(r);
+}
+
+void
+req_reply_upstream_error(struct req *r, const upstream_reply *ur)
+{
+	const char *msg = ur->message != NULL ? ur->message : "no message";
+
+	if (ur->transport_error)
+		req_reply_error(r, DTP_E_UPSTREAM, NULL,
+		    "DynamoDB endpoint: %s (after %u attempts)", msg,
+		    ur->attempts);
+	else if (ur->no_credentials)
+		req_reply_error(r, DTP_E_CREDENTIALS, NULL, "%s", msg);
+	else if (ur->aws_type == NULL)
+		req_reply_error(r, DTP_E_UPSTREAM, NULL,
+		    "DynamoDB answered HTTP %ld: %s", ur->http_status, msg);
+	else
+		req_reply_error(r, ddb_error_code(ur->aws_type), ur->aws_type,
+		    "%s", msg);
+}

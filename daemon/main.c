@@ -1,0 +1,140 @@
+/*
+ * main.c: dyntabled's start-up, signal handling and shutdown.
+ *
+ * One libevent loop serves everything. SIGINT/SIGTERM stop accepting,
+ * answer every request still in flight with SHUTDOWN, let the replies
+ * drain (at most MAIN_DRAIN_MS), then free everything and exit 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "dyntabled.h"
+
+#define MAIN_DRAIN_MS 3000
+
+static void
+main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = { MAIN_DRAIN_MS / 1000, 0 };
+
+	if (srv->stopping) {
+		log_info("second signal: exiting now");
+		event_base_loopbreak(srv->base);
+		return;
+	}
+	log_info("signal %d: shutting down (%u clients)", (int)sig,
+	    srv->n_conns);
+	sd_notify(0, "STOPPING=1");
+	srv->stopping = true;
+	listener_free(srv->listener);
+	srv->listener = NULL;
+	conn_shutdown_all(srv);
+	if (srv->n_conns == 0)
+		event_base_loopexit(srv->base, NULL);
+	else
+		event_base_loopexit(srv->base, &tv);
+}
+
+/* SIGHUP: re-read the credentials without touching clients. */
+static void
+main_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	log_info("SIGHUP: reloading credentials");
+	sd_notify(0, "RELOADING=1");
+	creds_reload(srv->creds);
+	sd_notify(0, "READY=1");
+}
+
+void
+server_conn_gone(struct server *srv)
+{
+	if (srv->stopping && srv->n_conns == 0)
+		event_base_loopexit(srv->base, NULL);
+	else
+		listener_resume(srv->listener);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server srv;
+	struct event *ev_int = NULL, *ev_term = NULL, *ev_hup = NULL;
+	int rc = 1;
+
+	memset(&srv, 0, sizeof(srv));
+	TAILQ_INIT(&srv.conns);
+	switch (config_load(&srv.cfg, argc, argv)) {
+	case 0:
+		break;
+	case 1:
+		return 0;
+	default:
+		return 2;
+	}
+	log_init(srv.cfg.log_level);
+	/* A client that goes away mid-reply must cost an error, not us. */
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("curl_global_init failed");
+		goto out_config;
+	}
+	srv.started = time(NULL);
+	if ((srv.base = event_base_new()) == NULL) {
+		log_err("event_base_new failed");
+		goto out_curl;
+	}
+	if ((srv.creds = creds_new()) == NULL ||
+	    (srv.up = upstream_new(srv.base, &srv.cfg, srv.creds)) == NULL ||
+	    (srv.waits = waits_new(&srv)) == NULL ||
+	    (srv.listener = listener_new(&srv, &srv.cfg)) == NULL)
+		goto out;
+	ev_int = evsignal_new(srv.base, SIGINT, main_on_signal, &srv);
+	ev_term = evsignal_new(srv.base, SIGTERM, main_on_signal, &srv);
+	ev_hup = evsignal_new(srv.base, SIGHUP, main_on_hup, &srv);
+	if (ev_int == NULL || ev_term == NULL || ev_hup == NULL ||
+	    evsignal_add(ev_int, NULL) || evsignal_add(ev_term, NULL) ||
+	    evsignal_add(ev_hup, NULL)) {
+		log_err("cannot install signal handlers");
+		goto out;
+	}
+	log_info("dyntabled %s ready: endpoint %s, region %s, credentials "
+	    "from %s", DYNTABLED_VERSION, srv.cfg.endpoint, srv.cfg.region,
+	    creds_source(srv.creds));
+	sd_notifyf(0, "READY=1\nSTATUS=serving, endpoint %s", srv.cfg.endpoint);
+	if (event_base_dispatch(srv.base) < 0) {
+		log_err("event loop failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	/* Waits answer SHUTDOWN to connections still open; then the
+	 * connections close, dropping whatever is left. */
+	waits_free(srv.waits);
+	conn_close_all(&srv);
+	listener_free(srv.listener);
+	upstream_free(srv.up);
+	creds_free(srv.creds);
+	if (ev_int != NULL)
+		event_free(ev_int);
+	if (ev_term != NULL)
+		event_free(ev_term);
+	if (ev_hup != NULL)
+		event_free(ev_hup);
+	event_base_free(srv.base);
+out_curl:
+	curl_global_cleanup();
+out_config:
+	log_info("exiting");
+	config_free(&srv.cfg);
+	return rc;
+}

@@ -1,0 +1,1078 @@
+/*
+ * upstream.c: the HTTP(S) pool to DynamoDB.
+ *
+ * libcurl's multi-socket API driven from libevent, the way curl's
+ * docs/examples/hiperfifo.c does it: one persistent timer event that
+ * curl's timer callback only adds or deletes, one event per socket kept
+ * with curl_multi_assign(), and finished transfers drained with
+ * curl_multi_info_read() after every curl_multi_socket_action().
+ *
+ * Each upstream call (struct upcall) makes one HTTP attempt at a time
+ * with a fresh easy handle (keep-alive reuse comes from the multi's
+ * connection cache), signs every attempt afresh and retries by the
+ * standard policy of retry.c on its own libevent timer.
+ *
+ * Re-entrancy: user callbacks run only from our libevent callbacks, never
+ * from a curl callback and never from upstream_call(). A callback may
+ * start or cancel calls, and may even call upstream_free(): the pool then
+ * cancels everything at once and frees itself when the outermost of our
+ * event callbacks returns (u->depth, u->dying).
+ *
+ * Secrets: request headers (Authorization, X-Amz-Security-Token) are never
+ * logged and are wiped when freed; bodies are never logged.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <zlib.h>
+
+#include "dyntabled.h"
+
+#define UPSTREAM_TARGET_PREFIX "DynamoDB_20120810."
+#define UPSTREAM_CONTENT_TYPE  "application/x-amz-json-1.0"
+#define UPSTREAM_SERVICE       "dynamodb"
+#define UPSTREAM_MAX_REPLY     (8u << 20) /* larger replies are an error */
+#define UPSTREAM_MAX_OP	       64u	  /* longest operation name */
+#define UPSTREAM_CONNECT_MS    3000u	  /* connect timeout ceiling */
+
+/*
+ * Backoff bases (shared/reference/dynamodb-and-aws.md §4): throttling
+ * errors wait rand * min(1 s * 2^i, 20 s) as in botocore's standard mode
+ * [STD ExponentialBackoff], kept at 1 s for throttling by its 2026 mode;
+ * other errors use DynamoDB's 25 ms base from aws-sdk-java-v2
+ * DynamoDbRetryPolicy [JV2], the same number botocore's 2026 mode uses
+ * for DynamoDB. The 20 s cap is common to [STD], [GO], [JV2] and [CIO].
+ */
+#define UPSTREAM_BASE_THROTTLING_MS 1000u
+#define UPSTREAM_BASE_TRANSIENT_MS  25u
+#define UPSTREAM_BACKOFF_CAP_MS	    20000u
+
+/* One socket curl asked us to watch; curl_multi_assign() maps fd to it. */
+struct upstream_sock {
+	struct event *ev;		   /* persistent, re-armed in place */
+	LIST_ENTRY(upstream_sock) entry; /* in u->socks */
+};
+
+struct upstream {
+	struct event_base *base;
+	const struct creds *creds;	/* owned by the server */
+	CURLM *multi;
+	struct event *timer;		/* THE curl timer (hiperfifo) */
+	char *url;			/* endpoint URL, as sent */
+	char *host;			/* Host header value, signed */
+	char *path;			/* request path, signed */
+	char *region;
+	unsigned timeout_ms;		/* CURLOPT_TIMEOUT_MS, 0: none */
+	unsigned max_attempts;		/* >= 1 */
+	struct retry_bucket bucket;
+	uint64_t rng;			/* xorshift64* state, never 0 */
+	TAILQ_HEAD(, upcall) calls;	/* every call not yet delivered */
+	LIST_HEAD(, upstream_sock) socks;
+	struct upstream_stats stats;
+	unsigned depth;			/* our event callbacks on the stack */
+	bool dying;			/* upstream_free() ran inside one */
+};
+
+enum upcall_state {
+	UPCALL_SENDING,	   /* an attempt's easy handle is in the multi */
+	UPCALL_BACKOFF,	   /* waiting on uc->timer for the next attempt */
+	UPCALL_DEFERRED,   /* outcome final, delivery on uc->timer */
+	UPCALL_DELIVERING, /* the callback is running */
+};
+
+/* The outcome of the last attempt; final once delivered. */
+struct upcall_outcome {
+	bool ok;		/* 200 with a JSON object */
+	bool transport_error;
+	bool no_creds;		/* nothing to sign with */
+	enum retry_class cls;	/* how the failure classified */
+	long http_status;
+	json_t *body;		/* owned */
+	char *aws_type;		/* owned */
+	char *message;		/* owned */
+};
+
+/* The reply of one attempt, as it arrives. */
+struct upcall_buf {
+	char *data;
+	size_t len, cap;
+	bool too_big;		/* passed UPSTREAM_MAX_REPLY */
+	bool oom;
+	bool crc_seen;		/* an x-amz-crc32 header came */
+	uint32_t crc;		/* its value */
+};
+
+struct upcall {
+	struct upstream *u;
+	TAILQ_ENTRY(upcall) entry;	/* in u->calls until delivery */
+	enum upcall_state state;
+	char op[UPSTREAM_MAX_OP + 1];	/* e.g. "DescribeTable" */
+	char *body;			/* request JSON, owned */
+	size_t body_len;
+	upstream_cb *cb;
+	void *arg;
+	struct event *timer;		/* backoff and deferred delivery */
+	CURL *easy;			/* the attempt in flight, or NULL */
+	struct curl_slist *headers;	/* its headers, secrets inside */
+	char errbuf[CURL_ERROR_SIZE];	/* CURLOPT_ERRORBUFFER */
+	struct upcall_buf reply;
+	unsigned attempts;		/* HTTP attempts started */
+	unsigned last_taken;		/* quota taken for the last retry */
+	struct upcall_outcome out;
+};
+
+static void upstream_destroy(struct upstream *u);
+
+/* ---- small helpers ------------------------------------------------------- */
+
+/* A malloc'd formatted string, or NULL when out of memory. */
+static char *upstream_fmt(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static char *
+upstream_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* xorshift64*: uniform in [0,1) with 53 bits, for backoff jitter. */
+static double
+upstream_rand01(struct upstream *u)
+{
+	uint64_t x = u->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	u->rng = x;
+	return (double)((x * UINT64_C(0x2545F4914F6CDD1D)) >> 11) *
+	    0x1.0p-53;
+}
+
+static void
+upstream_seed(struct upstream *u)
+{
+	uint64_t seed = 0;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != sizeof seed) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+		    ((uint64_t)getpid() << 40);
+	}
+	u->rng = seed != 0 ? seed : UINT64_C(0x9E3779B97F4A7C15);
+}
+
+/* Frees a header list after wiping it: it carries the signature and the
+ * session token. */
+static void
+upstream_slist_wipe(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
+/* ---- curl <-> libevent glue (hiperfifo) ---------------------------------- */
+
+static void upstream_drain(struct upstream *u);
+
+/* Entered from libevent: one more of our callbacks on the stack. */
+static void
+upstream_enter(struct upstream *u)
+{
+	u->depth++;
+}
+
+/* Leaving it: a deferred upstream_free() completes here. */
+static void
+upstream_leave(struct upstream *u)
+{
+	if (--u->depth == 0 && u->dying)
+		upstream_destroy(u);
+}
+
+/* libevent: activity on a socket curl watches. arg is the pool, not the
+ * upstream_sock, which curl may free from inside socket_action. */
+static void
+upstream_sock_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *u = arg;
+	int action = 0, running;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	upstream_enter(u);
+	curl_multi_socket_action(u->multi, fd, action, &running);
+	upstream_drain(u);
+	upstream_leave(u);
+}
+
+/* libevent: curl's timeout expired. */
+static void
+upstream_timer_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *u = arg;
+	int running;
+
+	upstream_enter(u);
+	curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	upstream_drain(u);
+	upstream_leave(u);
+}
+
+/* CURLMOPT_TIMERFUNCTION: only (re)arms or stops the one timer; never
+ * calls curl. 0 ms fires on the next loop iteration. */
+static int
+upstream_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct upstream *u = userp;
+	struct timeval tv;
+
+	if (timeout_ms < 0) {
+		evtimer_del(u->timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	return evtimer_add(u->timer, &tv) == 0 ? 0 : -1;
+}
+
+static void
+upstream_sock_free(struct upstream_sock *us)
+{
+	LIST_REMOVE(us, entry);
+	event_free(us->ev);
+	free(us);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: creates, re-arms or frees the socket's event. */
+static int
+upstream_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp,
+    void *socketp)
+{
+	struct upstream *u = userp;
+	struct upstream_sock *us = socketp;
+	short kind = 0;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (us != NULL)
+			upstream_sock_free(us);
+		return 0;
+	}
+	if (us == NULL) {
+		if ((us = calloc(1, sizeof *us)) == NULL)
+			return -1;
+		us->ev = event_new(u->base, -1, 0, NULL, NULL);
+		if (us->ev == NULL) {
+			free(us);
+			return -1;
+		}
+		LIST_INSERT_HEAD(&u->socks, us, entry);
+		curl_multi_assign(u->multi, s, us);
+	}
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	event_del(us->ev);
+	if (kind == 0) /* CURL_POLL_NONE: keep the state, watch nothing */
+		return 0;
+	event_assign(us->ev, u->base, s, kind | EV_PERSIST,
+	    upstream_sock_event_cb, u);
+	return event_add(us->ev, NULL) == 0 ? 0 : -1;
+}
+
+/* ---- one call ------------------------------------------------------------ */
+
+static void
+upcall_outcome_clear(struct upcall_outcome *o)
+{
+	json_decref(o->body);
+	free(o->aws_type);
+	free(o->message);
+	memset(o, 0, sizeof *o);
+}
+
+/* Records a failure without an HTTP answer (message is copied). */
+static void
+upcall_fail(struct upcall *uc, bool transport, enum retry_class cls,
+    const char *message)
+{
+	upcall_outcome_clear(&uc->out);
+	uc->out.transport_error = transport;
+	uc->out.cls = cls;
+	uc->out.message = strdup(message);
+}
+
+/* Removes the attempt's easy handle from the multi and frees it with its
+ * headers. Never called from a curl callback. */
+static void
+upcall_release_easy(struct upcall *uc)
+{
+	if (uc->easy != NULL) {
+		curl_multi_remove_handle(uc->u->multi, uc->easy);
+		curl_easy_cleanup(uc->easy);
+		uc->easy = NULL;
+	}
+	upstream_slist_wipe(uc->headers);
+	uc->headers = NULL;
+}
+
+static void
+upcall_free(struct upcall *uc)
+{
+	upcall_release_easy(uc);
+	if (uc->timer != NULL)
+		event_free(uc->timer);
+	upcall_outcome_clear(&uc->out);
+	free(uc->reply.data);
+	free(uc->body);
+	free(uc);
+}
+
+/* CURLOPT_WRITEFUNCTION: appends to the reply, up to UPSTREAM_MAX_REPLY. */
+static size_t
+upcall_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct upcall *uc = userp;
+	struct upcall_buf *b = &uc->reply;
+	size_t n = size * nmemb;
+
+	if (n > UPSTREAM_MAX_REPLY - b->len) {
+		b->too_big = true;
+		return 0;
+	}
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap != 0 ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if (cap > UPSTREAM_MAX_REPLY)
+			cap = UPSTREAM_MAX_REPLY;
+		if ((p = realloc(b->data, cap)) == NULL) {
+			b->oom = true;
+			return 0;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+	return n;
+}
+
+/* CURLOPT_HEADERFUNCTION: picks up x-amz-crc32 (decimal) of the final
+ * response; a status line starts a new response. */
+static size_t
+upcall_header_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	static const char name[] = "x-amz-crc32:";
+	struct upcall *uc = userp;
+	size_t n = size * nmemb, i = sizeof name - 1;
+	uint64_t v = 0;
+	bool digits = false;
+
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		uc->reply.crc_seen = false;
+		return n;
+	}
+	if (n <= i || strncasecmp(data, name, i) != 0)
+		return n;
+	while (i < n && (data[i] == ' ' || data[i] == '\t'))
+		i++;
+	for (; i < n && data[i] >= '0' && data[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(data[i] - '0');
+		if (v > UINT32_MAX)
+			return n; /* nonsense: ignore the header */
+		digits = true;
+	}
+	while (i < n && (data[i] == ' ' || data[i] == '\t' ||
+	    data[i] == '\r' || data[i] == '\n'))
+		i++;
+	if (digits && i == n) {
+		uc->reply.crc_seen = true;
+		uc->reply.crc = (uint32_t)v;
+	}
+	return n;
+}
+
+/* Appends "name: value" to uc->headers; false when out of memory. The
+ * temporary line is wiped: it may hold a secret. */
+static bool
+upcall_add_header(struct upcall *uc, const char *name, const char *value)
+{
+	struct curl_slist *l;
+	char *line = upstream_fmt("%s: %s", name, value);
+
+	if (line == NULL)
+		return false;
+	l = curl_slist_append(uc->headers, line);
+	explicit_bzero(line, strlen(line));
+	free(line);
+	if (l == NULL)
+		return false;
+	uc->headers = l;
+	return true;
+}
+
+/* Sets the easy handle's options; false on failure. */
+static bool
+upcall_setopts(struct upcall *uc, CURL *e)
+{
+	struct upstream *u = uc->u;
+	long connect_ms = UPSTREAM_CONNECT_MS;
+
+	if (u->timeout_ms != 0 && u->timeout_ms < connect_ms)
+		connect_ms = (long)u->timeout_ms;
+	return curl_easy_setopt(e, CURLOPT_URL, u->url) == CURLE_OK &&
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
+		CURLE_OK &&
+#else
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+		(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK &&
+#endif
+	    /* DynamoDB speaks HTTP/1.1; also keeps Host a real header. */
+	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+		(long)CURL_HTTP_VERSION_1_1) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_POST, 1L) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_POSTFIELDS, uc->body) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		(curl_off_t)uc->body_len) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, uc->headers) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_USERAGENT,
+		"dyntabled/" DYNTABLED_VERSION) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)u->timeout_ms) ==
+		CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) ==
+		CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, uc->errbuf) ==
+		CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, uc) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upcall_write_cb) ==
+		CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, uc) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, upcall_header_cb) ==
+		CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_HEADERDATA, uc) == CURLE_OK;
+}
+
+/*
+ * Starts one attempt: signs, builds the handle, adds it to the multi.
+ * Returns false with uc->out set (final, not retryable) when it could
+ * not; the caller delivers.
+ */
+static bool
+upcall_start(struct upcall *uc)
+{
+	struct upstream *u = uc->u;
+	char target[sizeof UPSTREAM_TARGET_PREFIX + UPSTREAM_MAX_OP];
+	sigv4_header hdrs[3];
+	sigv4_request req;
+	sigv4_result res;
+	const char *token;
+	bool ok;
+
+	upcall_outcome_clear(&uc->out);
+	free(uc->reply.data);
+	memset(&uc->reply, 0, sizeof uc->reply);
+	uc->errbuf[0] = '\0';
+
+	if (!creds_valid(u->creds)) {
+		upcall_fail(uc, false, RETRY_NO, "no valid AWS credentials");
+		uc->out.no_creds = true;
+		return false;
+	}
+
+	snprintf(target, sizeof target, UPSTREAM_TARGET_PREFIX "%s", uc->op);
+	hdrs[0] = (sigv4_header){ "Host", u->host };
+	hdrs[1] = (sigv4_header){ "Content-Type", UPSTREAM_CONTENT_TYPE };
+	hdrs[2] = (sigv4_header){ "X-Amz-Target", target };
+	req = (sigv4_request){
+		.method = "POST",
+		.path = u->path,
+		.query = NULL,
+		.headers = hdrs,
+		.n_headers = sizeof hdrs / sizeof hdrs[0],
+		.body = uc->body,
+		.body_len = uc->body_len,
+		.region = u->region,
+		.service = UPSTREAM_SERVICE,
+		.now = time(NULL),
+		.flags = SIGV4_NORMALIZE_PATH,
+	};
+	memset(&res, 0, sizeof res);
+	if (creds_sign(u->creds, &req, &res) != 0) {
+		sigv4_result_free(&res);
+		/* creds_valid() held a moment ago: the keys went away or
+		 * signing itself failed (out of memory). */
+		if (!creds_valid(u->creds)) {
+			upcall_fail(uc, false, RETRY_NO,
+			    "no valid AWS credentials");
+			uc->out.no_creds = true;
+		} else {
+			upcall_fail(uc, true, RETRY_NO,
+			    "could not sign the request");
+		}
+		return false;
+	}
+	token = creds_session_token(u->creds);
+	ok = upcall_add_header(uc, "Host", u->host) &&
+	    upcall_add_header(uc, "Content-Type", UPSTREAM_CONTENT_TYPE) &&
+	    upcall_add_header(uc, "X-Amz-Target", target) &&
+	    upcall_add_header(uc, "X-Amz-Date", res.amz_date) &&
+	    res.authorization != NULL &&
+	    upcall_add_header(uc, "Authorization", res.authorization) &&
+	    (token == NULL ||
+		upcall_add_header(uc, "X-Amz-Security-Token", token));
+	sigv4_result_free(&res);
+	/* No 100-continue round trip; curl would add "Expect" for big
+	 * bodies otherwise. */
+	if (ok) {
+		struct curl_slist *l = curl_slist_append(uc->headers, "Expect:");
+		ok = l != NULL;
+		if (ok)
+			uc->headers = l;
+	}
+	if (!ok || (uc->easy = curl_easy_init()) == NULL ||
+	    !upcall_setopts(uc, uc->easy) ||
+	    curl_multi_add_handle(u->multi, uc->easy) != CURLM_OK) {
+		if (uc->easy != NULL) {
+			curl_easy_cleanup(uc->easy);
+			uc->easy = NULL;
+		}
+		upstream_slist_wipe(uc->headers);
+		uc->headers = NULL;
+		upcall_fail(uc, true, RETRY_NO,
+		    "could not start the HTTP request (out of memory)");
+		return false;
+	}
+	uc->attempts++;
+	u->stats.requests++;
+	uc->state = UPCALL_SENDING;
+	return true;
+}
+
+/* Fills uc->out from a complete HTTP answer: status and reply body. */
+static void
+upcall_parse(struct upcall *uc, long status)
+{
+	struct upcall_outcome *o = &uc->out;
+	json_error_t jerr;
+	json_t *j = NULL, *v;
+	const char *type;
+
+	upcall_outcome_clear(o);
+	o->http_status = status;
+	if (uc->reply.len != 0)
+		j = json_loadb(uc->reply.data, uc->reply.len, 0, &jerr);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	if (status == 200) {
+		if (j == NULL) {
+			o->transport_error = true;
+			o->message = strdup("malformed reply from DynamoDB");
+			return;
+		}
+		o->ok = true;
+		o->body = j;
+		return;
+	}
+	o->body = j;
+	/* botocore's JSON error parse: the type drops anything from the
+	 * first ':' and keeps what follows the last '#'. */
+	if (j != NULL && (type = json_string_value(json_object_get(j,
+			      "__type"))) != NULL) {
+		size_t len = strcspn(type, ":");
+		const char *hash = NULL;
+
+		for (size_t i = 0; i < len; i++)
+			if (type[i] == '#')
+				hash = type + i;
+		if (hash != NULL) {
+			len -= (size_t)(hash + 1 - type);
+			type = hash + 1;
+		}
+		if (len != 0)
+			o->aws_type = strndup(type, len);
+	}
+	if (j != NULL &&
+	    ((v = json_object_get(j, "message")) != NULL ||
+		(v = json_object_get(j, "Message")) != NULL) &&
+	    json_is_string(v) && json_string_length(v) != 0)
+		o->message = strdup(json_string_value(v));
+	if (o->message == NULL)
+		o->message = o->aws_type != NULL ?
+		    upstream_fmt("%s (HTTP %ld)", o->aws_type, status) :
+		    upstream_fmt("HTTP %ld from DynamoDB", status);
+}
+
+/* Hands the outcome to the callback, then frees the call. The call has
+ * already left u->calls when the callback runs. */
+static void
+upcall_deliver(struct upcall *uc)
+{
+	struct upstream *u = uc->u;
+	const struct upcall_outcome *o = &uc->out;
+	upstream_reply r = {
+		.http_status = o->http_status,
+		.transport_error = o->transport_error,
+		.body = o->body,
+		.aws_type = o->aws_type,
+		.no_credentials = o->no_creds,
+		.message = o->ok ? NULL :
+		    o->message != NULL ? o->message : "out of memory",
+		.attempts = uc->attempts,
+	};
+
+	TAILQ_REMOVE(&u->calls, uc, entry);
+	u->stats.in_flight--;
+	if (!o->ok) {
+		u->stats.failures++;
+		if (o->no_creds) {
+			log_warn("upstream: %s: no valid AWS credentials",
+			    uc->op);
+		} else if (o->transport_error) {
+			log_warn("upstream: %s failed after %u attempt(s): %s",
+			    uc->op, uc->attempts, r.message);
+		} else if (o->cls != RETRY_NO || o->http_status >= 500) {
+			log_warn("upstream: %s failed after %u attempt(s): "
+				 "HTTP %ld %s: %s",
+			    uc->op, uc->attempts, o->http_status,
+			    o->aws_type != NULL ? o->aws_type : "error",
+			    r.message);
+		} else {
+			/* The caller's business (no such table, ...). */
+			log_debug("upstream: %s: HTTP %ld %s", uc->op,
+			    o->http_status,
+			    o->aws_type != NULL ? o->aws_type : "error");
+		}
+	}
+	uc->state = UPCALL_DELIVERING;
+	uc->cb(uc->arg, &r);
+	upcall_free(uc);
+}
+
+/* Arms uc->timer for ms milliseconds; false if libevent refused. */
+static bool
+upcall_arm(struct upcall *uc, unsigned ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+		.tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+
+	return evtimer_add(uc->timer, &tv) == 0;
+}
+
+/*
+ * One attempt finished with curl result rc (its CURLMsg is no longer
+ * read). Decides: deliver, or retry after a backoff.
+ */
+static void
+upcall_attempt_done(struct upcall *uc, CURLcode rc)
+{
+	struct upstream *u = uc->u;
+	long status = 0, connects = 0;
+	curl_off_t total_us = 0;
+	unsigned taken, delay;
+
+	curl_easy_getinfo(uc->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(uc->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+	curl_easy_getinfo(uc->easy, CURLINFO_NUM_CONNECTS, &connects);
+	upcall_release_easy(uc);
+
+	if (uc->reply.too_big) {
+		upcall_fail(uc, true, RETRY_NO,
+		    "reply from DynamoDB too large");
+	} else if (uc->reply.oom) {
+		upcall_fail(uc, true, RETRY_NO,
+		    "out of memory reading the reply");
+	} else if (rc != CURLE_OK) {
+		upcall_fail(uc, true, retry_classify(true, status, NULL),
+		    uc->errbuf[0] != '\0' ? uc->errbuf :
+					    curl_easy_strerror(rc));
+	} else if (uc->reply.crc_seen &&
+	    (uint32_t)crc32(crc32(0L, Z_NULL, 0),
+		(const Bytef *)uc->reply.data, (uInt)uc->reply.len) !=
+		uc->reply.crc) {
+		/* botocore retries a DynamoDB CRC32 mismatch [STD]. */
+		upcall_fail(uc, true, retry_classify(true, status, NULL),
+		    "CRC32 mismatch in reply from DynamoDB");
+	} else {
+		upcall_parse(uc, status);
+	}
+	/* Transport failures were classified above. */
+	uc->out.http_status = status;
+	if (!uc->out.ok && !uc->out.transport_error)
+		uc->out.cls = retry_classify(false, status, uc->out.aws_type);
+
+	log_debug("upstream: %s attempt %u: HTTP %ld %s, %zu+%zu bytes, "
+		  "%ld ms%s",
+	    uc->op, uc->attempts, status,
+	    uc->out.ok ? "OK" :
+	    uc->out.transport_error ? uc->out.message :
+	    uc->out.aws_type != NULL ? uc->out.aws_type : "error",
+	    uc->body_len, uc->reply.len, (long)(total_us / 1000),
+	    connects != 0 ? ", new connection" : "");
+
+	if (uc->out.ok) {
+		retry_bucket_refund(&u->bucket, uc->last_taken);
+		upcall_deliver(uc);
+		return;
+	}
+	if (uc->out.cls != RETRY_NO && uc->attempts < u->max_attempts) {
+		if (!retry_bucket_take(&u->bucket, uc->out.cls, &taken)) {
+			log_debug("upstream: %s: retry quota exhausted",
+			    uc->op);
+		} else {
+			uc->last_taken = taken;
+			delay = retry_backoff_ms(uc->attempts - 1,
+			    uc->out.cls == RETRY_THROTTLING ?
+				UPSTREAM_BASE_THROTTLING_MS :
+				UPSTREAM_BASE_TRANSIENT_MS,
+			    UPSTREAM_BACKOFF_CAP_MS, upstream_rand01(u));
+			if (upcall_arm(uc, delay)) {
+				uc->state = UPCALL_BACKOFF;
+				u->stats.retries++;
+				log_debug("upstream: %s: retry %u in %u ms",
+				    uc->op, uc->attempts, delay);
+				return;
+			}
+			retry_bucket_refund(&u->bucket, taken);
+		}
+	}
+	upcall_deliver(uc);
+}
+
+/* libevent: uc->timer, for a backoff or a deferred delivery. */
+static void
+upcall_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upcall *uc = arg;
+	struct upstream *u = uc->u;
+
+	upstream_enter(u);
+	if (uc->state == UPCALL_BACKOFF) {
+		if (!upcall_start(uc))
+			upcall_deliver(uc);
+	} else if (uc->state == UPCALL_DEFERRED) {
+		upcall_deliver(uc);
+	}
+	upstream_leave(u);
+}
+
+/* Delivers every finished transfer. Re-reads the queue after each one: a
+ * callback may cancel calls (curl then drops their messages), start new
+ * ones or free the pool. */
+static void
+upstream_drain(struct upstream *u)
+{
+	CURLMsg *msg;
+	int left;
+
+	while (!u->dying &&
+	    (msg = curl_multi_info_read(u->multi, &left)) != NULL) {
+		CURL *easy = msg->easy_handle;
+		CURLcode rc = msg->data.result;
+		void *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		if (priv == NULL) { /* not ours: cannot happen */
+			curl_multi_remove_handle(u->multi, easy);
+			curl_easy_cleanup(easy);
+			continue;
+		}
+		upcall_attempt_done(priv, rc);
+	}
+}
+
+/* ---- the pool ------------------------------------------------------------ */
+
+/* Splits cfg->endpoint into the URL to send, the Host header and the
+ * path. Returns false with a logged reason. */
+static bool
+upstream_parse_endpoint(struct upstream *u, const char *endpoint)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	char *query = NULL, *user = NULL;
+	CURLUcode rc;
+	bool ok = false;
+
+	if (h == NULL) {
+		log_err("upstream: out of memory");
+		return false;
+	}
+	if ((rc = curl_url_set(h, CURLUPART_URL, endpoint, 0)) != CURLUE_OK) {
+#if LIBCURL_VERSION_NUM >= 0x075000 /* 7.80.0 */
+		log_err("upstream: bad endpoint URL \"%s\": %s", endpoint,
+		    curl_url_strerror(rc));
+#else
+		log_err("upstream: bad endpoint URL \"%s\" (CURLUcode %d)",
+		    endpoint, (int)rc);
+#endif
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		log_err("upstream: endpoint \"%s\" is not http or https",
+		    endpoint);
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		log_err("upstream: endpoint \"%s\" must not have a user or "
+			"a query", endpoint);
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		log_err("upstream: endpoint \"%s\" has no host", endpoint);
+		goto out;
+	}
+	/* Only an explicit port goes into Host (no CURLU_DEFAULT_PORT). */
+	rc = curl_url_get(h, CURLUPART_PORT, &port, 0);
+	if (rc != CURLUE_OK && rc != CURLUE_NO_PORT)
+		goto oom;
+	if (curl_url_get(h, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto oom;
+	if (curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_URL, &u->url, 0) != CURLUE_OK)
+		goto oom;
+	u->host = port != NULL ? upstream_fmt("%s:%s", host, port) :
+				 strdup(host);
+	u->path = strdup(path[0] != '\0' ? path : "/");
+	if (u->host == NULL || u->path == NULL)
+		goto oom;
+	ok = true;
+	goto out;
+oom:
+	log_err("upstream: out of memory parsing the endpoint");
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_free(user);
+	curl_url_cleanup(h);
+	return ok;
+}
+
+struct upstream *
+upstream_new(struct event_base *base, const struct config *cfg,
+    const struct creds *cr)
+{
+	struct upstream *u;
+	long conns = cfg->max_connections;
+
+	if ((u = calloc(1, sizeof *u)) == NULL) {
+		log_err("upstream: out of memory");
+		return NULL;
+	}
+	u->base = base;
+	u->creds = cr;
+	u->timeout_ms = cfg->http_timeout_ms;
+	u->max_attempts = cfg->max_attempts != 0 ? cfg->max_attempts : 1;
+	TAILQ_INIT(&u->calls);
+	LIST_INIT(&u->socks);
+	retry_bucket_init(&u->bucket);
+	upstream_seed(u);
+
+	if (cfg->endpoint == NULL || cfg->region == NULL) {
+		log_err("upstream: no endpoint or region");
+		goto fail;
+	}
+	if (!upstream_parse_endpoint(u, cfg->endpoint))
+		goto fail;
+	if ((u->region = strdup(cfg->region)) == NULL ||
+	    (u->timer = evtimer_new(base, upstream_timer_event_cb, u)) ==
+		NULL ||
+	    (u->multi = curl_multi_init()) == NULL) {
+		log_err("upstream: out of memory");
+		goto fail;
+	}
+	if (curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION,
+		upstream_sock_cb) != CURLM_OK ||
+	    curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u) != CURLM_OK ||
+	    curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION,
+		upstream_timer_cb) != CURLM_OK ||
+	    curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u) != CURLM_OK ||
+	    (conns > 0 &&
+		(curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+		     conns) != CURLM_OK ||
+		    curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, conns) !=
+			CURLM_OK))) {
+		log_err("upstream: cannot configure libcurl");
+		goto fail;
+	}
+	log_info("upstream: %s (region %s), up to %ld connections, "
+		 "%u attempts per call",
+	    u->url, u->region, conns, u->max_attempts);
+	return u;
+fail:
+	upstream_destroy(u);
+	return NULL;
+}
+
+/* Frees everything; no call is left but the one delivering, if any. */
+static void
+upstream_destroy(struct upstream *u)
+{
+	struct upcall *uc;
+	struct upstream_sock *us;
+
+	while ((uc = TAILQ_FIRST(&u->calls)) != NULL) {
+		TAILQ_REMOVE(&u->calls, uc, entry);
+		upcall_free(uc);
+	}
+	/* curl may report sockets removed while it closes its
+	 * connections; whatever it leaves is freed after. */
+	if (u->multi != NULL)
+		curl_multi_cleanup(u->multi);
+	while ((us = LIST_FIRST(&u->socks)) != NULL)
+		upstream_sock_free(us);
+	if (u->timer != NULL)
+		event_free(u->timer);
+	curl_free(u->url);
+	free(u->host);
+	free(u->path);
+	free(u->region);
+	free(u);
+}
+
+void
+upstream_free(struct upstream *u)
+{
+	struct upcall *uc;
+
+	if (u == NULL || u->dying)
+		return;
+	if (u->depth == 0) {
+		upstream_destroy(u);
+		return;
+	}
+	/* Inside one of our callbacks: cancel now, free on the way out. */
+	while ((uc = TAILQ_FIRST(&u->calls)) != NULL) {
+		TAILQ_REMOVE(&u->calls, uc, entry);
+		upcall_free(uc);
+	}
+	u->stats.in_flight = 0;
+	u->dying = true;
+}
+
+/* Operation names go into a header: letters and digits only. */
+static bool
+upstream_valid_op(const char *op)
+{
+	size_t n = strlen(op);
+
+	if (n == 0 || n > UPSTREAM_MAX_OP)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((op[i] >= 'A' && op[i] <= 'Z') ||
+			(op[i] >= 'a' && op[i] <= 'z') ||
+			(op[i] >= '0' && op[i] <= '9')))
+			return false;
+	return true;
+}
+
+struct upcall *
+upstream_call(struct upstream *u, const char *operation, const char *body,
+    upstream_cb *cb, void *arg)
+{
+	struct upcall *uc;
+	bool valid = upstream_valid_op(operation);
+
+	if (u->dying)
+		return NULL;
+	if ((uc = calloc(1, sizeof *uc)) == NULL)
+		return NULL;
+	uc->u = u;
+	uc->cb = cb;
+	uc->arg = arg;
+	uc->body_len = strlen(body);
+	if ((uc->body = malloc(uc->body_len + 1)) == NULL ||
+	    (uc->timer = evtimer_new(u->base, upcall_timer_cb, uc)) == NULL) {
+		upcall_free(uc);
+		return NULL;
+	}
+	memcpy(uc->body, body, uc->body_len + 1);
+	if (valid)
+		memcpy(uc->op, operation, strlen(operation) + 1);
+	else
+		strcpy(uc->op, "(invalid)");
+	TAILQ_INSERT_TAIL(&u->calls, uc, entry);
+	u->stats.in_flight++;
+
+	if (!valid)
+		upcall_fail(uc, true, RETRY_NO, "invalid operation name");
+	if (!valid || !upcall_start(uc)) {
+		/* Never call back from in here: deliver on the next loop
+		 * iteration instead. */
+		uc->state = UPCALL_DEFERRED;
+		if (!upcall_arm(uc, 0)) {
+			TAILQ_REMOVE(&u->calls, uc, entry);
+			u->stats.in_flight--;
+			upcall_free(uc);
+			return NULL;
+		}
+	}
+	return uc;
+}
+
+void
+upstream_cancel(struct upcall *uc)
+{
+	struct upstream *u;
+
+	if (uc == NULL)
+		return;
+	/* Its own callback is running: it is freed when that returns. */
+	if (uc->state == UPCALL_DELIVERING)
+		return;
+	u = uc->u;
+	TAILQ_REMOVE(&u->calls, uc, entry);
+	u->stats.in_flight--;
+	upcall_free(uc);
+}
+
+void
+upstream_get_stats(const struct upstream *u, struct upstream_stats *st)
+{
+	*st = u->stats;
+}

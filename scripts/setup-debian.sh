@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what dyntable needs on Debian 12 to build, run and test, and the
+# pinned dynalite (tests/tools/package-lock.json). Idempotent; run as root
+# or with sudo available. Set DYNTABLE_SETUP_TEST=1 for the test extras.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+pkgs=(build-essential cmake ninja-build pkg-config
+      libevent-dev libcurl4-openssl-dev libssl-dev libmsgpack-dev
+      libjansson-dev libsystemd-dev libinih-dev libcmocka-dev zlib1g-dev)
+if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
+  # jq reads JSON in the CLI tests; awscli cross-checks what we create;
+  # valgrind and clang run the memory-checked and fuzzing jobs.
+  pkgs+=(jq awscli valgrind clang systemd)
+fi
+# Node.js (>= 20 for dynalite 4) may come from elsewhere; only add Debian's
+# when there is none at all.
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -d tests/tools/node_modules/dynalite ]; then
+  echo "setup: installing dynalite (pinned by tests/tools/package-lock.json)"
+  npm ci --prefix tests/tools --no-audit --no-fund
+fi

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# End-to-end harness: runs COMMAND against a real dyntabled that talks to
+# dynalite through tests/tools/dynalite-proxy.js, all on loopback.
+#
+#   harness.sh DAEMON_BIN -- COMMAND [ARGS...]
+#
+# With DYNTABLE_TEST_SOCKET set, only exports DYNTABLE_SOCKET=$it and runs
+# COMMAND (for a daemon that is already running; no checks).
+#
+# Otherwise, in a fresh temporary directory:
+#   1. starts dynalite and its proxy (tables stay CREATING/DELETING for
+#      $DYNTABLE_TEST_CREATE_MS / $DYNTABLE_TEST_DELETE_MS, default 500 ms);
+#   2. starts DAEMON_BIN (prefixed by $DYNTABLE_TEST_WRAPPER, e.g.
+#      "valgrind --error-exitcode=99 --leak-check=full") with test
+#      credentials and nothing from this machine's AWS setup;
+#   3. runs COMMAND with these exported:
+#        DYNTABLE_SOCKET             the daemon's socket
+#        DYNTABLE_TEST_DIR           the temporary directory
+#        DYNTABLE_TEST_REQUESTS      JSONL, one line per request to DynamoDB
+#        DYNTABLE_TEST_CONTROL       http://127.0.0.1:PORT, fault injection
+#        DYNTABLE_TEST_DYNALITE_URL  dynalite itself, bypassing the proxy
+#        DYNTABLE_TEST_DAEMON_PID    the daemon's pid
+#        DYNTABLE_TEST_DAEMON_LOG    its stderr
+#   4. stops the daemon with SIGTERM and fails unless it exits 0 within
+#      10 s, every request it sent was correctly signed, no sanitizer
+#      reported anything, and its log never shows the secret key or the
+#      session token.
+# Exits with COMMAND's status when that failed, else 1 when a check failed,
+# else 0. DYNTABLE_TEST_KEEP=1 keeps the temporary directory.
+set -u
+
+me=harness.sh
+say() { printf '%s: %s\n' "$me" "$*" >&2; }
+
+if [ $# -lt 3 ] || [ "$2" != "--" ]; then
+	echo "usage: $me DAEMON_BIN -- COMMAND [ARGS...]" >&2
+	exit 2
+fi
+daemon_bin=$1
+shift 2
+
+if [ -n "${DYNTABLE_TEST_SOCKET:-}" ]; then
+	export DYNTABLE_SOCKET=$DYNTABLE_TEST_SOCKET
+	exec "$@"
+fi
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || exit 1
+tools=$(cd "$here/../tools" && pwd) || exit 1
+
+if ! command -v node >/dev/null 2>&1; then
+	say "node not found; install Node.js 20, then run: npm ci --prefix tests/tools"
+	exit 1
+fi
+if [ ! -f "$tools/node_modules/dynalite/package.json" ]; then
+	say "dynalite is not installed; run: npm ci --prefix tests/tools"
+	exit 1
+fi
+if [ ! -x "$daemon_bin" ]; then
+	say "no daemon executable at $daemon_bin"
+	exit 1
+fi
+
+# Nothing from this machine's AWS or proxy setup may reach the daemon or
+# the tests: loopback only, and only the credentials below.
+for v in AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CONFIG_FILE \
+	AWS_SHARED_CREDENTIALS_FILE AWS_REGION AWS_DEFAULT_REGION \
+	AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB AWS_ROLE_ARN \
+	AWS_ROLE_SESSION_NAME AWS_WEB_IDENTITY_TOKEN_FILE \
+	AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI \
+	AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \
+	AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+	http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY \
+	no_proxy NO_PROXY DYNTABLE_SOCKET; do
+	unset "$v"
+done
+export AWS_EC2_METADATA_DISABLED=true NO_PROXY='*' no_proxy='*'
+
+dir=$(mktemp -d /tmp/dyntable-e2e.XXXXXX) || exit 1
+node_pid=
+daemon_pid=
+cmd_pid=
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+	local pid
+	for pid in $cmd_pid $daemon_pid; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ -n "$node_pid" ]; then
+		kill -TERM "$node_pid" 2>/dev/null
+		wait "$node_pid" 2>/dev/null
+	fi
+	if [ "${DYNTABLE_TEST_KEEP:-0}" = 1 ]; then
+		say "kept $dir"
+	else
+		rm -rf "$dir"
+	fi
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
+
+# True while PID runs; a zombie (exited, not yet waited for) does not.
+running() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "${st%% *}" != Z ]
+}
+random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+access_key=AKIDEXAMPLE
+secret_key="testsecret$(random_hex 16)"
+session_token="testtoken$(random_hex 24)"
+region=us-east-1
+
+# ---- dynalite and its proxy ------------------------------------------------
+node "$tools/dynalite-proxy.js" --state "$dir/state.json" \
+	--log "$dir/requests.jsonl" --secret "$secret_key" \
+	--access-key "$access_key" --token "$session_token" --region "$region" \
+	--create-ms "${DYNTABLE_TEST_CREATE_MS:-500}" \
+	--delete-ms "${DYNTABLE_TEST_DELETE_MS:-500}" \
+	</dev/null >"$dir/proxy.log" 2>&1 &
+node_pid=$!
+
+for _ in $(seq 100); do
+	[ -s "$dir/state.json" ] && break
+	running "$node_pid" || break
+	sleep 0.1
+done
+if [ ! -s "$dir/state.json" ]; then
+	say "dynalite-proxy did not start; its output:"
+	cat "$dir/proxy.log" >&2
+	exit 1
+fi
+port() { sed -n "s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p" "$dir/state.json"; }
+proxy_port=$(port proxy)
+control_port=$(port control)
+dynalite_port=$(port dynalite)
+
+# ---- the daemon --------------------------------------------------------------
+socket=$dir/dyntabled.sock
+daemon_log=$dir/daemon.log
+# shellcheck disable=SC2086 # the wrapper is a command line on purpose
+env HOME="$dir" AWS_ACCESS_KEY_ID="$access_key" \
+	AWS_SECRET_ACCESS_KEY="$secret_key" AWS_SESSION_TOKEN="$session_token" \
+	${DYNTABLE_TEST_WRAPPER:-} "$daemon_bin" --socket "$socket" \
+	--endpoint "http://127.0.0.1:$proxy_port" --region "$region" \
+	--log-level debug </dev/null >"$daemon_log" 2>&1 &
+daemon_pid=$!
+
+# Under a wrapper such as valgrind, starting takes longer.
+start_tenths=100
+[ -n "${DYNTABLE_TEST_WRAPPER:-}" ] && start_tenths=600
+for _ in $(seq "$start_tenths"); do
+	[ -S "$socket" ] && break
+	running "$daemon_pid" || break
+	sleep 0.1
+done
+if [ ! -S "$socket" ]; then
+	if running "$daemon_pid"; then
+		say "dyntabled did not create $socket within $((start_tenths / 10)) s; its log:"
+	else
+		wait "$daemon_pid"
+		say "dyntabled exited with status $? before listening; its log:"
+		daemon_pid=
+	fi
+	cat "$daemon_log" >&2
+	exit 1
+fi
+
+export DYNTABLE_SOCKET="$socket"
+export DYNTABLE_TEST_DIR="$dir"
+export DYNTABLE_TEST_REQUESTS="$dir/requests.jsonl"
+export DYNTABLE_TEST_CONTROL="http://127.0.0.1:$control_port"
+export DYNTABLE_TEST_DYNALITE_URL="http://127.0.0.1:$dynalite_port"
+export DYNTABLE_TEST_DAEMON_PID="$daemon_pid"
+export DYNTABLE_TEST_DAEMON_LOG="$daemon_log"
+
+# ---- the test ------------------------------------------------------------------
+# In the background so that INT/TERM reach our traps at once.
+"$@" <&0 &
+cmd_pid=$!
+wait "$cmd_pid"
+cmd_status=$?
+cmd_pid=
+failed=0
+if [ "$cmd_status" -ne 0 ]; then
+	say "FAIL: the test command exited with status $cmd_status"
+	failed=1
+fi
+
+# ---- checks ----------------------------------------------------------------
+if ! running "$daemon_pid"; then
+	wait "$daemon_pid"
+	say "FAIL: dyntabled died during the test (status $?)"
+	daemon_pid=
+	failed=1
+else
+	kill -TERM "$daemon_pid"
+	stop_tenths=100
+	[ -n "${DYNTABLE_TEST_WRAPPER:-}" ] && stop_tenths=300
+	for _ in $(seq "$stop_tenths"); do
+		running "$daemon_pid" || break
+		sleep 0.1
+	done
+	if running "$daemon_pid"; then
+		say "FAIL: dyntabled did not exit within $((stop_tenths / 10)) s of SIGTERM"
+		kill -KILL "$daemon_pid" 2>/dev/null
+		wait "$daemon_pid" 2>/dev/null
+		failed=1
+	else
+		wait "$daemon_pid"
+		daemon_status=$?
+		if [ "$daemon_status" -ne 0 ]; then
+			say "FAIL: dyntabled exited with status $daemon_status after SIGTERM"
+			failed=1
+		fi
+	fi
+	daemon_pid=
+fi
+
+if grep -Eq 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|== ?ERROR SUMMARY: [1-9]' "$daemon_log"; then
+	say "FAIL: a sanitizer or valgrind reported errors in the daemon"
+	failed=1
+fi
+if grep -qF -- "$secret_key" "$daemon_log"; then
+	say "FAIL: the secret access key appears in the daemon's log"
+	failed=1
+fi
+if grep -qF -- "$session_token" "$daemon_log"; then
+	say "FAIL: the session token appears in the daemon's log"
+	failed=1
+fi
+
+total=0
+bad=0
+if [ -f "$DYNTABLE_TEST_REQUESTS" ]; then
+	total=$(grep -c . "$DYNTABLE_TEST_REQUESTS")
+	bad=$(grep -cv '"sig_ok":true' "$DYNTABLE_TEST_REQUESTS")
+fi
+if [ "$bad" -ne 0 ]; then
+	say "FAIL: $bad of $total requests to DynamoDB were not correctly signed:"
+	grep -v '"sig_ok":true' "$DYNTABLE_TEST_REQUESTS" | head -n 5 >&2
+	failed=1
+else
+	say "$total requests to DynamoDB, all correctly signed"
+fi
+
+if [ "$failed" -ne 0 ]; then
+	say "last lines of the daemon's log ($daemon_log):"
+	tail -n 40 "$daemon_log" >&2
+	if [ -s "$dir/proxy.log" ]; then
+		say "dynalite-proxy's output:"
+		tail -n 20 "$dir/proxy.log" >&2
+	fi
+	[ "$cmd_status" -ne 0 ] && exit "$cmd_status"
+	exit 1
+fi
+exit 0
