@@ -9,6 +9,11 @@
  * its result before the callback runs), the parse position lives in the
  * context, and the context itself is only freed when the outermost library
  * frame leaves (dtc_enter/dtc_leave).
+ *
+ * Flow control: the handshake announces max_inflight, the daemon's limit
+ * of requests in flight per connection. Requests beyond it stay encoded
+ * here (first_held and after, in issue order) and go out as answers come
+ * back, so a caller may pipeline any number without LIMIT errors.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,9 +37,10 @@
 static void ctx_fail(dyntable_ctx *c, dyntable_status st, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
-/* ---- small helpers -------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------ */
 
-static long long now_ms(void)
+static long long
+now_ms(void)
 {
 	struct timespec ts;
 
@@ -45,8 +51,8 @@ static long long now_ms(void)
 /* Sets the context's error without touching the connection. */
 static void ctx_seterr(dyntable_ctx *c, dyntable_status st, const char *fmt,
     va_list ap) __attribute__((format(printf, 3, 0)));
-static void ctx_seterr(dyntable_ctx *c, dyntable_status st, const char *fmt,
-    va_list ap)
+static void
+ctx_seterr(dyntable_ctx *c, dyntable_status st, const char *fmt, va_list ap)
 {
 	c->err = st;
 	vsnprintf(c->errstr, sizeof c->errstr, fmt, ap);
@@ -54,8 +60,8 @@ static void ctx_seterr(dyntable_ctx *c, dyntable_status st, const char *fmt,
 
 static void ctx_seterrf(dyntable_ctx *c, dyntable_status st, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
-static void ctx_seterrf(dyntable_ctx *c, dyntable_status st, const char *fmt,
-    ...)
+static void
+ctx_seterrf(dyntable_ctx *c, dyntable_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -64,9 +70,10 @@ static void ctx_seterrf(dyntable_ctx *c, dyntable_status st, const char *fmt,
 	va_end(ap);
 }
 
-/* ---- hooks ----------------------------------------------------------------- */
+/* ---- hooks -------------------------------------------------------------- */
 
-static void hook_want_write(dyntable_ctx *c)
+static void
+hook_want_write(dyntable_ctx *c)
 {
 	if (!c->attached || c->writing || c->woff == c->wlen || c->fd < 0)
 		return;
@@ -75,7 +82,8 @@ static void hook_want_write(dyntable_ctx *c)
 		c->hooks.add_write(c->hooks.data);
 }
 
-static void hook_done_write(dyntable_ctx *c)
+static void
+hook_done_write(dyntable_ctx *c)
 {
 	if (!c->attached || !c->writing)
 		return;
@@ -84,7 +92,8 @@ static void hook_done_write(dyntable_ctx *c)
 		c->hooks.del_write(c->hooks.data);
 }
 
-static void hook_stop_read(dyntable_ctx *c)
+static void
+hook_stop_read(dyntable_ctx *c)
 {
 	if (!c->attached || !c->reading)
 		return;
@@ -93,9 +102,10 @@ static void hook_stop_read(dyntable_ctx *c)
 		c->hooks.del_read(c->hooks.data);
 }
 
-/* ---- the pending-request table ------------------------------------------- */
+/* ---- the pending-request table ------------------------------------------ */
 
-static dtc_req *req_find(const dyntable_ctx *c, uint32_t id)
+static dtc_req *
+req_find(const dyntable_ctx *c, uint32_t id)
 {
 	if (c->nbuckets == 0)
 		return NULL;
@@ -106,7 +116,8 @@ static dtc_req *req_find(const dyntable_ctx *c, uint32_t id)
 }
 
 /* Doubles the bucket array. On failure the old one stays (longer chains). */
-static void req_grow(dyntable_ctx *c)
+static void
+req_grow(dyntable_ctx *c)
 {
 	size_t n = c->nbuckets ? c->nbuckets * 2 : BUCKETS_FIRST;
 	dtc_req **b = calloc(n, sizeof *b);
@@ -131,7 +142,8 @@ static void req_grow(dyntable_ctx *c)
 }
 
 /* Adds r at the end of the issue order. Returns -1 when out of memory. */
-static int req_insert(dyntable_ctx *c, dtc_req *r)
+static int
+req_insert(dyntable_ctx *c, dtc_req *r)
 {
 	if (c->npending >= c->nbuckets)
 		req_grow(c);
@@ -152,7 +164,8 @@ static int req_insert(dyntable_ctx *c, dtc_req *r)
 }
 
 /* Takes r out of the table and the order; frees a frame it still held. */
-static void req_unlink(dyntable_ctx *c, dtc_req *r)
+static void
+req_unlink(dyntable_ctx *c, dtc_req *r)
 {
 	dtc_req **pp = &c->buckets[r->id & (c->nbuckets - 1)];
 
@@ -179,7 +192,8 @@ static void req_unlink(dyntable_ctx *c, dtc_req *r)
 }
 
 /* The next free id: increasing from 1, skipping 0 and ids still pending. */
-static uint32_t req_next_id(dyntable_ctx *c)
+static uint32_t
+req_next_id(dyntable_ctx *c)
 {
 	uint32_t id;
 
@@ -196,7 +210,8 @@ static uint32_t req_next_id(dyntable_ctx *c)
  * NULL-result (out of memory): an async callback then sees a stack result
  * with st and msg. Runs with the depth raised so a free inside is deferred.
  */
-static void req_deliver(dyntable_ctx *c, dtc_req *r, dyntable_result *res,
+static void
+req_deliver(dyntable_ctx *c, dtc_req *r, dyntable_result *res,
     dyntable_status st, const char *msg)
 {
 	c->depth++;
@@ -222,7 +237,8 @@ static void req_deliver(dyntable_ctx *c, dtc_req *r, dyntable_result *res,
 /* Answers every pending request with st and msg, oldest first. Requests
  * added by those callbacks are answered too (none can be: the context is
  * dead or freeing by then). */
-static void req_fire_all(dyntable_ctx *c, dyntable_status st, const char *msg)
+static void
+req_fire_all(dyntable_ctx *c, dyntable_status st, const char *msg)
 {
 	char why[DTC_ERRSTR_LEN];
 
@@ -239,13 +255,14 @@ static void req_fire_all(dyntable_ctx *c, dyntable_status st, const char *msg)
 	}
 }
 
-/* ---- write queue ---------------------------------------------------------- */
+/* ---- write queue -------------------------------------------------------- */
 
 /*
  * Appends a frame to the write buffer, taking ownership of frame on
  * success (0). On failure (-1, out of memory) frame stays the caller's.
  */
-static int wbuf_push(dyntable_ctx *c, char *frame, size_t len)
+static int
+wbuf_push(dyntable_ctx *c, char *frame, size_t len)
 {
 	if (c->woff == c->wlen) {
 		/* Empty: adopt the frame instead of copying it. */
@@ -281,7 +298,8 @@ static int wbuf_push(dyntable_ctx *c, char *frame, size_t len)
 
 /* Moves held requests into the write buffer while the daemon's window
  * (max_inflight) has room, then asks the loop for write readiness. */
-static void req_pump(dyntable_ctx *c)
+static void
+req_pump(dyntable_ctx *c)
 {
 	while (c->first_held &&
 	    (c->max_inflight == 0 || c->nsent < c->max_inflight)) {
@@ -300,14 +318,15 @@ static void req_pump(dyntable_ctx *c)
 	hook_want_write(c);
 }
 
-/* ---- connection state ---------------------------------------------------- */
+/* ---- connection state --------------------------------------------------- */
 
 /*
  * Marks the context dead (first reason wins), stops the loop's watchers,
  * closes the socket and answers every pending request with
  * DYNTABLE_ERR_DISCONNECTED and the reason.
  */
-static void ctx_fail(dyntable_ctx *c, dyntable_status st, const char *fmt, ...)
+static void
+ctx_fail(dyntable_ctx *c, dyntable_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -331,7 +350,8 @@ static void ctx_fail(dyntable_ctx *c, dyntable_status st, const char *fmt, ...)
 }
 
 /* Frees everything. Pending callbacks fire first ("context freed"). */
-static void ctx_destroy(dyntable_ctx *c)
+static void
+ctx_destroy(dyntable_ctx *c)
 {
 	c->freeing = true;
 	c->depth++; /* a dyntable_free() from these callbacks is a no-op */
@@ -351,12 +371,14 @@ static void ctx_destroy(dyntable_ctx *c)
 	free(c);
 }
 
-void dtc_enter(dyntable_ctx *c)
+void
+dtc_enter(dyntable_ctx *c)
 {
 	c->depth++;
 }
 
-bool dtc_leave(dyntable_ctx *c)
+bool
+dtc_leave(dyntable_ctx *c)
 {
 	if (--c->depth == 0 && c->freeing) {
 		ctx_destroy(c);
@@ -365,10 +387,11 @@ bool dtc_leave(dyntable_ctx *c)
 	return true;
 }
 
-/* ---- handshake -------------------------------------------------------------- */
+/* ---- handshake ---------------------------------------------------------- */
 
 /* Handles the hello reply: records the daemon's limits or fails. */
-static void hello_reply(dyntable_ctx *c, const dtp_msg *m)
+static void
+hello_reply(dyntable_ctx *c, const dtp_msg *m)
 {
 	uint64_t major = 0, minor = 0, v;
 	char msg[200];
@@ -376,7 +399,8 @@ static void hello_reply(dyntable_ctx *c, const dtp_msg *m)
 	if (!m->ok) {
 		if (!dtp_strcpy(dtp_map_get(m->error, "message"), msg,
 		    sizeof msg))
-			snprintf(msg, sizeof msg, "%s", dtp_err_name(m->err_code));
+			snprintf(msg, sizeof msg, "%s",
+			    dtp_err_name(m->err_code));
 		ctx_fail(c, dtc_status_from_wire(m->err_code),
 		    "%s: handshake refused: %s", c->path, msg);
 		return;
@@ -415,8 +439,8 @@ static void hello_reply(dyntable_ctx *c, const dtp_msg *m)
  * socket answers EAGAIN when the listener's backlog is full: retry
  * briefly. Returns 0, or an errno value.
  */
-static int connect_until(int fd, const struct sockaddr_un *addr,
-    long long deadline)
+static int
+connect_until(int fd, const struct sockaddr_un *addr, long long deadline)
 {
 	int delay = 1;
 
@@ -454,7 +478,8 @@ static int connect_until(int fd, const struct sockaddr_un *addr,
 }
 
 /* Opens the socket and runs the handshake; failures set c's error. */
-static void ctx_open(dyntable_ctx *c)
+static void
+ctx_open(dyntable_ctx *c)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	long long deadline = now_ms() + DTC_HANDSHAKE_MS;
@@ -506,14 +531,15 @@ static void ctx_open(dyntable_ctx *c)
 	}
 }
 
-/* ---- reading --------------------------------------------------------------- */
+/* ---- reading ------------------------------------------------------------ */
 
 /*
  * Handles one decoded reply (and frees m): the handshake, a connection
  * error from the daemon (id 0), or the answer to a pending request, whose
  * callback runs after m is freed.
  */
-static void dispatch(dyntable_ctx *c, dtp_msg *m)
+static void
+dispatch(dyntable_ctx *c, dtp_msg *m)
 {
 	char msg[200];
 
@@ -558,7 +584,8 @@ static void dispatch(dyntable_ctx *c, dtp_msg *m)
  * bytes to the front, then grows to exactly what is needed. Returns -1
  * when out of memory.
  */
-static int rbuf_reserve(dyntable_ctx *c, size_t need)
+static int
+rbuf_reserve(dyntable_ctx *c, size_t need)
 {
 	if (c->rpos > 0) {
 		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
@@ -582,7 +609,8 @@ static int rbuf_reserve(dyntable_ctx *c, size_t need)
  * is consumed (rpos advanced) before its callback runs, so a nested read
  * from that callback carries on where this one stopped.
  */
-static void process_frames(dyntable_ctx *c)
+static void
+process_frames(dyntable_ctx *c)
 {
 	while (c->err == DYNTABLE_OK && !c->freeing) {
 		size_t avail = c->rlen - c->rpos;
@@ -639,7 +667,8 @@ static void process_frames(dyntable_ctx *c)
  * Returns 1 when bytes arrived, 0 when none were there, -1 when the
  * context is (now) dead or being freed.
  */
-static int ctx_read(dyntable_ctx *c)
+static int
+ctx_read(dyntable_ctx *c)
 {
 	if (c->err != DYNTABLE_OK || c->freeing || c->fd < 0)
 		return -1;
@@ -680,10 +709,11 @@ static int ctx_read(dyntable_ctx *c)
 	return c->err == DYNTABLE_OK && !c->freeing ? 1 : -1;
 }
 
-/* ---- writing --------------------------------------------------------------- */
+/* ---- writing ------------------------------------------------------------ */
 
 /* Sends as much of the write buffer as the socket takes. */
-static void ctx_write(dyntable_ctx *c)
+static void
+ctx_write(dyntable_ctx *c)
 {
 	if (c->err != DYNTABLE_OK || c->freeing || c->fd < 0)
 		return;
@@ -720,7 +750,8 @@ static void ctx_write(dyntable_ctx *c)
 	hook_done_write(c);
 }
 
-int dtc_poll_once(dyntable_ctx *c, int timeout_ms)
+int
+dtc_poll_once(dyntable_ctx *c, int timeout_ms)
 {
 	if (c->err != DYNTABLE_OK || c->freeing || c->fd < 0)
 		return -1;
@@ -747,11 +778,11 @@ int dtc_poll_once(dyntable_ctx *c, int timeout_ms)
 	return c->err == DYNTABLE_OK && !c->freeing ? 1 : -1;
 }
 
-/* ---- requests -------------------------------------------------------------- */
+/* ---- requests ----------------------------------------------------------- */
 
-dyntable_status dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a,
-    dyntable_cb *cb, dtc_take_fn *take, void *privdata, uint32_t *idp,
-    char *err, size_t errlen)
+dyntable_status
+dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a, dyntable_cb *cb,
+    dtc_take_fn *take, void *privdata, uint32_t *idp, char *err, size_t errlen)
 {
 	char dummy[8];
 	dyntable_status st;
@@ -829,8 +860,8 @@ dyntable_status dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a,
 	return DYNTABLE_OK;
 }
 
-bool dtc_cancel(dyntable_ctx *c, uint32_t id, dyntable_status st,
-    const char *msg)
+bool
+dtc_cancel(dyntable_ctx *c, uint32_t id, dyntable_status st, const char *msg)
 {
 	dtc_req *r = req_find(c, id);
 
@@ -841,14 +872,16 @@ bool dtc_cancel(dyntable_ctx *c, uint32_t id, dyntable_status st,
 	return true;
 }
 
-/* ---- public API ------------------------------------------------------------ */
+/* ---- public API --------------------------------------------------------- */
 
-const char *dyntable_version(void)
+const char *
+dyntable_version(void)
 {
 	return DYNTABLE_VERSION_STRING;
 }
 
-const char *dyntable_status_name(dyntable_status st)
+const char *
+dyntable_status_name(dyntable_status st)
 {
 	switch (st) {
 	case DYNTABLE_OK: return "OK";
@@ -873,7 +906,8 @@ const char *dyntable_status_name(dyntable_status st)
 	return "UNKNOWN";
 }
 
-dyntable_ctx *dyntable_connect(const char *path)
+dyntable_ctx *
+dyntable_connect(const char *path)
 {
 	dyntable_ctx *c = calloc(1, sizeof *c);
 
@@ -897,7 +931,8 @@ dyntable_ctx *dyntable_connect(const char *path)
 	return c;
 }
 
-void dyntable_free(dyntable_ctx *c)
+void
+dyntable_free(dyntable_ctx *c)
 {
 	if (!c)
 		return;
@@ -907,34 +942,40 @@ void dyntable_free(dyntable_ctx *c)
 	ctx_destroy(c);
 }
 
-dyntable_status dyntable_errcode(const dyntable_ctx *c)
+dyntable_status
+dyntable_errcode(const dyntable_ctx *c)
 {
 	return c ? c->err : DYNTABLE_ERR_NOMEM;
 }
 
-const char *dyntable_errstr(const dyntable_ctx *c)
+const char *
+dyntable_errstr(const dyntable_ctx *c)
 {
 	if (!c)
 		return "out of memory";
 	return c->err == DYNTABLE_OK ? "" : c->errstr;
 }
 
-const char *dyntable_server(const dyntable_ctx *c)
+const char *
+dyntable_server(const dyntable_ctx *c)
 {
 	return c ? c->server : NULL;
 }
 
-int dyntable_fd(const dyntable_ctx *c)
+int
+dyntable_fd(const dyntable_ctx *c)
 {
 	return c ? c->fd : -1;
 }
 
-void *dyntable_hooks_data(const dyntable_ctx *c)
+void *
+dyntable_hooks_data(const dyntable_ctx *c)
 {
 	return c && c->attached ? c->hooks.data : NULL;
 }
 
-dyntable_status dyntable_attach(dyntable_ctx *c, const dyntable_hooks *hooks)
+dyntable_status
+dyntable_attach(dyntable_ctx *c, const dyntable_hooks *hooks)
 {
 	if (!c || !hooks)
 		return DYNTABLE_ERR_INVALID;
@@ -953,7 +994,8 @@ dyntable_status dyntable_attach(dyntable_ctx *c, const dyntable_hooks *hooks)
 	return DYNTABLE_OK;
 }
 
-void dyntable_handle_read(dyntable_ctx *c)
+void
+dyntable_handle_read(dyntable_ctx *c)
 {
 	if (!c)
 		return;
@@ -962,7 +1004,8 @@ void dyntable_handle_read(dyntable_ctx *c)
 	dtc_leave(c);
 }
 
-void dyntable_handle_write(dyntable_ctx *c)
+void
+dyntable_handle_write(dyntable_ctx *c)
 {
 	if (!c)
 		return;

@@ -31,10 +31,10 @@
 
 /* The arguments of one request, as a public call gave them. */
 typedef struct dtc_args {
-	const char *name;		/* table name (all ops but list, hello) */
-	const dyntable_table_def *def;	/* create_table only */
-	bool wait;			/* create/delete: answer when done */
-	unsigned timeout_ms;		/* 0: the daemon's default */
+	const char *name;	       /* table name (all but list, hello) */
+	const dyntable_table_def *def; /* create_table only */
+	bool wait;		       /* create/delete: answer when done */
+	unsigned timeout_ms;	       /* 0: the daemon's default */
 } dtc_args;
 
 /*
@@ -47,48 +47,48 @@ typedef struct dtc_req dtc_req;
 
 /* A request in flight, or held back until the daemon's window opens. */
 struct dtc_req {
-	uint32_t id;		/* unique among the context's pending requests */
-	dyntable_op op;		/* what it asks; DTC_OP_HELLO for the handshake */
-	dyntable_cb *cb;	/* user callback (async), or NULL */
-	dtc_take_fn *take;	/* internal owner of the result (sync), or NULL */
-	void *privdata;		/* passed to cb or take */
-	char *frame;		/* encoded frame while held; NULL once queued */
-	size_t frame_len;	/* bytes in frame */
-	dtc_req *hnext;		/* next in the same hash bucket */
-	dtc_req *prev, *next;	/* all pending requests, in issue order */
+	uint32_t id;	       /* unique among the pending requests */
+	dyntable_op op;	       /* what it asks; DTC_OP_HELLO: handshake */
+	dyntable_cb *cb;       /* user callback (async), or NULL */
+	dtc_take_fn *take;     /* internal owner of the result, or NULL */
+	void *privdata;	       /* passed to cb or take */
+	char *frame;	       /* encoded frame while held; NULL once queued */
+	size_t frame_len;      /* bytes in frame */
+	dtc_req *hnext;	       /* next in the same hash bucket */
+	dtc_req *prev, *next;  /* all pending requests, in issue order */
 };
 
 struct dyntable_ctx {
-	int fd;				/* the socket; -1 when not connected */
-	dyntable_status err;		/* DYNTABLE_OK while usable */
-	char errstr[DTC_ERRSTR_LEN];	/* why err is set */
-	char *path;			/* the socket's path, for messages */
-	char *server;			/* daemon version from the handshake */
-	uint32_t max_frame;		/* daemon's frame limit; 0: unknown */
-	uint32_t max_inflight;		/* daemon's window; 0: unlimited */
-	bool hello_done;		/* the handshake succeeded */
+	int fd;			      /* the socket; -1 when not connected */
+	dyntable_status err;	      /* DYNTABLE_OK while usable */
+	char errstr[DTC_ERRSTR_LEN];  /* why err is set */
+	char *path;		      /* the socket's path, for messages */
+	char *server;		      /* daemon version from the handshake */
+	uint32_t max_frame;	      /* daemon's frame limit; 0: unknown */
+	uint32_t max_inflight;	      /* daemon's window; 0: unlimited */
+	bool hello_done;	      /* the handshake succeeded */
 
-	uint32_t next_id;		/* next request id to try; never 0 */
-	dtc_req **buckets;		/* pending requests by id, chained */
-	size_t nbuckets;		/* a power of two, or 0 */
-	size_t npending;		/* requests in the table */
-	dtc_req *head, *tail;		/* pending requests in issue order */
-	dtc_req *first_held;		/* oldest unsent request: it and all
-					   after it are held back */
-	uint32_t nsent;			/* sent and not yet answered */
+	uint32_t next_id;	      /* next request id to try; never 0 */
+	dtc_req **buckets;	      /* pending requests by id, chained */
+	size_t nbuckets;	      /* a power of two, or 0 */
+	size_t npending;	      /* requests in the table */
+	dtc_req *head, *tail;	      /* pending requests in issue order */
+	dtc_req *first_held;	      /* oldest unsent request; all after
+					 it are held back too */
+	uint32_t nsent;		      /* sent and not yet answered */
 
-	char *wbuf;			/* frames to send */
-	size_t wcap, wlen, woff;	/* capacity, bytes, bytes already sent */
-	char *rbuf;			/* bytes received, not yet decoded */
-	size_t rcap, rlen, rpos;	/* capacity, bytes, parse position */
+	char *wbuf;		      /* frames to send */
+	size_t wcap, wlen, woff;      /* capacity, bytes, bytes sent */
+	char *rbuf;		      /* bytes received, not yet decoded */
+	size_t rcap, rlen, rpos;      /* capacity, bytes, parse position */
 
-	dyntable_hooks hooks;		/* the event loop's, when attached */
-	bool attached;			/* hooks are set */
-	bool reading;			/* add_read called, del_read not yet */
-	bool writing;			/* add_write called, del_write not yet */
+	dyntable_hooks hooks;	      /* the event loop's, when attached */
+	bool attached;		      /* hooks are set */
+	bool reading;		      /* add_read called, del_read not yet */
+	bool writing;		      /* add_write called, del_write not yet */
 
-	unsigned depth;			/* library frames that may call back */
-	bool freeing;			/* dyntable_free() was called */
+	unsigned depth;		      /* library frames that may call back */
+	bool freeing;		      /* dyntable_free() was called */
 };
 
 /* ---- client.c ------------------------------------------------------------ */

@@ -27,44 +27,49 @@ typedef struct dyntable_libevent_state {
 	struct event *wev;	/* write readiness, EV_PERSIST */
 } dyntable_libevent_state;
 
-static inline void dyntable_libevent_on_read(evutil_socket_t fd, short what,
-    void *arg)
+static inline void
+dyntable_libevent_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	dyntable_handle_read(((dyntable_libevent_state *)arg)->ctx);
 }
 
-static inline void dyntable_libevent_on_write(evutil_socket_t fd, short what,
-    void *arg)
+static inline void
+dyntable_libevent_on_write(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	dyntable_handle_write(((dyntable_libevent_state *)arg)->ctx);
 }
 
-static inline void dyntable_libevent_add_read(void *data)
+static inline void
+dyntable_libevent_add_read(void *data)
 {
 	event_add(((dyntable_libevent_state *)data)->rev, NULL);
 }
 
-static inline void dyntable_libevent_del_read(void *data)
+static inline void
+dyntable_libevent_del_read(void *data)
 {
 	event_del(((dyntable_libevent_state *)data)->rev);
 }
 
-static inline void dyntable_libevent_add_write(void *data)
+static inline void
+dyntable_libevent_add_write(void *data)
 {
 	event_add(((dyntable_libevent_state *)data)->wev, NULL);
 }
 
-static inline void dyntable_libevent_del_write(void *data)
+static inline void
+dyntable_libevent_del_write(void *data)
 {
 	event_del(((dyntable_libevent_state *)data)->wev);
 }
 
 /* Frees both events (safe from inside their own callbacks) and the state. */
-static inline void dyntable_libevent_cleanup(void *data)
+static inline void
+dyntable_libevent_cleanup(void *data)
 {
 	dyntable_libevent_state *s = (dyntable_libevent_state *)data;
 
@@ -78,8 +83,8 @@ static inline void dyntable_libevent_cleanup(void *data)
  * context's own when it is not connected, DYNTABLE_ERR_USAGE when it is
  * already attached, DYNTABLE_ERR_NOMEM).
  */
-static inline int dyntable_libevent_attach(dyntable_ctx *c,
-    struct event_base *base)
+static inline int
+dyntable_libevent_attach(dyntable_ctx *c, struct event_base *base)
 {
 	dyntable_libevent_state *s;
 	dyntable_hooks h;

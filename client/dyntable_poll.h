@@ -29,31 +29,36 @@ typedef struct dyntable_poll_state {
 	int reading;		/* the library wants read readiness */
 	int writing;		/* the library wants write readiness */
 	int in_tick;		/* dyntable_poll_tick() frames running */
-	int deleted;		/* cleanup came during a tick: free after it */
+	int deleted;		/* cleanup during a tick: free after it */
 } dyntable_poll_state;
 
-static inline void dyntable_poll_add_read(void *data)
+static inline void
+dyntable_poll_add_read(void *data)
 {
 	((dyntable_poll_state *)data)->reading = 1;
 }
 
-static inline void dyntable_poll_del_read(void *data)
+static inline void
+dyntable_poll_del_read(void *data)
 {
 	((dyntable_poll_state *)data)->reading = 0;
 }
 
-static inline void dyntable_poll_add_write(void *data)
+static inline void
+dyntable_poll_add_write(void *data)
 {
 	((dyntable_poll_state *)data)->writing = 1;
 }
 
-static inline void dyntable_poll_del_write(void *data)
+static inline void
+dyntable_poll_del_write(void *data)
 {
 	((dyntable_poll_state *)data)->writing = 0;
 }
 
 /* The context is going away: free the state, after the tick if in one. */
-static inline void dyntable_poll_cleanup(void *data)
+static inline void
+dyntable_poll_cleanup(void *data)
 {
 	dyntable_poll_state *s = (dyntable_poll_state *)data;
 
@@ -69,7 +74,8 @@ static inline void dyntable_poll_cleanup(void *data)
  * (the context's own when it is not connected, DYNTABLE_ERR_USAGE when it
  * is already attached, DYNTABLE_ERR_NOMEM).
  */
-static inline int dyntable_poll_attach(dyntable_ctx *c)
+static inline int
+dyntable_poll_attach(dyntable_ctx *c)
 {
 	dyntable_poll_state *s;
 	dyntable_hooks h;
@@ -100,7 +106,8 @@ static inline int dyntable_poll_attach(dyntable_ctx *c)
  * not attached with dyntable_poll_attach(), not connected (see
  * dyntable_errcode()), or poll() failed.
  */
-static inline int dyntable_poll_tick(dyntable_ctx *c, int timeout_ms)
+static inline int
+dyntable_poll_tick(dyntable_ctx *c, int timeout_ms)
 {
 	dyntable_poll_state *s = (dyntable_poll_state *)dyntable_hooks_data(c);
 	struct pollfd p;

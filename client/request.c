@@ -9,7 +9,8 @@
 #include "client_internal.h"
 
 /* The wire operation of a public one. */
-static dtp_op wire_op(dyntable_op op)
+static dtp_op
+wire_op(dyntable_op op)
 {
 	switch (op) {
 	case DYNTABLE_OP_CREATE_TABLE: return DTP_OP_CREATE_TABLE;
@@ -23,14 +24,15 @@ static dtp_op wire_op(dyntable_op op)
 	return DTP_OP_HELLO;
 }
 
-static bool type_ok(dyntable_type t)
+static bool
+type_ok(dyntable_type t)
 {
 	return t == DYNTABLE_S || t == DYNTABLE_N || t == DYNTABLE_B;
 }
 
 /* Checks a name: set, and not longer than DynamoDB allows. */
-static dyntable_status name_check(const char *name, const char *what,
-    char *err, size_t errlen)
+static dyntable_status
+name_check(const char *name, const char *what, char *err, size_t errlen)
 {
 	if (!name) {
 		snprintf(err, errlen, "%s is NULL", what);
@@ -44,8 +46,8 @@ static dyntable_status name_check(const char *name, const char *what,
 	return DYNTABLE_OK;
 }
 
-dyntable_status dtc_request_check(dyntable_op op, const dtc_args *a, char *err,
-    size_t errlen)
+dyntable_status
+dtc_request_check(dyntable_op op, const dtc_args *a, char *err, size_t errlen)
 {
 	dyntable_status st;
 
@@ -87,8 +89,8 @@ dyntable_status dtc_request_check(dyntable_op op, const dtc_args *a, char *err,
 }
 
 /* {"AttributeName": name, key: val} */
-static void pack_attr(dtp_enc *e, const char *name, const char *key,
-    const char *val)
+static void
+pack_attr(dtp_enc *e, const char *name, const char *key, const char *val)
 {
 	msgpack_pack_map(&e->pk, 2);
 	dtp_pack_kv_str(e, "AttributeName", name);
@@ -96,7 +98,8 @@ static void pack_attr(dtp_enc *e, const char *name, const char *key,
 }
 
 /* Packs the CreateTableInput for d (already checked). */
-static void pack_table_def(dtp_enc *e, const dyntable_table_def *d)
+static void
+pack_table_def(dtp_enc *e, const dyntable_table_def *d)
 {
 	bool prov = d->billing_mode == DYNTABLE_PROVISIONED;
 	bool sk = d->sort_key.name != NULL;
@@ -133,8 +136,9 @@ static void pack_table_def(dtp_enc *e, const dyntable_table_def *d)
 	}
 }
 
-int dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
-    char **frame, size_t *len)
+int
+dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a, char **frame,
+    size_t *len)
 {
 	uint32_t tmo = a->timeout_ms ? 1 : 0;
 	dtp_enc e;
@@ -188,20 +192,21 @@ int dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 	return rc;
 }
 
-/* ---- the public asynchronous API --------------------------------------- */
+/* ---- the public asynchronous API ---------------------------------------- */
 
 /* Submits op for a user callback; a NULL callback is a bad argument. */
-static dyntable_status submit_cb(dyntable_ctx *c, dyntable_op op,
-    const dtc_args *a, dyntable_cb *cb, void *privdata)
+static dyntable_status
+submit_cb(dyntable_ctx *c, dyntable_op op, const dtc_args *a, dyntable_cb *cb,
+    void *privdata)
 {
 	if (!cb)
 		return DYNTABLE_ERR_INVALID;
 	return dtc_submit(c, op, a, cb, NULL, privdata, NULL, NULL, 0);
 }
 
-dyntable_status dyntable_create_table(dyntable_ctx *c,
-    const dyntable_table_def *def, const dyntable_wait_opts *wait,
-    dyntable_cb *cb, void *privdata)
+dyntable_status
+dyntable_create_table(dyntable_ctx *c, const dyntable_table_def *def,
+    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata)
 {
 	dtc_args a = {
 		.def = def,
@@ -212,31 +217,34 @@ dyntable_status dyntable_create_table(dyntable_ctx *c,
 	return submit_cb(c, DYNTABLE_OP_CREATE_TABLE, &a, cb, privdata);
 }
 
-dyntable_status dyntable_describe_table(dyntable_ctx *c, const char *name,
-    dyntable_cb *cb, void *privdata)
+dyntable_status
+dyntable_describe_table(dyntable_ctx *c, const char *name, dyntable_cb *cb,
+    void *privdata)
 {
 	dtc_args a = { .name = name };
 
 	return submit_cb(c, DYNTABLE_OP_DESCRIBE_TABLE, &a, cb, privdata);
 }
 
-dyntable_status dyntable_table_exists(dyntable_ctx *c, const char *name,
-    dyntable_cb *cb, void *privdata)
+dyntable_status
+dyntable_table_exists(dyntable_ctx *c, const char *name, dyntable_cb *cb,
+    void *privdata)
 {
 	dtc_args a = { .name = name };
 
 	return submit_cb(c, DYNTABLE_OP_TABLE_EXISTS, &a, cb, privdata);
 }
 
-dyntable_status dyntable_list_tables(dyntable_ctx *c, dyntable_cb *cb,
-    void *privdata)
+dyntable_status
+dyntable_list_tables(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
 {
 	dtc_args a = { 0 };
 
 	return submit_cb(c, DYNTABLE_OP_LIST_TABLES, &a, cb, privdata);
 }
 
-dyntable_status dyntable_delete_table(dyntable_ctx *c, const char *name,
+dyntable_status
+dyntable_delete_table(dyntable_ctx *c, const char *name,
     const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata)
 {
 	dtc_args a = {
@@ -248,16 +256,18 @@ dyntable_status dyntable_delete_table(dyntable_ctx *c, const char *name,
 	return submit_cb(c, DYNTABLE_OP_DELETE_TABLE, &a, cb, privdata);
 }
 
-dyntable_status dyntable_wait_for_table_active(dyntable_ctx *c,
-    const char *name, unsigned timeout_ms, dyntable_cb *cb, void *privdata)
+dyntable_status
+dyntable_wait_for_table_active(dyntable_ctx *c, const char *name,
+    unsigned timeout_ms, dyntable_cb *cb, void *privdata)
 {
 	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
 
 	return submit_cb(c, DYNTABLE_OP_WAIT_TABLE_ACTIVE, &a, cb, privdata);
 }
 
-dyntable_status dyntable_wait_for_table_deleted(dyntable_ctx *c,
-    const char *name, unsigned timeout_ms, dyntable_cb *cb, void *privdata)
+dyntable_status
+dyntable_wait_for_table_deleted(dyntable_ctx *c, const char *name,
+    unsigned timeout_ms, dyntable_cb *cb, void *privdata)
 {
 	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
 

@@ -18,7 +18,7 @@
 typedef struct result_priv {
 	dyntable_result pub;	/* what callers see */
 	dyntable_table table;	/* pub.table points here when set */
-	json_t *root;		/* TableDescription; table's strings live in it */
+	json_t *root;		/* TableDescription; strings point in */
 	char *json;		/* table.json, from json_dumps */
 	dyntable_index *idx;	/* table.gsi then table.lsi */
 	char *message;		/* pub.message */
@@ -28,14 +28,16 @@ typedef struct result_priv {
 	size_t n_tables;	/* entries of tables allocated */
 } result_priv;
 
-dyntable_status dtc_status_from_wire(uint64_t code)
+dyntable_status
+dtc_status_from_wire(uint64_t code)
 {
 	if (code >= DYNTABLE_ERR_PROTOCOL && code <= DYNTABLE_ERR_INTERNAL)
 		return (dyntable_status)code;
 	return DYNTABLE_ERR_PROTOCOL;
 }
 
-static result_priv *result_new(dyntable_op op)
+static result_priv *
+result_new(dyntable_op op)
 {
 	result_priv *p = calloc(1, sizeof *p);
 
@@ -44,7 +46,8 @@ static result_priv *result_new(dyntable_op op)
 	return p;
 }
 
-void dyntable_result_free(dyntable_result *r)
+void
+dyntable_result_free(dyntable_result *r)
 {
 	result_priv *p = (result_priv *)r;
 
@@ -64,7 +67,8 @@ void dyntable_result_free(dyntable_result *r)
 
 /* Turns p into an error result with a copy of msg. Returns -1 when out of
  * memory (p is unchanged but for the status). */
-static int set_error(result_priv *p, dyntable_status st, const char *msg)
+static int
+set_error(result_priv *p, dyntable_status st, const char *msg)
 {
 	p->pub.status = st;
 	if (!msg)
@@ -75,8 +79,8 @@ static int set_error(result_priv *p, dyntable_status st, const char *msg)
 	return p->message ? 0 : -1;
 }
 
-dyntable_result *dtc_result_error(dyntable_op op, dyntable_status st,
-    const char *msg)
+dyntable_result *
+dtc_result_error(dyntable_op op, dyntable_status st, const char *msg)
 {
 	result_priv *p = result_new(op);
 
@@ -89,14 +93,16 @@ dyntable_result *dtc_result_error(dyntable_op op, dyntable_status st,
 	return &p->pub;
 }
 
-/* ---- TableDescription -------------------------------------------------- */
+/* ---- TableDescription --------------------------------------------------- */
 
-static const char *jstr(const json_t *obj, const char *key)
+static const char *
+jstr(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
 }
 
-static long long jint(const json_t *obj, const char *key)
+static long long
+jint(const json_t *obj, const char *key)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -109,7 +115,8 @@ static long long jint(const json_t *obj, const char *key)
 }
 
 /* The type of attribute name in AttributeDefinitions; 0 when unknown. */
-static dyntable_type attr_type(const json_t *defs, const char *name)
+static dyntable_type
+attr_type(const json_t *defs, const char *name)
 {
 	size_t i;
 	json_t *d;
@@ -132,8 +139,9 @@ static dyntable_type attr_type(const json_t *defs, const char *name)
 }
 
 /* The first HASH and first RANGE attribute of a KeySchema, with types. */
-static void key_schema(const json_t *schema, const json_t *defs,
-    dyntable_attr *pk, dyntable_attr *sk)
+static void
+key_schema(const json_t *schema, const json_t *defs, dyntable_attr *pk,
+    dyntable_attr *sk)
 {
 	size_t i;
 	json_t *k;
@@ -156,8 +164,8 @@ static void key_schema(const json_t *schema, const json_t *defs,
 }
 
 /* Fills idx from a GlobalSecondaryIndexes or LocalSecondaryIndexes array. */
-static void indexes(const json_t *arr, const json_t *defs, bool gsi,
-    dyntable_index *idx)
+static void
+indexes(const json_t *arr, const json_t *defs, bool gsi, dyntable_index *idx)
 {
 	size_t i;
 	json_t *x;
@@ -176,7 +184,8 @@ static void indexes(const json_t *arr, const json_t *defs, bool gsi,
  * Parses a TableDescription map into p->table. Returns 0; -1 when out of
  * memory; 1 when the map cannot be a table (p then holds the error).
  */
-static int parse_table(result_priv *p, const msgpack_object *o)
+static int
+parse_table(result_priv *p, const msgpack_object *o)
 {
 	char why[160];
 	dyntable_table *t = &p->table;
@@ -241,10 +250,11 @@ static int parse_table(result_priv *p, const msgpack_object *o)
 	return 0;
 }
 
-/* ---- per operation ----------------------------------------------------- */
+/* ---- per operation ------------------------------------------------------ */
 
 /* table_exists: {exists, status?}. Same return convention as parse_table. */
-static int parse_exists(result_priv *p, const msgpack_object *res)
+static int
+parse_exists(result_priv *p, const msgpack_object *res)
 {
 	const msgpack_object *st = dtp_map_get(res, "status");
 
@@ -259,7 +269,8 @@ static int parse_exists(result_priv *p, const msgpack_object *res)
 }
 
 /* list_tables: {tables: [str...]}. Same return convention. */
-static int parse_list(result_priv *p, const msgpack_object *res)
+static int
+parse_list(result_priv *p, const msgpack_object *res)
 {
 	const msgpack_object *a = dtp_map_get(res, "tables");
 
@@ -289,7 +300,8 @@ static int parse_list(result_priv *p, const msgpack_object *res)
 }
 
 /* An error reply: code, message, aws_type. */
-static int parse_error(result_priv *p, const dtp_msg *m)
+static int
+parse_error(result_priv *p, const dtp_msg *m)
 {
 	const msgpack_object *msg = dtp_map_get(m->error, "message");
 	const msgpack_object *aws = dtp_map_get(m->error, "aws_type");
@@ -308,7 +320,8 @@ static int parse_error(result_priv *p, const dtp_msg *m)
 	return 0;
 }
 
-dyntable_result *dtc_result_reply(dyntable_op op, const dtp_msg *m)
+dyntable_result *
+dtc_result_reply(dyntable_op op, const dtp_msg *m)
 {
 	result_priv *p = result_new(op);
 	int rc = 0;

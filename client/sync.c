@@ -12,10 +12,11 @@
 /* Where the take callback leaves the answer. */
 typedef struct sync_slot {
 	bool done;		/* the callback fired */
-	dyntable_result *r;	/* its result, now ours; NULL if out of memory */
+	dyntable_result *r;	/* its result, now ours; NULL: no memory */
 } sync_slot;
 
-static void sync_take(dyntable_ctx *c, dyntable_result *r, void *privdata)
+static void
+sync_take(dyntable_ctx *c, dyntable_result *r, void *privdata)
 {
 	sync_slot *s = privdata;
 
@@ -30,8 +31,8 @@ static void sync_take(dyntable_ctx *c, dyntable_result *r, void *privdata)
  * out of memory. If a callback run meanwhile frees the context, the
  * answer is DISCONNECTED and the context is gone when this returns.
  */
-static dyntable_result *sync_run(dyntable_ctx *c, dyntable_op op,
-    const dtc_args *a)
+static dyntable_result *
+sync_run(dyntable_ctx *c, dyntable_op op, const dtc_args *a)
 {
 	char err[DTC_ERRSTR_LEN];
 	sync_slot slot = { 0 };
@@ -67,8 +68,9 @@ static dyntable_result *sync_run(dyntable_ctx *c, dyntable_op op,
 	return slot.r;
 }
 
-dyntable_result *dyntable_sync_create_table(dyntable_ctx *c,
-    const dyntable_table_def *def, const dyntable_wait_opts *wait)
+dyntable_result *
+dyntable_sync_create_table(dyntable_ctx *c, const dyntable_table_def *def,
+    const dyntable_wait_opts *wait)
 {
 	dtc_args a = {
 		.def = def,
@@ -79,29 +81,32 @@ dyntable_result *dyntable_sync_create_table(dyntable_ctx *c,
 	return sync_run(c, DYNTABLE_OP_CREATE_TABLE, &a);
 }
 
-dyntable_result *dyntable_sync_describe_table(dyntable_ctx *c,
-    const char *name)
+dyntable_result *
+dyntable_sync_describe_table(dyntable_ctx *c, const char *name)
 {
 	dtc_args a = { .name = name };
 
 	return sync_run(c, DYNTABLE_OP_DESCRIBE_TABLE, &a);
 }
 
-dyntable_result *dyntable_sync_table_exists(dyntable_ctx *c, const char *name)
+dyntable_result *
+dyntable_sync_table_exists(dyntable_ctx *c, const char *name)
 {
 	dtc_args a = { .name = name };
 
 	return sync_run(c, DYNTABLE_OP_TABLE_EXISTS, &a);
 }
 
-dyntable_result *dyntable_sync_list_tables(dyntable_ctx *c)
+dyntable_result *
+dyntable_sync_list_tables(dyntable_ctx *c)
 {
 	dtc_args a = { 0 };
 
 	return sync_run(c, DYNTABLE_OP_LIST_TABLES, &a);
 }
 
-dyntable_result *dyntable_sync_delete_table(dyntable_ctx *c, const char *name,
+dyntable_result *
+dyntable_sync_delete_table(dyntable_ctx *c, const char *name,
     const dyntable_wait_opts *wait)
 {
 	dtc_args a = {
@@ -113,16 +118,18 @@ dyntable_result *dyntable_sync_delete_table(dyntable_ctx *c, const char *name,
 	return sync_run(c, DYNTABLE_OP_DELETE_TABLE, &a);
 }
 
-dyntable_result *dyntable_sync_wait_for_table_active(dyntable_ctx *c,
-    const char *name, unsigned timeout_ms)
+dyntable_result *
+dyntable_sync_wait_for_table_active(dyntable_ctx *c, const char *name,
+    unsigned timeout_ms)
 {
 	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
 
 	return sync_run(c, DYNTABLE_OP_WAIT_TABLE_ACTIVE, &a);
 }
 
-dyntable_result *dyntable_sync_wait_for_table_deleted(dyntable_ctx *c,
-    const char *name, unsigned timeout_ms)
+dyntable_result *
+dyntable_sync_wait_for_table_deleted(dyntable_ctx *c, const char *name,
+    unsigned timeout_ms)
 {
 	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
 
