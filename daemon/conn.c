@@ -490,6 +490,13 @@ req_reply_upstream_error(struct req *r, const upstream_reply *ur)
 	else if (ur->aws_type == NULL)
 		req_reply_error(r, DTP_E_UPSTREAM, NULL,
 		    "DynamoDB answered HTTP %ld: %s", ur->http_status, msg);
+	else if (strncmp(msg, UPSTREAM_NO_MESSAGE,
+	    strlen(UPSTREAM_NO_MESSAGE)) == 0 && r->table[0] != '\0' &&
+	    ddb_error_code(ur->aws_type) != DTP_E_AWS)
+		req_reply_error(r, ddb_error_code(ur->aws_type), ur->aws_type,
+		    ddb_error_code(ur->aws_type) == DTP_E_IN_USE ?
+		    "table %s is in use: it exists already, or is being "
+		    "created or deleted" : "table %s not found", r->table);
 	else
 		req_reply_error(r, ddb_error_code(ur->aws_type), ur->aws_type,
 		    "%s", msg);

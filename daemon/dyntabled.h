@@ -195,6 +195,11 @@ typedef struct upstream_reply {
 
 typedef void upstream_cb(void *arg, const upstream_reply *r);
 
+/* How upstream_reply.message starts when DynamoDB sent an error type but
+ * no message (emulators do): callers may say something better. */
+#define UPSTREAM_NO_MESSAGE "DynamoDB gave no message"
+
+
 /* Creates the pool for cfg->endpoint and cfg->region, signing with cr.
  * Returns NULL with a logged reason on failure. */
 struct upstream *upstream_new(struct event_base *base,

@@ -637,7 +637,7 @@ upcall_parse(struct upcall *uc, long status)
 		o->message = strdup(json_string_value(v));
 	if (o->message == NULL)
 		o->message = o->aws_type != NULL ?
-		    upstream_fmt("%s (HTTP %ld)", o->aws_type, status) :
+		    upstream_fmt(UPSTREAM_NO_MESSAGE " (HTTP %ld)", status) :
 		    upstream_fmt("HTTP %ld from DynamoDB", status);
 }
 

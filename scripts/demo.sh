@@ -26,6 +26,9 @@ trap cleanup EXIT
 node tests/tools/node_modules/dynalite/cli.js --host 127.0.0.1 --port "$port" \
   --createTableMs 1000 --deleteTableMs 500 >"$dir/dynalite.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1
+done
 # The daemon holds the credentials; dynalite accepts any.
 AWS_ACCESS_KEY_ID=AKIDDEMO AWS_SECRET_ACCESS_KEY=demo-secret \
   build/daemon/dyntabled --socket "$dir/dyntabled.sock" \
