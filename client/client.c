@@ -780,27 +780,16 @@ dtc_poll_once(dyntable_ctx *c, int timeout_ms)
 
 /* ---- requests ----------------------------------------------------------- */
 
-dyntable_status
-dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a, dyntable_cb *cb,
-    dtc_take_fn *take, void *privdata, uint32_t *idp, char *err, size_t errlen)
+/*
+ * dtc_submit() once the arguments are checked: refuses a dead context,
+ * encodes (doc: the CreateTableInput, or NULL) and queues. Reasons go to
+ * err, which is never NULL here.
+ */
+static dyntable_status
+submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a, const json_t *doc,
+    dyntable_cb *cb, dtc_take_fn *take, void *privdata, uint32_t *idp,
+    char *err, size_t errlen)
 {
-	char dummy[8];
-	dyntable_status st;
-
-	if (!err || errlen == 0) {
-		err = dummy;
-		errlen = sizeof dummy;
-	}
-	err[0] = '\0';
-	if (!c) {
-		snprintf(err, errlen, "context is NULL");
-		return DYNTABLE_ERR_INVALID;
-	}
-	if (op != DTC_OP_HELLO) {
-		st = dtc_request_check(op, a, err, errlen);
-		if (st != DYNTABLE_OK)
-			return st;
-	}
 	if (c->freeing) {
 		snprintf(err, errlen, "context freed");
 		return DYNTABLE_ERR_DISCONNECTED;
@@ -820,7 +809,8 @@ dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a, dyntable_cb *cb,
 	r->take = take;
 	r->privdata = privdata;
 	r->id = req_next_id(c);
-	if (dtc_request_encode(r->id, op, a, &r->frame, &r->frame_len) != 0) {
+	if (dtc_request_encode(r->id, op, a, doc, &r->frame, &r->frame_len) !=
+	    0) {
 		free(r);
 		snprintf(err, errlen, "out of memory encoding the request");
 		return DYNTABLE_ERR_NOMEM;
@@ -858,6 +848,38 @@ dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a, dyntable_cb *cb,
 	if (idp)
 		*idp = r->id;
 	return DYNTABLE_OK;
+}
+
+dyntable_status
+dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a, dyntable_cb *cb,
+    dtc_take_fn *take, void *privdata, uint32_t *idp, char *err, size_t errlen)
+{
+	dyntable_status st = DYNTABLE_OK;
+	json_t *doc = NULL;
+
+	if (!c) {
+		if (err && errlen)
+			snprintf(err, errlen, "context is NULL");
+		return DYNTABLE_ERR_INVALID;
+	}
+	/* Arguments first: a bad definition is INVALID on a dead context
+	 * too. The reason is written straight into last_error. */
+	c->last_error[0] = '\0';
+	if (op != DTC_OP_HELLO && !cb && !take) {
+		snprintf(c->last_error, sizeof c->last_error,
+		    "callback is NULL");
+		st = DYNTABLE_ERR_INVALID;
+	} else if (op != DTC_OP_HELLO) {
+		st = dtc_request_prepare(op, a, &doc, c->last_error,
+		    sizeof c->last_error);
+	}
+	if (st == DYNTABLE_OK)
+		st = submit(c, op, a, doc, cb, take, privdata, idp,
+		    c->last_error, sizeof c->last_error);
+	json_decref(doc);
+	if (err && errlen)
+		snprintf(err, errlen, "%s", c->last_error);
+	return st;
 }
 
 bool
@@ -954,6 +976,12 @@ dyntable_errstr(const dyntable_ctx *c)
 	if (!c)
 		return "out of memory";
 	return c->err == DYNTABLE_OK ? "" : c->errstr;
+}
+
+const char *
+dyntable_last_error(const dyntable_ctx *c)
+{
+	return c ? c->last_error : "context is NULL";
 }
 
 const char *

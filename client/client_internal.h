@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "dtp.h"
 #include "dyntable.h"
 
@@ -28,11 +30,24 @@
 #define DTC_HANDSHAKE_MS 5000 /* connect + hello, in total */
 #define DTC_NAME_MAX	 255  /* table and attribute names, in bytes */
 #define DTC_ERRSTR_LEN	 256
+#define DTC_LASTERR_LEN	 512  /* dyntable_last_error(): names two fields */
+
+/* Where a request's table comes from. */
+typedef enum dtc_src {
+	DTC_SRC_DEF = 0, /* create_table: a dyntable_table_def */
+	DTC_SRC_MODEL,	 /* create, exists, delete: a dyntable_model */
+	DTC_SRC_INPUT,	 /* create_table: CreateTableInput JSON text */
+} dtc_src;
 
 /* The arguments of one request, as a public call gave them. */
 typedef struct dtc_args {
-	const char *name;	       /* table name (all but list, hello) */
-	const dyntable_table_def *def; /* create_table only */
+	const char *name;	       /* table name (all but create, list,
+					  hello); a model's table_name */
+	dtc_src src;		       /* which of the next four is set */
+	const dyntable_table_def *def; /* DTC_SRC_DEF */
+	const dyntable_model *model;   /* DTC_SRC_MODEL */
+	const dyntable_table_options *opts; /* with model; NULL: defaults */
+	const char *input;	       /* DTC_SRC_INPUT */
 	bool wait;		       /* create/delete: answer when done */
 	unsigned timeout_ms;	       /* 0: the daemon's default */
 } dtc_args;
@@ -89,6 +104,8 @@ struct dyntable_ctx {
 
 	unsigned depth;		      /* library frames that may call back */
 	bool freeing;		      /* dyntable_free() was called */
+	char last_error[DTC_LASTERR_LEN]; /* why the last request call
+					     failed before queuing; "" */
 };
 
 /* ---- client.c ------------------------------------------------------------ */
@@ -103,9 +120,11 @@ bool dtc_leave(dyntable_ctx *c);
 
 /*
  * Validates a, encodes and queues a request. Exactly one of cb and take is
- * set. Returns DYNTABLE_OK (then exactly one of them will be called, and
- * *idp holds the id when idp is not NULL), or the error, with a reason in
- * err (errlen bytes; may be NULL), and no call.
+ * set (neither for the handshake). Returns DYNTABLE_OK (then exactly one
+ * of them will be called, and *idp holds the id when idp is not NULL), or
+ * the error, with a reason in err (errlen bytes; may be NULL), and no
+ * call. Either way the reason ("" on success) is also left in
+ * c->last_error.
  */
 dyntable_status dtc_submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a,
     dyntable_cb *cb, dtc_take_fn *take, void *privdata, uint32_t *idp,
@@ -129,14 +148,54 @@ int dtc_poll_once(dyntable_ctx *c, int timeout_ms);
 
 /*
  * The client-side checks of a request's arguments (deep validation is the
- * daemon's). Returns DYNTABLE_OK or DYNTABLE_ERR_INVALID with a reason.
+ * daemon's). For create_table also builds the CreateTableInput into *doc
+ * (a new reference for the caller; NULL for the other ops). Returns
+ * DYNTABLE_OK, or DYNTABLE_ERR_INVALID (or NOMEM) with a reason in err
+ * and *doc NULL.
  */
-dyntable_status dtc_request_check(dyntable_op op, const dtc_args *a, char *err,
+dyntable_status dtc_request_prepare(dyntable_op op, const dtc_args *a,
+    json_t **doc, char *err, size_t errlen);
+
+/* Encodes request id, with doc from dtc_request_prepare(), into a frame.
+ * Returns 0, or -1 when out of memory. */
+int dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
+    const json_t *doc, char **frame, size_t *len);
+
+/*
+ * How messages name the indexes of a definition: "gsis[i]" and "lsis[i]"
+ * for a hand-written one; for one derived from a model, "indexes[j]" with
+ * j = gsi_pos[i] or lsi_pos[i].
+ */
+typedef struct dtc_index_names {
+	const char *gsi, *lsi;		 /* the arrays' names */
+	const size_t *gsi_pos, *lsi_pos; /* NULL: i itself */
+} dtc_index_names;
+
+/*
+ * The CreateTableInput a definition stands for, members in the AWS
+ * model's order, AttributeDefinitions derived. names NULL: the
+ * definition's own. Checks only what a document needs and the daemon
+ * cannot see. Returns DYNTABLE_OK with *doc a new reference, or INVALID
+ * (or NOMEM) with a reason in err naming the field.
+ */
+dyntable_status dtc_def_doc(const dyntable_table_def *d,
+    const dtc_index_names *names, json_t **doc, char *err, size_t errlen);
+
+/*
+ * The CreateTableInput of create_table arguments a as compact JSON, in
+ * member order, into *json (malloc'd, the caller frees it; NULL on error).
+ * err may be NULL. Same errors as dtc_request_prepare().
+ */
+dyntable_status dtc_create_json(const dtc_args *a, char **json, char *err,
     size_t errlen);
 
-/* Encodes request id into a frame. Returns 0, or -1 when out of memory. */
-int dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
-    char **frame, size_t *len);
+/* ---- model.c ------------------------------------------------------------- */
+
+/* dtc_def_doc() for the definition model m (not NULL) stands for (opts
+ * NULL: every default); the model's own errors name its fields. */
+dyntable_status dtc_model_doc(const dyntable_model *m,
+    const dyntable_table_options *opts, json_t **doc, char *err,
+    size_t errlen);
 
 /* ---- result.c ------------------------------------------------------------ */
 

@@ -92,19 +92,145 @@ typedef enum dyntable_billing {
 	DYNTABLE_PROVISIONED = 1,
 } dyntable_billing;
 
+typedef enum dyntable_projection {
+	DYNTABLE_PROJECTION_ALL = 0,	/* every attribute; the default */
+	DYNTABLE_PROJECTION_KEYS_ONLY,
+	DYNTABLE_PROJECTION_INCLUDE,	/* keys plus non_key_attributes */
+} dyntable_projection;
+
+typedef enum dyntable_table_class {
+	DYNTABLE_TABLE_CLASS_DEFAULT = 0, /* not sent: DynamoDB's STANDARD */
+	DYNTABLE_TABLE_CLASS_STANDARD,
+	DYNTABLE_TABLE_CLASS_STANDARD_INFREQUENT_ACCESS,
+} dyntable_table_class;
+
+/* Who manages the key that encrypts the table at rest. */
+typedef enum dyntable_encryption {
+	DYNTABLE_ENCRYPTION_AWS_OWNED = 0, /* the default, free */
+	DYNTABLE_ENCRYPTION_AWS_MANAGED,   /* alias/aws/dynamodb in KMS */
+	DYNTABLE_ENCRYPTION_CUSTOMER_MANAGED, /* needs kms_key_id */
+} dyntable_encryption;
+
+typedef enum dyntable_stream {
+	DYNTABLE_STREAM_NONE = 0,
+	DYNTABLE_STREAM_NEW_IMAGE,
+	DYNTABLE_STREAM_OLD_IMAGE,
+	DYNTABLE_STREAM_NEW_AND_OLD_IMAGES,
+	DYNTABLE_STREAM_KEYS_ONLY,
+} dyntable_stream;
+
+typedef struct dyntable_tag {
+	const char *key;   /* 1-128 characters */
+	const char *value; /* 0-256 characters; NULL means "" */
+} dyntable_tag;
+
+/*
+ * The create-time settings of the spec's create_table other than the
+ * schema, shared by hand-written definitions and models. Zero means the
+ * spec's default everywhere.
+ */
+typedef struct dyntable_table_options {
+	dyntable_billing billing_mode;	 /* default PAY_PER_REQUEST */
+	long long read_capacity;	 /* PROVISIONED only; 0 means 5 */
+	long long write_capacity;	 /* PROVISIONED only; 0 means 5 */
+	dyntable_table_class table_class;
+	dyntable_encryption encryption;
+	const char *kms_key_id;		 /* CUSTOMER_MANAGED only: key id,
+					    key ARN, alias or alias ARN */
+	dyntable_stream stream;
+	bool deletion_protection;
+	const dyntable_tag *tags;
+	size_t n_tags;
+} dyntable_table_options;
+
+#define DYNTABLE_INDEX_KEYS_MAX 4 /* attributes per GSI partition/sort key */
+
+/* A global secondary index of a hand-written definition. */
+typedef struct dyntable_gsi_def {
+	const char *name;
+	/* 1-4 attributes, then 0-4; a NULL name ends each list early. */
+	dyntable_attr partition_keys[DYNTABLE_INDEX_KEYS_MAX];
+	dyntable_attr sort_keys[DYNTABLE_INDEX_KEYS_MAX];
+	dyntable_projection projection;
+	const char *const *non_key_attributes; /* INCLUDE only */
+	size_t n_non_key_attributes;
+	long long read_capacity;  /* PROVISIONED only; 0: the table's */
+	long long write_capacity; /* PROVISIONED only; 0: the table's */
+} dyntable_gsi_def;
+
+/* A local secondary index: the table's partition key, its own sort key. */
+typedef struct dyntable_lsi_def {
+	const char *name;
+	dyntable_attr sort_key;
+	dyntable_projection projection;
+	const char *const *non_key_attributes; /* INCLUDE only */
+	size_t n_non_key_attributes;
+} dyntable_lsi_def;
+
 /*
  * What create_table makes. Zero-initialise, then fill in: unset fields
- * take the spec's defaults. The strings are copied before the call
+ * take the spec's defaults. AttributeDefinitions are derived from the
+ * keys of the table and its indexes. Everything is copied before the call
  * returns.
  */
 typedef struct dyntable_table_def {
 	const char *name;	       /* required */
 	dyntable_attr partition_key;   /* required */
 	dyntable_attr sort_key;	       /* optional: name NULL for none */
-	dyntable_billing billing_mode; /* default PAY_PER_REQUEST */
-	long long read_capacity;       /* PROVISIONED only; 0 means 5 */
-	long long write_capacity;      /* PROVISIONED only; 0 means 5 */
+	const dyntable_gsi_def *gsis;  /* up to 20 */
+	size_t n_gsis;
+	const dyntable_lsi_def *lsis;  /* up to 5; need a sort key */
+	size_t n_lsis;
+	dyntable_table_options options;
 } dyntable_table_def;
+
+/* ---- models: name each key once, derive the definition ----------------- */
+
+#define DYNTABLE_MODEL_PARTITION_KEY 0x1 /* dyntable_model_attr.flags */
+#define DYNTABLE_MODEL_SORT_KEY	     0x2
+
+/* An attribute of a model. Only key attributes need a type of S, N or B;
+ * others may be listed for documentation and are never sent. */
+typedef struct dyntable_model_attr {
+	const char *name;    /* the attribute's name in DynamoDB */
+	dyntable_type type;
+	unsigned flags;	     /* DYNTABLE_MODEL_PARTITION_KEY / _SORT_KEY */
+} dyntable_model_attr;
+
+/* An index of a model; keys are attribute names declared in the model. */
+typedef struct dyntable_model_index {
+	const char *name;
+	bool local;	     /* LSI: the table's partition key + sort_keys[0] */
+	const char *partition_keys[DYNTABLE_INDEX_KEYS_MAX]; /* GSI: 1-4 */
+	const char *sort_keys[DYNTABLE_INDEX_KEYS_MAX]; /* GSI 0-4, LSI 1 */
+	dyntable_projection projection;
+	const char *const *non_key_attributes; /* INCLUDE only */
+	size_t n_non_key_attributes;
+	long long read_capacity;  /* GSI under PROVISIONED; 0: the table's */
+	long long write_capacity;
+} dyntable_model_index;
+
+/* A table described once: its attributes, keys and indexes. */
+typedef struct dyntable_model {
+	const char *table_name;
+	const dyntable_model_attr *attrs;
+	size_t n_attrs;
+	const dyntable_model_index *indexes;
+	size_t n_indexes;
+} dyntable_model;
+
+/*
+ * The CreateTableInput JSON (as `aws dynamodb create-table
+ * --cli-input-json` takes it) that a definition or a model stands for.
+ * On success *json is a malloc'd string the caller frees with free().
+ * On failure returns DYNTABLE_ERR_INVALID (or NOMEM) with a message
+ * naming the field in err (errlen bytes).
+ */
+DYNTABLE_API dyntable_status dyntable_table_def_json(
+    const dyntable_table_def *def, char **json, char *err, size_t errlen);
+DYNTABLE_API dyntable_status dyntable_model_json(const dyntable_model *m,
+    const dyntable_table_options *opts, char **json, char *err,
+    size_t errlen);
 
 /* How to wait. NULL where a dyntable_wait_opts pointer is taken: no wait. */
 typedef struct dyntable_wait_opts {
@@ -139,6 +265,10 @@ typedef struct dyntable_table {
 	long long size_bytes;
 	double creation_time;	    /* seconds since the epoch */
 	bool deletion_protection;
+	const char *stream_view_type; /* NULL when the table has no stream */
+	const char *sse_status;	    /* SSEDescription; NULL: AWS owned key */
+	const char *sse_type;
+	const char *kms_key_arn;
 	size_t n_gsi;
 	const dyntable_index *gsi;
 	size_t n_lsi;
@@ -239,6 +369,11 @@ typedef void dyntable_cb(dyntable_ctx *c, const dyntable_result *r,
 DYNTABLE_API dyntable_status dyntable_create_table(dyntable_ctx *c,
     const dyntable_table_def *def, const dyntable_wait_opts *wait,
     dyntable_cb *cb, void *privdata);
+/* Creates from a CreateTableInput JSON document (the --cli-input-json
+ * shape), checked by the daemon like any other definition. */
+DYNTABLE_API dyntable_status dyntable_create_table_json(dyntable_ctx *c,
+    const char *create_table_input, const dyntable_wait_opts *wait,
+    dyntable_cb *cb, void *privdata);
 DYNTABLE_API dyntable_status dyntable_describe_table(dyntable_ctx *c,
     const char *name, dyntable_cb *cb, void *privdata);
 DYNTABLE_API dyntable_status dyntable_table_exists(dyntable_ctx *c,
@@ -253,6 +388,24 @@ DYNTABLE_API dyntable_status dyntable_wait_for_table_active(dyntable_ctx *c,
 DYNTABLE_API dyntable_status dyntable_wait_for_table_deleted(dyntable_ctx *c,
     const char *name, unsigned timeout_ms, dyntable_cb *cb, void *privdata);
 
+/* The spec's Model methods: the table a model describes. opts NULL means
+ * every default. */
+DYNTABLE_API dyntable_status dyntable_model_create_table(dyntable_ctx *c,
+    const dyntable_model *m, const dyntable_table_options *opts,
+    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_model_table_exists(dyntable_ctx *c,
+    const dyntable_model *m, dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_model_delete_table(dyntable_ctx *c,
+    const dyntable_model *m, const dyntable_wait_opts *wait,
+    dyntable_cb *cb, void *privdata);
+
+/*
+ * Why the last call on c that returned an error without queuing a
+ * request (a bad definition, a model that names an unknown attribute...)
+ * failed; "" when none. Valid until the next call on c.
+ */
+DYNTABLE_API const char *dyntable_last_error(const dyntable_ctx *c);
+
 /* ---- blocking API ------------------------------------------------------ */
 
 /*
@@ -262,6 +415,9 @@ DYNTABLE_API dyntable_status dyntable_wait_for_table_deleted(dyntable_ctx *c,
  */
 DYNTABLE_API dyntable_result *dyntable_sync_create_table(dyntable_ctx *c,
     const dyntable_table_def *def, const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_create_table_json(
+    dyntable_ctx *c, const char *create_table_input,
+    const dyntable_wait_opts *wait);
 DYNTABLE_API dyntable_result *dyntable_sync_describe_table(dyntable_ctx *c,
     const char *name);
 DYNTABLE_API dyntable_result *dyntable_sync_table_exists(dyntable_ctx *c,
@@ -273,6 +429,14 @@ DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_active(
     dyntable_ctx *c, const char *name, unsigned timeout_ms);
 DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_deleted(
     dyntable_ctx *c, const char *name, unsigned timeout_ms);
+DYNTABLE_API dyntable_result *dyntable_sync_model_create_table(
+    dyntable_ctx *c, const dyntable_model *m,
+    const dyntable_table_options *opts, const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_model_table_exists(
+    dyntable_ctx *c, const dyntable_model *m);
+DYNTABLE_API dyntable_result *dyntable_sync_model_delete_table(
+    dyntable_ctx *c, const dyntable_model *m,
+    const dyntable_wait_opts *wait);
 
 #ifdef __cplusplus
 }

@@ -230,6 +230,13 @@ parse_table(result_priv *p, const msgpack_object *o)
 	    "CreationDateTime"));
 	t->deletion_protection = json_is_true(json_object_get(r,
 	    "DeletionProtectionEnabled"));
+	const json_t *ss = json_object_get(r, "StreamSpecification");
+	if (json_is_true(json_object_get(ss, "StreamEnabled")))
+		t->stream_view_type = jstr(ss, "StreamViewType");
+	const json_t *sse = json_object_get(r, "SSEDescription");
+	t->sse_status = jstr(sse, "Status");
+	t->sse_type = jstr(sse, "SSEType");
+	t->kms_key_arn = jstr(sse, "KMSMasterKeyArn");
 
 	t->n_gsi = json_array_size(gsi);
 	t->n_lsi = json_array_size(lsi);

@@ -6,6 +6,7 @@
  * context are served by the same loop.
  */
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "client_internal.h"
 
@@ -34,16 +35,19 @@ sync_take(dyntable_ctx *c, dyntable_result *r, void *privdata)
 static dyntable_result *
 sync_run(dyntable_ctx *c, dyntable_op op, const dtc_args *a)
 {
-	char err[DTC_ERRSTR_LEN];
+	char err[DTC_LASTERR_LEN];
 	sync_slot slot = { 0 };
 	uint32_t id;
 
 	if (!c)
 		return dtc_result_error(op, DYNTABLE_ERR_INVALID,
 		    "context is NULL");
-	if (c->attached)
+	if (c->attached) {
+		snprintf(c->last_error, sizeof c->last_error, "blocking call "
+		    "on a context attached to an event loop");
 		return dtc_result_error(op, DYNTABLE_ERR_USAGE,
-		    "blocking call on a context attached to an event loop");
+		    c->last_error);
+	}
 
 	dtc_enter(c);
 	dyntable_status st = dtc_submit(c, op, a, NULL, sync_take, &slot, &id,
@@ -74,6 +78,20 @@ dyntable_sync_create_table(dyntable_ctx *c, const dyntable_table_def *def,
 {
 	dtc_args a = {
 		.def = def,
+		.wait = wait != NULL,
+		.timeout_ms = wait ? wait->timeout_ms : 0,
+	};
+
+	return sync_run(c, DYNTABLE_OP_CREATE_TABLE, &a);
+}
+
+dyntable_result *
+dyntable_sync_create_table_json(dyntable_ctx *c, const char *create_table_input,
+    const dyntable_wait_opts *wait)
+{
+	dtc_args a = {
+		.src = DTC_SRC_INPUT,
+		.input = create_table_input,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
 	};
@@ -134,4 +152,46 @@ dyntable_sync_wait_for_table_deleted(dyntable_ctx *c, const char *name,
 	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
 
 	return sync_run(c, DYNTABLE_OP_WAIT_TABLE_DELETED, &a);
+}
+
+dyntable_result *
+dyntable_sync_model_create_table(dyntable_ctx *c, const dyntable_model *m,
+    const dyntable_table_options *opts, const dyntable_wait_opts *wait)
+{
+	dtc_args a = {
+		.src = DTC_SRC_MODEL,
+		.model = m,
+		.opts = opts,
+		.wait = wait != NULL,
+		.timeout_ms = wait ? wait->timeout_ms : 0,
+	};
+
+	return sync_run(c, DYNTABLE_OP_CREATE_TABLE, &a);
+}
+
+dyntable_result *
+dyntable_sync_model_table_exists(dyntable_ctx *c, const dyntable_model *m)
+{
+	dtc_args a = {
+		.src = DTC_SRC_MODEL,
+		.model = m,
+		.name = m ? m->table_name : NULL,
+	};
+
+	return sync_run(c, DYNTABLE_OP_TABLE_EXISTS, &a);
+}
+
+dyntable_result *
+dyntable_sync_model_delete_table(dyntable_ctx *c, const dyntable_model *m,
+    const dyntable_wait_opts *wait)
+{
+	dtc_args a = {
+		.src = DTC_SRC_MODEL,
+		.model = m,
+		.name = m ? m->table_name : NULL,
+		.wait = wait != NULL,
+		.timeout_ms = wait ? wait->timeout_ms : 0,
+	};
+
+	return sync_run(c, DYNTABLE_OP_DELETE_TABLE, &a);
 }

@@ -10,11 +10,12 @@ if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 
 pkgs=(build-essential cmake ninja-build pkg-config
       libevent-dev libcurl4-openssl-dev libssl-dev libmsgpack-dev
-      libjansson-dev libsystemd-dev libinih-dev libcmocka-dev zlib1g-dev)
+      libjansson-dev libsystemd-dev libinih-dev libexpat1-dev libcmocka-dev
+      zlib1g-dev)
 if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   # jq reads JSON in the CLI tests; awscli cross-checks what we create;
   # valgrind and clang run the memory-checked and fuzzing jobs.
-  pkgs+=(jq awscli valgrind clang systemd)
+  pkgs+=(jq awscli valgrind clang systemd python3)
 fi
 # Node.js (>= 20 for dynalite 4) may come from elsewhere; only add Debian's
 # when there is none at all.

@@ -14,13 +14,10 @@
 
 #include <cmocka.h>
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -28,174 +25,9 @@
 #include "dyntable.h"
 #include "dyntable_libevent.h"
 #include "dyntable_poll.h"
+#include "e2e_util.h"
 
-#define WAIT_MS 20000u	/* generous bound for any table to settle */
 #define LOOP_LIMIT_S 60 /* an event loop that runs this long has hung */
-
-/* ---- helpers ------------------------------------------------------------- */
-
-static char *
-tname(const char *what)
-{
-	static char bufs[8][128];
-	static unsigned next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "e2e-%ld-%s", (long)getpid(), what);
-	return b;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *
-str_or(const char *s, const char *dflt)
-{
-	return s != NULL ? s : dflt;
-}
-
-static void
-check_status(const dyntable_result *r, dyntable_status want, const char *what,
-    int line)
-{
-	if (r == NULL)
-		fail_msg("line %d: %s: no result (out of memory?)", line, what);
-	if (r->status != want)
-		fail_msg("line %d: %s: status %s (%s; aws_type %s), expected %s",
-		    line, what, dyntable_status_name(r->status),
-		    str_or(r->message, "no message"), str_or(r->aws_type, "-"),
-		    dyntable_status_name(want));
-}
-#define assert_status(r, want) check_status((r), (want), #r, __LINE__)
-
-static void
-check_str(const char *got, const char *want, const char *what, int line)
-{
-	if (got == NULL || strcmp(got, want) != 0)
-		fail_msg("line %d: %s is \"%s\", expected \"%s\"", line, what,
-		    str_or(got, "(null)"), want);
-}
-#define assert_str(got, want) check_str((got), (want), #got, __LINE__)
-
-static dyntable_ctx *
-connect_ok(void)
-{
-	dyntable_ctx *c = dyntable_connect(NULL);
-
-	assert_non_null(c);
-	if (dyntable_errcode(c) != DYNTABLE_OK)
-		fail_msg("dyntable_connect(%s): %s: %s",
-		    str_or(getenv("DYNTABLE_SOCKET"), "default socket"),
-		    dyntable_status_name(dyntable_errcode(c)), dyntable_errstr(c));
-	assert_true(dyntable_fd(c) >= 0);
-	return c;
-}
-
-static dyntable_table_def
-simple_def(const char *name)
-{
-	dyntable_table_def d;
-
-	memset(&d, 0, sizeof(d));
-	d.name = name;
-	d.partition_key.name = "pk";
-	d.partition_key.type = DYNTABLE_S;
-	return d;
-}
-
-static void
-create_ok(dyntable_ctx *c, const dyntable_table_def *d, bool wait)
-{
-	dyntable_wait_opts w = { WAIT_MS };
-	dyntable_result *r = dyntable_sync_create_table(c, d, wait ? &w : NULL);
-
-	assert_status(r, DYNTABLE_OK);
-	assert_non_null(r->table);
-	assert_str(r->table->name, d->name);
-	if (wait)
-		assert_str(r->table->status, "ACTIVE");
-	dyntable_result_free(r);
-}
-
-/* Deletes a table, once it is ACTIVE (a CREATING one is IN_USE). */
-static void
-delete_ok(dyntable_ctx *c, const char *name)
-{
-	dyntable_wait_opts w = { WAIT_MS };
-	dyntable_result *r = dyntable_sync_wait_for_table_active(c, name,
-	    WAIT_MS);
-
-	assert_status(r, DYNTABLE_OK);
-	dyntable_result_free(r);
-	r = dyntable_sync_delete_table(c, name, &w);
-	assert_status(r, DYNTABLE_OK);
-	dyntable_result_free(r);
-}
-
-static bool
-list_has(dyntable_ctx *c, const char *name)
-{
-	dyntable_result *r = dyntable_sync_list_tables(c);
-	bool found = false;
-
-	assert_status(r, DYNTABLE_OK);
-	for (size_t i = 0; i < r->n_tables; i++) {
-		assert_non_null(r->tables[i]);
-		if (strcmp(r->tables[i], name) == 0)
-			found = true;
-	}
-	dyntable_result_free(r);
-	return found;
-}
-
-/*
- * The requests the proxy saw with X-Amz-Target ending in ".op" whose body
- * has TableName == table (any table when NULL): their bodies, as a JSON
- * array the caller frees. NULL when there is no request log (a daemon
- * not started by harness.sh): the caller skips that check.
- */
-static json_t *
-recorded(const char *op, const char *table)
-{
-	const char *path = getenv("DYNTABLE_TEST_REQUESTS");
-	json_t *out = json_array();
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	if (path == NULL || *path == '\0') {
-		json_decref(out);
-		return NULL;
-	}
-	if ((f = fopen(path, "r")) == NULL)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		json_error_t err;
-		json_t *e = json_loads(line, 0, &err);
-		const char *target, *dot, *tn;
-		json_t *body;
-
-		if (e == NULL)
-			fail_msg("bad line in %s: %s", path, err.text);
-		target = json_string_value(json_object_get(e, "target"));
-		body = json_object_get(e, "body");
-		tn = json_string_value(json_object_get(body, "TableName"));
-		dot = target != NULL ? strrchr(target, '.') : NULL;
-		if (dot != NULL && strcmp(dot + 1, op) == 0 &&
-		    (table == NULL || (tn != NULL && strcmp(tn, table) == 0)))
-			json_array_append(out, body);
-		json_decref(e);
-	}
-	free(line);
-	fclose(f);
-	return out;
-}
 
 /* ---- blocking API ---------------------------------------------------------- */
 
@@ -313,9 +145,9 @@ test_create_provisioned(void **state)
 	dyntable_result *r;
 	json_t *reqs, *pt;
 
-	d.billing_mode = DYNTABLE_PROVISIONED;
-	d.read_capacity = 7;
-	d.write_capacity = 3;
+	d.options.billing_mode = DYNTABLE_PROVISIONED;
+	d.options.read_capacity = 7;
+	d.options.write_capacity = 3;
 	create_ok(sc, &d, true);
 
 	r = dyntable_sync_describe_table(sc, name);
@@ -497,11 +329,11 @@ test_invalid_definitions(void **state)
 	d.sort_key.type = (dyntable_type)'Q';
 	expect_invalid(&d, "sort key type Q");
 	d = simple_def(tname("negcap"));
-	d.billing_mode = DYNTABLE_PROVISIONED;
-	d.read_capacity = -1;
+	d.options.billing_mode = DYNTABLE_PROVISIONED;
+	d.options.read_capacity = -1;
 	expect_invalid(&d, "negative read capacity");
 	d = simple_def(tname("badbilling"));
-	d.billing_mode = (dyntable_billing)9;
+	d.options.billing_mode = (dyntable_billing)9;
 	expect_invalid(&d, "billing mode 9");
 
 	/* Nothing of this reached DynamoDB. */
