@@ -368,6 +368,9 @@ ctx_destroy(dyntable_ctx *c)
 	free(c->buckets);
 	free(c->path);
 	free(c->server);
+	free(c->ns);
+	free(c->session_req);
+	free(c->session);
 	free(c);
 }
 
@@ -431,6 +434,16 @@ hello_reply(dyntable_ctx *c, const dtp_msg *m)
 		c->max_frame = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	if (dtp_get_uint(dtp_map_get(m->result, "max_inflight"), &v))
 		c->max_inflight = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	const msgpack_object *ses = dtp_map_get(m->result, "session");
+	if (ses) {
+		free(c->session);
+		c->session = dtp_strdup(ses);
+		if (!c->session) {
+			ctx_fail(c, DYNTABLE_ERR_NOMEM, "out of memory");
+			return;
+		}
+	}
+	dtp_get_bool(dtp_map_get(m->result, "resumed"), &c->resumed);
 	c->hello_done = true;
 }
 
@@ -512,8 +525,9 @@ ctx_open(dyntable_ctx *c)
 	c->fd = fd;
 
 	char why[DTC_ERRSTR_LEN];
-	dyntable_status st = dtc_submit(c, DTC_OP_HELLO, &(dtc_args){ 0 },
-	    NULL, NULL, NULL, NULL, why, sizeof why);
+	dyntable_status st = dtc_submit(c, DTC_OP_HELLO, &(dtc_args){
+	    .ns = c->ns, .session = c->session_req }, NULL, NULL, NULL, NULL,
+	    why, sizeof why);
 	if (st != DYNTABLE_OK) {
 		ctx_fail(c, st, "%s: %s", c->path, why);
 		return;
@@ -928,22 +942,49 @@ dyntable_status_name(dyntable_status st)
 	return "UNKNOWN";
 }
 
+/* An option's value: opt, else the environment's name; NULL for none
+ * (unset or ""). */
+static const char *
+opt_or_env(const char *opt, const char *name)
+{
+	const char *v = opt ? opt : getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
 dyntable_ctx *
 dyntable_connect(const char *path)
 {
+	dyntable_connect_options o = { .path = path };
+
+	return dyntable_connect_opts(&o);
+}
+
+dyntable_ctx *
+dyntable_connect_opts(const dyntable_connect_options *o)
+{
+	static const dyntable_connect_options none = { 0 };
 	dyntable_ctx *c = calloc(1, sizeof *c);
+	const char *path, *ns, *ses;
 
 	if (!c)
 		return NULL;
+	if (!o)
+		o = &none;
 	c->fd = -1;
 	c->next_id = 1;
-	if (!path) {
-		path = getenv("DYNTABLE_SOCKET");
-		if (!path || !*path)
-			path = DYNTABLE_DEFAULT_SOCKET;
-	}
+	path = opt_or_env(o->path, "DYNTABLE_SOCKET");
+	if (!path)
+		path = o->path ? o->path : DYNTABLE_DEFAULT_SOCKET;
+	ns = opt_or_env(o->ns, "DYNTABLE_NAMESPACE");
+	ses = opt_or_env(o->session, "DYNTABLE_SESSION");
 	c->path = strdup(path);
-	if (!c->path) {
+	c->ns = ns ? strdup(ns) : NULL;
+	c->session_req = ses ? strdup(ses) : NULL;
+	if (!c->path || (ns && !c->ns) || (ses && !c->session_req)) {
+		free(c->path);
+		free(c->ns);
+		free(c->session_req);
 		free(c);
 		return NULL;
 	}
@@ -988,6 +1029,24 @@ const char *
 dyntable_server(const dyntable_ctx *c)
 {
 	return c ? c->server : NULL;
+}
+
+const char *
+dyntable_session(const dyntable_ctx *c)
+{
+	return c && c->hello_done ? c->session : NULL;
+}
+
+bool
+dyntable_session_resumed(const dyntable_ctx *c)
+{
+	return c && c->hello_done && c->resumed;
+}
+
+const char *
+dyntable_namespace(const dyntable_ctx *c)
+{
+	return c && c->ns ? c->ns : "";
 }
 
 int

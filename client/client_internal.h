@@ -50,6 +50,9 @@ typedef struct dtc_args {
 	const char *input;	       /* DTC_SRC_INPUT */
 	bool wait;		       /* create/delete: answer when done */
 	unsigned timeout_ms;	       /* 0: the daemon's default */
+	bool table_only;	       /* wait for ACTIVE: the table alone */
+	bool all;		       /* list_tables: every namespace */
+	const char *ns, *session;      /* hello: sent when not NULL */
 } dtc_args;
 
 /*
@@ -82,6 +85,10 @@ struct dyntable_ctx {
 	uint32_t max_frame;	      /* daemon's frame limit; 0: unknown */
 	uint32_t max_inflight;	      /* daemon's window; 0: unlimited */
 	bool hello_done;	      /* the handshake succeeded */
+	char *ns;		      /* namespace asked for, NULL: none */
+	char *session_req;	      /* session token asked for, or NULL */
+	char *session;		      /* the handshake's session token */
+	bool resumed;		      /* ... is the one asked for */
 
 	uint32_t next_id;	      /* next request id to try; never 0 */
 	dtc_req **buckets;	      /* pending requests by id, chained */

@@ -141,6 +141,11 @@ typedef struct dyntable_table_options {
 	bool deletion_protection;
 	const dyntable_tag *tags;
 	size_t n_tags;
+	/* The table belongs to the connection's session: the daemon deletes
+	 * it once the session has had no connection for its grace period
+	 * (dyntabled --ephemeral-grace, 10 s by default). See
+	 * dyntable_connect_opts() and PROTOCOL.md, hello. */
+	bool ephemeral;
 } dyntable_table_options;
 
 #define DYNTABLE_INDEX_KEYS_MAX 4 /* attributes per GSI partition/sort key */
@@ -235,6 +240,8 @@ DYNTABLE_API dyntable_status dyntable_model_json(const dyntable_model *m,
 /* How to wait. NULL where a dyntable_wait_opts pointer is taken: no wait. */
 typedef struct dyntable_wait_opts {
 	unsigned timeout_ms; /* 0: the daemon's default, 60 s */
+	bool table_only;     /* ACTIVE: the table's status alone, not its
+				global secondary indexes' too */
 } dyntable_wait_opts;
 
 /* A secondary index as DescribeTable reports it. */
@@ -285,6 +292,7 @@ typedef enum dyntable_op {
 	DYNTABLE_OP_DELETE_TABLE,
 	DYNTABLE_OP_WAIT_TABLE_ACTIVE,
 	DYNTABLE_OP_WAIT_TABLE_DELETED,
+	DYNTABLE_OP_REAP,
 } dyntable_op;
 
 /* The answer to one request. */
@@ -296,8 +304,11 @@ typedef struct dyntable_result {
 	const dyntable_table *table; /* create, describe, delete, wait active */
 	bool exists;		 /* table_exists */
 	const char *table_status; /* table_exists: TableStatus when it exists */
-	size_t n_tables;	 /* list_tables */
+	size_t n_tables;	 /* list_tables; reap: the tables deleted */
 	const char *const *tables;
+	unsigned reap_checked;	 /* reap: tables whose tags were read */
+	unsigned reap_errors;	 /* reap: tables it could not check or
+				    delete (the daemon's log says why) */
 } dyntable_result;
 
 /* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
@@ -314,6 +325,36 @@ typedef struct dyntable_ctx dyntable_ctx;
  * dyntable_errcode()); NULL only when out of memory.
  */
 DYNTABLE_API dyntable_ctx *dyntable_connect(const char *path);
+
+/*
+ * What dyntable_connect_opts() connects with. Zero-initialise; a NULL
+ * field takes the environment's value, "" means none.
+ */
+typedef struct dyntable_connect_options {
+	const char *path;    /* NULL: $DYNTABLE_SOCKET, else the default */
+	/* Namespace (e.g. a CI job id; 1-64 of [a-zA-Z0-9_-]): the
+	 * connection's table "x" is DynamoDB's "<ns>.x", and list_tables
+	 * shows the namespace's tables. NULL: $DYNTABLE_NAMESPACE. */
+	const char *ns;
+	/* A session token from dyntable_session() to join that session and
+	 * keep its ephemeral tables. NULL: $DYNTABLE_SESSION. */
+	const char *session;
+} dyntable_connect_options;
+
+/* dyntable_connect() with options; dyntable_connect(path) is this with
+ * only path set (so it also reads DYNTABLE_NAMESPACE and
+ * DYNTABLE_SESSION). NULL o: every default. */
+DYNTABLE_API dyntable_ctx *dyntable_connect_opts(
+    const dyntable_connect_options *o);
+/* The connection's session token (32 hex digits), NULL before a
+ * successful handshake. A capability: whoever has it keeps the session's
+ * ephemeral tables alive. */
+DYNTABLE_API const char *dyntable_session(const dyntable_ctx *c);
+/* True when the handshake joined the session asked for (options or
+ * $DYNTABLE_SESSION); false when it started a new one. */
+DYNTABLE_API bool dyntable_session_resumed(const dyntable_ctx *c);
+/* The connection's namespace, "" when none. */
+DYNTABLE_API const char *dyntable_namespace(const dyntable_ctx *c);
 
 /*
  * Closes the connection. Callbacks still pending fire with
@@ -387,6 +428,18 @@ DYNTABLE_API dyntable_status dyntable_wait_for_table_active(dyntable_ctx *c,
     const char *name, unsigned timeout_ms, dyntable_cb *cb, void *privdata);
 DYNTABLE_API dyntable_status dyntable_wait_for_table_deleted(dyntable_ctx *c,
     const char *name, unsigned timeout_ms, dyntable_cb *cb, void *privdata);
+/* wait_for_table_active with options (table_only); NULL w: defaults. */
+DYNTABLE_API dyntable_status dyntable_wait_for_table_active_opts(
+    dyntable_ctx *c, const char *name, const dyntable_wait_opts *w,
+    dyntable_cb *cb, void *privdata);
+/* list_tables across every namespace, with DynamoDB's names. */
+DYNTABLE_API dyntable_status dyntable_list_all_tables(dyntable_ctx *c,
+    dyntable_cb *cb, void *privdata);
+/* Deletes every table whose dyntable:expires tag has passed, except the
+ * daemon's own ephemeral tables (an administrator's verb: it acts on the
+ * whole account). The result's tables are those deleted. */
+DYNTABLE_API dyntable_status dyntable_reap(dyntable_ctx *c, dyntable_cb *cb,
+    void *privdata);
 
 /* The spec's Model methods: the table a model describes. opts NULL means
  * every default. */
@@ -429,6 +482,10 @@ DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_active(
     dyntable_ctx *c, const char *name, unsigned timeout_ms);
 DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_deleted(
     dyntable_ctx *c, const char *name, unsigned timeout_ms);
+DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_active_opts(
+    dyntable_ctx *c, const char *name, const dyntable_wait_opts *w);
+DYNTABLE_API dyntable_result *dyntable_sync_list_all_tables(dyntable_ctx *c);
+DYNTABLE_API dyntable_result *dyntable_sync_reap(dyntable_ctx *c);
 DYNTABLE_API dyntable_result *dyntable_sync_model_create_table(
     dyntable_ctx *c, const dyntable_model *m,
     const dyntable_table_options *opts, const dyntable_wait_opts *wait);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -65,6 +67,9 @@ enum {
 	O_INPUT = 1u << 17,
 	O_MODEL = 1u << 18,
 	O_DRY_RUN = 1u << 19,
+	O_EPHEMERAL = 1u << 20,
+	O_TABLE_ONLY = 1u << 21,
+	O_ALL = 1u << 22,
 };
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
 
@@ -113,6 +118,17 @@ static const struct verb_opt {
 	    "give up waiting after SECONDS (decimals allowed; default 60)" },
 	{ "deleted", NULL, O_DELETED,
 	    "wait until the table is gone instead of ACTIVE" },
+	{ "table-only", NULL, O_TABLE_ONLY,
+	    "wait until the table is ACTIVE, whatever its global secondary "
+	    "indexes' status" },
+	{ "ephemeral", NULL, O_EPHEMERAL,
+	    "the table belongs to this connection's session: the daemon "
+	    "deletes it once no connection of the session is left (after "
+	    "its grace period, 10 s by default); see `" PROG " hold` and "
+	    "DYNTABLE_SESSION" },
+	{ "all", NULL, O_ALL,
+	    "every table of the account, with its full name, not only the "
+	    "namespace's" },
 	{ "json", NULL, O_JSON, "print what `aws dynamodb` prints, as JSON" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
@@ -404,6 +420,40 @@ print_list(const struct ctl *ctl, const dyntable_result *r)
 	return print_json(ctl, "TableNames", names);
 }
 
+/* reap: the tables deleted, one a line, and a summary on stderr; or as
+ * JSON {"Deleted": [...], "Checked": n, "Errors": n}. */
+static int
+print_reap(const struct ctl *ctl, const dyntable_result *r)
+{
+	json_t *names, *top;
+
+	if (!(ctl->seen & O_JSON)) {
+		for (size_t i = 0; i < r->n_tables; i++)
+			printf("%s\n", r->tables[i]);
+		fprintf(stderr, PROG ": reap: %u tables checked, %zu expired "
+		    "deleted, %u errors\n", r->reap_checked, r->n_tables,
+		    r->reap_errors);
+		return r->reap_errors != 0 ? CTL_FAILED : CTL_OK;
+	}
+	names = must(json_array());
+	for (size_t i = 0; i < r->n_tables; i++)
+		push(names, json_string(r->tables[i]));
+	top = must(json_object());
+	put(top, "Deleted", names);
+	put(top, "Checked", json_integer(r->reap_checked));
+	put(top, "Errors", json_integer(r->reap_errors));
+	{
+		char *s = pretty(top);
+
+		json_decref(top);
+		if (s == NULL)
+			oom();
+		printf("%s\n", s);
+		free(s);
+	}
+	return r->reap_errors != 0 ? CTL_FAILED : CTL_OK;
+}
+
 static void print_field(const char *label, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -622,6 +672,8 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 	case DYNTABLE_OP_WAIT_TABLE_ACTIVE:
 		printf("%s ACTIVE\n", ctl->table);
 		return CTL_OK;
+	case DYNTABLE_OP_REAP:
+		return print_reap(ctl, r);
 	case DYNTABLE_OP_DELETE_TABLE:
 		if (json)
 			break;
@@ -1379,6 +1431,7 @@ static const dyntable_wait_opts *
 wait_opts(const struct ctl *ctl, dyntable_wait_opts *w)
 {
 	w->timeout_ms = ctl->timeout_ms;
+	w->table_only = (ctl->seen & O_TABLE_ONLY) != 0;
 	return (ctl->seen & O_WAIT) ? w : NULL;
 }
 
@@ -1439,6 +1492,14 @@ cmd_create(dyntable_ctx *c, const struct ctl *ctl)
 		    &ctl->def.options, wo);
 	else
 		r = dyntable_sync_create_table(c, &ctl->def, wo);
+	/* The session ends with this process unless someone holds it. */
+	if (r != NULL && r->status == DYNTABLE_OK && (ctl->seen & O_EPHEMERAL)
+	    && !dyntable_session_resumed(c))
+		fprintf(stderr, PROG ": note: the table is ephemeral: it is "
+		    "deleted soon after this command exits, unless "
+		    "DYNTABLE_SESSION=%s is in use elsewhere (see `" PROG
+		    " hold`)\n", dyntable_session(c) ? dyntable_session(c) :
+		    "?");
 	return print_result(c, ctl, r);
 }
 
@@ -1458,7 +1519,8 @@ cmd_describe(dyntable_ctx *c, const struct ctl *ctl)
 static int
 cmd_list(dyntable_ctx *c, const struct ctl *ctl)
 {
-	return print_result(c, ctl, dyntable_sync_list_tables(c));
+	return print_result(c, ctl, (ctl->seen & O_ALL) ?
+	    dyntable_sync_list_all_tables(c) : dyntable_sync_list_tables(c));
 }
 
 static int
@@ -1473,9 +1535,57 @@ cmd_delete(dyntable_ctx *c, const struct ctl *ctl)
 static int
 cmd_wait(dyntable_ctx *c, const struct ctl *ctl)
 {
+	dyntable_wait_opts w = {
+		.timeout_ms = ctl->timeout_ms,
+		.table_only = (ctl->seen & O_TABLE_ONLY) != 0,
+	};
+
 	return print_result(c, ctl, (ctl->seen & O_DELETED) ?
 	    dyntable_sync_wait_for_table_deleted(c, ctl->table, ctl->timeout_ms) :
-	    dyntable_sync_wait_for_table_active(c, ctl->table, ctl->timeout_ms));
+	    dyntable_sync_wait_for_table_active_opts(c, ctl->table, &w));
+}
+
+static int
+cmd_reap(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_reap(c));
+}
+
+/* True while fd has nothing to read (the daemon keeps quiet). */
+static bool
+hold_quiet(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = poll(&p, 1, ms);
+
+	return n == 0 || (n < 0 && errno == EINTR);
+}
+
+/*
+ * Prints the session token, then keeps the connection (and so the
+ * session) open until the parent process exits, a signal ends us, or the
+ * daemon goes away.
+ */
+static int
+cmd_hold(dyntable_ctx *c, const struct ctl *ctl)
+{
+	pid_t parent = getppid();
+	const char *tok = dyntable_session(c);
+
+	if (tok == NULL) {
+		print_error(ctl, "PROTOCOL", "the daemon gave no session");
+		return CTL_FAILED;
+	}
+	printf("%s\n", tok);
+	if (fflush(stdout) != 0)
+		return CTL_FAILED;
+	while (getppid() == parent)
+		if (!hold_quiet(dyntable_fd(c), 1000)) {
+			fprintf(stderr, PROG ": hold: the daemon closed the "
+			    "connection\n");
+			return CTL_UNREACHABLE;
+		}
+	return CTL_OK;
 }
 
 static const char create_details[] =
@@ -1523,22 +1633,35 @@ static const struct verb verbs[] = {
 	    "--model, TABLE and --pk are optional.",
 	    O_PK | O_SK | O_BILLING | O_RCU | O_WCU | O_WAIT | O_TIMEOUT |
 	    O_JSON | O_CLASS | O_ENCRYPTION | O_KMS_KEY | O_TAG | O_STREAM |
-	    O_PROTECT | O_GSI | O_LSI | O_INPUT | O_MODEL | O_DRY_RUN, true,
+	    O_PROTECT | O_GSI | O_LSI | O_INPUT | O_MODEL | O_DRY_RUN |
+	    O_EPHEMERAL | O_TABLE_ONLY, true,
 	    create_details, prepare_create },
 	{ "exists", cmd_exists, "exists TABLE",
 	    "Exit 0 if the table exists (printing its status), 1 if not.",
 	    0, true, NULL, NULL },
 	{ "describe", cmd_describe, "describe TABLE [--json]",
 	    "Print a table's description.", O_JSON, true, NULL, NULL },
-	{ "list", cmd_list, "list [--json]",
-	    "Print the name of every table, one a line.", O_JSON, false, NULL,
-	    NULL },
+	{ "list", cmd_list, "list [--all] [--json]",
+	    "Print the name of every table (of the namespace, if any), one "
+	    "a line.", O_JSON | O_ALL, false, NULL, NULL },
 	{ "delete", cmd_delete,
 	    "delete TABLE [--wait] [--timeout SECONDS] [--json]",
 	    "Delete a table.", O_WAIT | O_TIMEOUT | O_JSON, true, NULL, NULL },
-	{ "wait", cmd_wait, "wait TABLE [--deleted] [--timeout SECONDS]",
+	{ "wait", cmd_wait,
+	    "wait TABLE [--deleted | --table-only] [--timeout SECONDS]",
 	    "Wait until a table (and its indexes) is ACTIVE, or is gone.",
-	    O_DELETED | O_TIMEOUT, true, NULL, NULL },
+	    O_DELETED | O_TIMEOUT | O_TABLE_ONLY, true, NULL, NULL },
+	{ "reap", cmd_reap, "reap [--json]",
+	    "Delete every table whose dyntable:expires tag has passed (left "
+	    "behind by ephemeral owners whose daemon died), in the whole "
+	    "account; print those deleted. An administrator's verb.",
+	    O_JSON, false, NULL, NULL },
+	{ "hold", cmd_hold, "hold",
+	    "Print the session token (joining $DYNTABLE_SESSION's session if "
+	    "it is live), then keep the session open until the parent "
+	    "process exits or a signal ends this one. Ephemeral tables "
+	    "created with DYNTABLE_SESSION set to the token live as long.",
+	    0, false, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
 
@@ -1558,7 +1681,8 @@ static const char exit_text[] =
 static void
 print_help(void)
 {
-	printf("usage: " PROG " [--socket PATH] VERB [ARGS]\n"
+	printf("usage: " PROG " [--socket PATH] [--namespace NS] [--session "
+	    "TOKEN] VERB [ARGS]\n"
 	    "       " PROG " --help | --version\n"
 	    "       " PROG " VERB --help\n\n"
 	    "Table operations through dyntabled.\n\nVerbs:\n");
@@ -1567,8 +1691,18 @@ print_help(void)
 	printf("\nOptions:\n"
 	    "  --socket PATH  the daemon's socket (default: $DYNTABLE_SOCKET,\n"
 	    "                 else " DYNTABLE_DEFAULT_SOCKET ")\n"
+	    "  --namespace NS prefix every table name with NS. (e.g. a CI job\n"
+	    "                 id: 1-64 of a-z A-Z 0-9 _ -; default:\n"
+	    "                 $DYNTABLE_NAMESPACE)\n"
+	    "  --session TOKEN  join that session, keeping its ephemeral\n"
+	    "                 tables (default: $DYNTABLE_SESSION; see hold)\n"
 	    "  -h, --help     print this help\n"
 	    "  --version      print the versions of " PROG " and libdyntable\n"
+	    "\nA CI job that wants its tables gone when it ends, whatever "
+	    "happens:\n"
+	    "  exec 3< <(" PROG " hold); read -r DYNTABLE_SESSION <&3\n"
+	    "  export DYNTABLE_SESSION DYNTABLE_NAMESPACE=job-$CI_JOB_ID\n"
+	    "  " PROG " create users --pk id:S --ephemeral --wait\n"
 	    "\n%s", exit_text);
 }
 
@@ -1920,6 +2054,9 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 	case O_PROTECT:
 		o->deletion_protection = true;
 		break;
+	case O_EPHEMERAL:
+		o->ephemeral = true;
+		break;
 	case O_TAG:
 		if ((eq = strchr(arg, '=')) == NULL)
 			return usage_error(v, "bad --tag '%s': want KEY=VALUE",
@@ -1978,6 +2115,9 @@ check_create(struct ctl *ctl)
 			return usage_error(v, "--pk is required");
 	}
 	/* With --input-json the file may say PROVISIONED: see merge_flags. */
+	if ((s & O_EPHEMERAL) && (s & O_INPUT))
+		return usage_error(v, "--ephemeral cannot be used with "
+		    "--input-json (use flags or --model)");
 	if ((s & (O_RCU | O_WCU)) && !(s & O_INPUT) &&
 	    o->billing_mode != DYNTABLE_PROVISIONED)
 		return usage_error(v, "--rcu and --wcu need --billing-mode "
@@ -2007,6 +2147,12 @@ check_verb(struct ctl *ctl)
 	if ((v->opts & O_WAIT) && (ctl->seen & O_TIMEOUT) &&
 	    !(ctl->seen & O_WAIT))
 		return usage_error(v, "--timeout needs --wait");
+	if ((v->opts & O_WAIT) && (ctl->seen & O_TABLE_ONLY) &&
+	    !(ctl->seen & O_WAIT))
+		return usage_error(v, "--table-only needs --wait");
+	if ((ctl->seen & O_TABLE_ONLY) && (ctl->seen & O_DELETED))
+		return usage_error(v, "--table-only and --deleted exclude "
+		    "each other");
 	if (v->opts & O_PK)
 		return check_create(ctl);
 	if (v->takes_table && ctl->table == NULL)
@@ -2096,7 +2242,7 @@ connect_reason(const dyntable_ctx *c, const char *path)
 
 /* Runs the parsed verb: prepares, connects (unless --dry-run), runs. */
 static int
-run_verb(struct ctl *ctl, const char *sock)
+run_verb(struct ctl *ctl, const char *sock, dyntable_connect_options *conn)
 {
 	const char *path;
 	dyntable_ctx *c;
@@ -2108,7 +2254,8 @@ run_verb(struct ctl *ctl, const char *sock)
 	if (ctl->seen & O_DRY_RUN)
 		rc = ctl->verb->run(NULL, ctl);
 	else {
-		if ((c = dyntable_connect(sock)) == NULL)
+		conn->path = sock;
+		if ((c = dyntable_connect_opts(conn)) == NULL)
 			oom();
 		if (dyntable_errcode(c) != DYNTABLE_OK) {
 			path = socket_path(sock);
@@ -2135,11 +2282,14 @@ main(int argc, char **argv)
 {
 	static const struct option gopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "session", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl ctl = { .verb = NULL };
+	dyntable_connect_options conn = { NULL };
 	const char *sock = NULL;
 	char buf[8];
 	int ch, rc;
@@ -2149,6 +2299,12 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 's':
 			sock = optarg;
+			break;
+		case 'n':
+			conn.ns = optarg;
+			break;
+		case 'S':
+			conn.session = optarg;
 			break;
 		case 'h':
 			print_help();
@@ -2174,7 +2330,7 @@ main(int argc, char **argv)
 		return usage_error(NULL, "unknown verb '%s'", argv[optind]);
 	rc = parse_verb(&ctl, argc - optind, argv + optind);
 	if (rc == CTL_CONTINUE)
-		rc = run_verb(&ctl, sock);
+		rc = run_verb(&ctl, sock, &conn);
 	ctl_free(&ctl);
 	return rc;
 }

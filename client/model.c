@@ -289,6 +289,7 @@ dyntable_model_create_table(dyntable_ctx *c, const dyntable_model *m,
 		.opts = opts,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return dtc_submit(c, DYNTABLE_OP_CREATE_TABLE, &a, cb, NULL, privdata,
@@ -319,6 +320,7 @@ dyntable_model_delete_table(dyntable_ctx *c, const dyntable_model *m,
 		.name = m ? m->table_name : NULL,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return dtc_submit(c, DYNTABLE_OP_DELETE_TABLE, &a, cb, NULL, privdata,

@@ -25,6 +25,7 @@ wire_op(dyntable_op op)
 	case DYNTABLE_OP_DELETE_TABLE: return DTP_OP_DELETE_TABLE;
 	case DYNTABLE_OP_WAIT_TABLE_ACTIVE: return DTP_OP_WAIT_TABLE_ACTIVE;
 	case DYNTABLE_OP_WAIT_TABLE_DELETED: return DTP_OP_WAIT_TABLE_DELETED;
+	case DYNTABLE_OP_REAP: return DTP_OP_REAP;
 	}
 	return DTP_OP_HELLO;
 }
@@ -563,6 +564,7 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 	}
 	switch (op) {
 	case DYNTABLE_OP_LIST_TABLES:
+	case DYNTABLE_OP_REAP:
 		return DYNTABLE_OK;
 	case DYNTABLE_OP_CREATE_TABLE:
 		if (a->src == DTC_SRC_MODEL)
@@ -621,6 +623,11 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
     const json_t *doc, char **frame, size_t *len)
 {
 	uint32_t tmo = a->timeout_ms ? 1 : 0;
+	/* Ephemeral is a table option, of a definition or of a model's. */
+	bool eph = (a->src == DTC_SRC_DEF && a->def != NULL &&
+	    a->def->options.ephemeral) || (a->src == DTC_SRC_MODEL &&
+	    a->opts != NULL && a->opts->ephemeral);
+	bool only = a->wait && a->table_only;
 	dtp_enc e;
 	int rc;
 
@@ -628,11 +635,16 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 	switch (op) {
 	case DYNTABLE_OP_CREATE_TABLE:
 		dtp_enc_request(&e, id, DTP_OP_CREATE_TABLE,
-		    1 + (a->wait ? 1 : 0) + tmo);
+		    1 + (a->wait ? 1 : 0) + tmo + (eph ? 1 : 0) +
+		    (only ? 1 : 0));
 		dtp_pack_cstr(&e, "table");
 		dtp_pack_json(&e, doc);
 		if (a->wait)
 			dtp_pack_kv_bool(&e, "wait", true);
+		if (eph)
+			dtp_pack_kv_bool(&e, "ephemeral", true);
+		if (only)
+			dtp_pack_kv_bool(&e, "table_only", true);
 		break;
 	case DYNTABLE_OP_DELETE_TABLE:
 		dtp_enc_request(&e, id, DTP_OP_DELETE_TABLE,
@@ -648,20 +660,37 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 		tmo = 0;
 		break;
 	case DYNTABLE_OP_WAIT_TABLE_ACTIVE:
+		dtp_enc_request(&e, id, wire_op(op), 1 + tmo +
+		    (a->table_only ? 1 : 0));
+		dtp_pack_kv_str(&e, "name", a->name);
+		if (a->table_only)
+			dtp_pack_kv_bool(&e, "table_only", true);
+		break;
 	case DYNTABLE_OP_WAIT_TABLE_DELETED:
 		dtp_enc_request(&e, id, wire_op(op), 1 + tmo);
 		dtp_pack_kv_str(&e, "name", a->name);
 		break;
 	case DYNTABLE_OP_LIST_TABLES:
-		dtp_enc_request(&e, id, DTP_OP_LIST_TABLES, 0);
+		dtp_enc_request(&e, id, DTP_OP_LIST_TABLES, a->all ? 1 : 0);
+		if (a->all)
+			dtp_pack_kv_bool(&e, "all", true);
+		tmo = 0;
+		break;
+	case DYNTABLE_OP_REAP:
+		dtp_enc_request(&e, id, DTP_OP_REAP, 0);
 		tmo = 0;
 		break;
 	default: /* DTC_OP_HELLO */
-		dtp_enc_request(&e, id, DTP_OP_HELLO, 3);
+		dtp_enc_request(&e, id, DTP_OP_HELLO, 3 + (a->ns ? 1 : 0) +
+		    (a->session ? 1 : 0));
 		dtp_pack_kv_uint(&e, "major", DTP_VERSION_MAJOR);
 		dtp_pack_kv_uint(&e, "minor", DTP_VERSION_MINOR);
 		dtp_pack_kv_str(&e, "client",
 		    "libdyntable " DYNTABLE_VERSION_STRING);
+		if (a->ns)
+			dtp_pack_kv_str(&e, "namespace", a->ns);
+		if (a->session)
+			dtp_pack_kv_str(&e, "session", a->session);
 		tmo = 0;
 		break;
 	}
@@ -690,6 +719,7 @@ dyntable_create_table(dyntable_ctx *c, const dyntable_table_def *def,
 		.def = def,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return submit_cb(c, DYNTABLE_OP_CREATE_TABLE, &a, cb, privdata);
@@ -704,6 +734,7 @@ dyntable_create_table_json(dyntable_ctx *c, const char *create_table_input,
 		.input = create_table_input,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return submit_cb(c, DYNTABLE_OP_CREATE_TABLE, &a, cb, privdata);
@@ -743,6 +774,7 @@ dyntable_delete_table(dyntable_ctx *c, const char *name,
 		.name = name,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return submit_cb(c, DYNTABLE_OP_DELETE_TABLE, &a, cb, privdata);
@@ -764,4 +796,33 @@ dyntable_wait_for_table_deleted(dyntable_ctx *c, const char *name,
 	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
 
 	return submit_cb(c, DYNTABLE_OP_WAIT_TABLE_DELETED, &a, cb, privdata);
+}
+
+dyntable_status
+dyntable_wait_for_table_active_opts(dyntable_ctx *c, const char *name,
+    const dyntable_wait_opts *w, dyntable_cb *cb, void *privdata)
+{
+	dtc_args a = {
+		.name = name,
+		.timeout_ms = w ? w->timeout_ms : 0,
+		.table_only = w ? w->table_only : false,
+	};
+
+	return submit_cb(c, DYNTABLE_OP_WAIT_TABLE_ACTIVE, &a, cb, privdata);
+}
+
+dyntable_status
+dyntable_list_all_tables(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
+{
+	dtc_args a = { .all = true };
+
+	return submit_cb(c, DYNTABLE_OP_LIST_TABLES, &a, cb, privdata);
+}
+
+dyntable_status
+dyntable_reap(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
+{
+	dtc_args a = { 0 };
+
+	return submit_cb(c, DYNTABLE_OP_REAP, &a, cb, privdata);
 }

@@ -275,15 +275,16 @@ parse_exists(result_priv *p, const msgpack_object *res)
 	return 0;
 }
 
-/* list_tables: {tables: [str...]}. Same return convention. */
+/* list_tables: {tables: [str...]}; reap: {deleted: [str...]} (key).
+ * Same return convention. */
 static int
-parse_list(result_priv *p, const msgpack_object *res)
+parse_list(result_priv *p, const msgpack_object *res, const char *key)
 {
-	const msgpack_object *a = dtp_map_get(res, "tables");
+	const msgpack_object *a = dtp_map_get(res, key);
 
 	if (!a || a->type != MSGPACK_OBJECT_ARRAY)
 		return set_error(p, DYNTABLE_ERR_PROTOCOL,
-		    "list_tables reply without 'tables'") ? -1 : 1;
+		    "reply without a list of tables") ? -1 : 1;
 	size_t n = a->via.array.size;
 	p->tables = calloc(n + 1, sizeof *p->tables);
 	if (!p->tables)
@@ -295,7 +296,7 @@ parse_list(result_priv *p, const msgpack_object *res)
 		    (s->via.str.size &&
 		    memchr(s->via.str.ptr, '\0', s->via.str.size)))
 			return set_error(p, DYNTABLE_ERR_PROTOCOL,
-			    "list_tables: a name is not a string") ? -1 : 1;
+			    "a table name is not a string") ? -1 : 1;
 		p->tables[i] = dtp_strdup(s);
 		if (!p->tables[i])
 			return -1;
@@ -303,6 +304,22 @@ parse_list(result_priv *p, const msgpack_object *res)
 	}
 	p->pub.n_tables = n;
 	p->pub.tables = (const char *const *)p->tables;
+	return 0;
+}
+
+/* reap: {deleted: [str...], checked, errors}. Same return convention. */
+static int
+parse_reap(result_priv *p, const msgpack_object *res)
+{
+	uint64_t v;
+	int rc = parse_list(p, res, "deleted");
+
+	if (rc != 0)
+		return rc;
+	if (dtp_get_uint(dtp_map_get(res, "checked"), &v))
+		p->pub.reap_checked = v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
+	if (dtp_get_uint(dtp_map_get(res, "errors"), &v))
+		p->pub.reap_errors = v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
 	return 0;
 }
 
@@ -349,7 +366,10 @@ dtc_result_reply(dyntable_op op, const dtp_msg *m)
 			rc = parse_exists(p, m->result);
 			break;
 		case DYNTABLE_OP_LIST_TABLES:
-			rc = parse_list(p, m->result);
+			rc = parse_list(p, m->result, "tables");
+			break;
+		case DYNTABLE_OP_REAP:
+			rc = parse_reap(p, m->result);
 			break;
 		case DYNTABLE_OP_WAIT_TABLE_DELETED:
 		default:

@@ -80,6 +80,7 @@ dyntable_sync_create_table(dyntable_ctx *c, const dyntable_table_def *def,
 		.def = def,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return sync_run(c, DYNTABLE_OP_CREATE_TABLE, &a);
@@ -94,6 +95,7 @@ dyntable_sync_create_table_json(dyntable_ctx *c, const char *create_table_input,
 		.input = create_table_input,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return sync_run(c, DYNTABLE_OP_CREATE_TABLE, &a);
@@ -131,6 +133,7 @@ dyntable_sync_delete_table(dyntable_ctx *c, const char *name,
 		.name = name,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return sync_run(c, DYNTABLE_OP_DELETE_TABLE, &a);
@@ -155,6 +158,35 @@ dyntable_sync_wait_for_table_deleted(dyntable_ctx *c, const char *name,
 }
 
 dyntable_result *
+dyntable_sync_wait_for_table_active_opts(dyntable_ctx *c, const char *name,
+    const dyntable_wait_opts *w)
+{
+	dtc_args a = {
+		.name = name,
+		.timeout_ms = w ? w->timeout_ms : 0,
+		.table_only = w ? w->table_only : false,
+	};
+
+	return sync_run(c, DYNTABLE_OP_WAIT_TABLE_ACTIVE, &a);
+}
+
+dyntable_result *
+dyntable_sync_list_all_tables(dyntable_ctx *c)
+{
+	dtc_args a = { .all = true };
+
+	return sync_run(c, DYNTABLE_OP_LIST_TABLES, &a);
+}
+
+dyntable_result *
+dyntable_sync_reap(dyntable_ctx *c)
+{
+	dtc_args a = { 0 };
+
+	return sync_run(c, DYNTABLE_OP_REAP, &a);
+}
+
+dyntable_result *
 dyntable_sync_model_create_table(dyntable_ctx *c, const dyntable_model *m,
     const dyntable_table_options *opts, const dyntable_wait_opts *wait)
 {
@@ -164,6 +196,7 @@ dyntable_sync_model_create_table(dyntable_ctx *c, const dyntable_model *m,
 		.opts = opts,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return sync_run(c, DYNTABLE_OP_CREATE_TABLE, &a);
@@ -191,6 +224,7 @@ dyntable_sync_model_delete_table(dyntable_ctx *c, const dyntable_model *m,
 		.name = m ? m->table_name : NULL,
 		.wait = wait != NULL,
 		.timeout_ms = wait ? wait->timeout_ms : 0,
+		.table_only = wait ? wait->table_only : false,
 	};
 
 	return sync_run(c, DYNTABLE_OP_DELETE_TABLE, &a);

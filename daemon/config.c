@@ -1,9 +1,16 @@
 /*
- * config.c: the command line and the environment, resolved once at start.
+ * config.c: the command line, the environment and the shared config file.
  *
- * Precedence, highest first: flags; then AWS_ENDPOINT_URL_DYNAMODB,
- * AWS_ENDPOINT_URL for the endpoint and AWS_REGION, AWS_DEFAULT_REGION for
- * the region; then the regional default https://dynamodb.<region>.amazonaws.com.
+ * Region, highest first: --region, AWS_REGION, AWS_DEFAULT_REGION, the
+ * profile's region. Endpoint: --endpoint; then, unless
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's
+ * ignore_configured_endpoint_urls says true, AWS_ENDPOINT_URL_DYNAMODB,
+ * AWS_ENDPOINT_URL, the profile's services section (dynamodb endpoint_url)
+ * and the profile's endpoint_url; else the regional default host, with
+ * AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT (or the profile's
+ * use_fips_endpoint / use_dualstack_endpoint) choosing the variant
+ * (shared/reference/dynamodb-and-aws.md §6). The two are resolved at
+ * start and again on SIGHUP; everything else only at start.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,8 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
+#include <ini.h>
+#include <unistd.h>
 
 #include "dyntabled.h"
 
@@ -26,14 +36,20 @@ config_usage(FILE *f)
 	    "usage: dyntabled [options]\n"
 	    "\n"
 	    "Performs DynamoDB table operations for local clients on a Unix socket.\n"
-	    "Runs in the foreground and logs to stderr.\n"
+	    "Runs in the foreground and logs to stderr. SIGHUP re-reads the region,\n"
+	    "the endpoint and the credentials; clients and requests stay.\n"
 	    "\n"
 	    "  --socket PATH          socket to listen on (default %s)\n"
 	    "  --socket-mode MODE     permission bits of the socket, octal (default 0660)\n"
 	    "  --endpoint URL         DynamoDB endpoint (default: AWS_ENDPOINT_URL_DYNAMODB,\n"
-	    "                         AWS_ENDPOINT_URL, else https://dynamodb.REGION.amazonaws.com)\n"
-	    "  --region REGION        signing region (default: AWS_REGION, AWS_DEFAULT_REGION)\n"
-	    "  --allow-insecure-http  accept a plain http endpoint that is not on loopback\n"
+	    "                         AWS_ENDPOINT_URL, the profile's services section and\n"
+	    "                         endpoint_url, else https://dynamodb.REGION.amazonaws.com;\n"
+	    "                         AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT pick\n"
+	    "                         the variant of the default)\n"
+	    "  --region REGION        signing region (default: AWS_REGION, AWS_DEFAULT_REGION,\n"
+	    "                         the profile's region)\n"
+	    "  --allow-insecure-http  accept plain http endpoints (DynamoDB, STS, container\n"
+	    "                         credentials) that are not on loopback\n"
 	    "  --log-level LEVEL      error, warn, info (default) or debug\n"
 	    "  --max-frame BYTES      largest request frame accepted (default 1048576)\n"
 	    "  --max-inflight N       requests in flight per connection (default 256)\n"
@@ -43,16 +59,49 @@ config_usage(FILE *f)
 	    "  --poll-min-ms MS       first DescribeTable delay of a wait (default 50)\n"
 	    "  --poll-max-ms MS       longest delay between DescribeTable calls of a wait\n"
 	    "                         (default 100 for a loopback endpoint, else 2000)\n"
-	    "  --http-timeout-ms MS   one HTTP attempt to DynamoDB (default 10000)\n"
+	    "  --http-timeout-ms MS   one HTTP attempt to DynamoDB; also how long a request\n"
+	    "                         waits for credentials still being fetched (default 10000)\n"
 	    "  --max-attempts N       HTTP attempts per DynamoDB call (default 3)\n"
 	    "  --max-connections N    keep-alive connections to DynamoDB (default 16)\n"
+	    "  --max-mutations N      CreateTable/DeleteTable calls in flight, queued fairly\n"
+	    "                         across clients beyond that (default 16)\n"
+	    "  --ephemeral-grace SECONDS\n"
+	    "                         ephemeral tables are deleted this long after their\n"
+	    "                         session's last connection closes (default 10)\n"
+	    "  --ephemeral-ttl SECONDS\n"
+	    "                         dyntable:expires of ephemeral tables, renewed while\n"
+	    "                         connected; reap deletes them after (default 7200)\n"
+	    "  --credentials-timeout-ms MS\n"
+	    "                         one credential fetch or credential_process run\n"
+	    "                         (default 30000)\n"
+	    "  --config FILE          configuration file (default " CONFIG_DEFAULT_FILE
+	    " if it exists):\n"
+	    "                         [daemon] takes every option above without \"--\";\n"
+	    "                         [access], [user NAME], [group NAME] say who may\n"
+	    "                         connect, use which tables, and run admin verbs\n"
+	    "                         (see README); flags override the file\n"
 	    "  --version              print the version and exit\n"
-	    "  --help                 print this help and exit\n"
-	    "\n"
-	    "Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
-	    "else the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or\n"
-	    "~/.aws/credentials), profile AWS_PROFILE or \"default\".\n",
+	    "  --help                 print this help and exit\n",
 	    CONFIG_DEFAULT_SOCKET);
+	fputs("\n"
+	    "Credentials, the first source that yields wins:\n"
+	    "  1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY [, AWS_SESSION_TOKEN]\n"
+	    "  2. systemd credentials: files aws_access_key_id, aws_secret_access_key\n"
+	    "     [, aws_session_token] in $CREDENTIALS_DIRECTORY (LoadCredential=)\n"
+	    "  3. shared credentials file (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials),\n"
+	    "     section [PROFILE]; then keys in the config file (AWS_CONFIG_FILE,\n"
+	    "     ~/.aws/config), section [profile PROFILE]; PROFILE is AWS_PROFILE or\n"
+	    "     \"default\"\n"
+	    "  4. credential_process in the profile (run without a shell)\n"
+	    "  5. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN\n"
+	    "     [+ AWS_ROLE_SESSION_NAME], or the profile's web_identity_token_file +\n"
+	    "     role_arn, through STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else\n"
+	    "     https://sts.REGION.amazonaws.com)\n"
+	    "  6. container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with\n"
+	    "     AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN\n"
+	    "  7. EC2 instance metadata (IMDSv2), unless AWS_EC2_METADATA_DISABLED=true;\n"
+	    "     AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the address\n"
+	    "Temporary credentials are refreshed before they expire.\n", f);
 }
 
 /* Parses an unsigned decimal in [min, max]; false on anything else. */
@@ -71,14 +120,6 @@ config_parse_uint(const char *s, unsigned long min, unsigned long max,
 		return false;
 	*out = v;
 	return true;
-}
-
-static char *
-config_env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
 }
 
 bool
@@ -125,6 +166,241 @@ config_check_url(const char *url, bool *https)
 	return ok;
 }
 
+bool
+config_bool(const char *s, bool dflt)
+{
+	if (s == NULL)
+		return dflt;
+	return strcasecmp(s, "true") == 0;
+}
+
+bool
+config_url_allowed(const struct config *cfg, const char *url,
+    const char *const *http_hosts, char *err, size_t errlen)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool https = false, ok = false;
+
+	if (u == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	if (!config_check_url(url, &https) ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "\"%.200s\" is not an http(s) URL", url);
+		goto out;
+	}
+	ok = https || cfg->insecure_ok || config_is_loopback_url(url);
+	for (size_t i = 0; !ok && http_hosts != NULL && http_hosts[i] != NULL;
+	    i++)
+		ok = strcasecmp(host, http_hosts[i]) == 0;
+	if (!ok)
+		snprintf(err, errlen, "refusing plain http to %.200s, which is "
+		    "not on loopback (use --allow-insecure-http)", host);
+out:
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* One AWS partition (botocore partitions.json): the regions it has, its
+ * DNS suffixes and which variants it supports. */
+struct config_partition {
+	const char *prefix;	   /* region prefix; "" matches any */
+	const char *dns;
+	const char *dualstack_dns; /* NULL: no dual-stack */
+	bool fips_keeps_host;	   /* us-gov: the FIPS host has no -fips */
+};
+
+static const struct config_partition config_partitions[] = {
+	{ "cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn", false },
+	{ "us-gov-", "amazonaws.com", "api.aws", true },
+	{ "us-iso-", "c2s.ic.gov", NULL, false },
+	{ "us-isob-", "sc2s.sgov.gov", NULL, false },
+	{ "eu-isoe-", "cloud.adc-e.uk", NULL, false },
+	{ "us-isof-", "csp.hci.ic.gov", NULL, false },
+	{ "", "amazonaws.com", "api.aws", false }, /* aws, the default */
+};
+
+int
+config_default_endpoint(const char *service, const char *region, bool fips,
+    bool dualstack, char *buf, size_t len, char *err, size_t errlen)
+{
+	const struct config_partition *pt = config_partitions;
+	bool dynamodb = strcmp(service, "dynamodb") == 0;
+	int n;
+
+	if (dynamodb && strcmp(region, "local") == 0) {
+		if (fips || dualstack) {
+			snprintf(err, errlen, "FIPS and dual-stack are not "
+			    "supported for region \"local\"");
+			return -1;
+		}
+		n = snprintf(buf, len, "http://localhost:8000");
+		return n > 0 && (size_t)n < len ? 0 : -1;
+	}
+	while (strncmp(region, pt->prefix, strlen(pt->prefix)) != 0)
+		pt++;
+	if (dualstack && pt->dualstack_dns == NULL) {
+		snprintf(err, errlen, "dual-stack is enabled, but the "
+		    "partition of region %s does not support it", region);
+		return -1;
+	}
+	/* GovCloud: the regional host is FIPS already, except dual-stack
+	 * [EP rule set]. Only DynamoDB's rules are known here. */
+	n = snprintf(buf, len, "https://%s%s.%s.%s", service,
+	    fips && !(dynamodb && pt->fips_keeps_host && !dualstack) ?
+	    "-fips" : "", region, dualstack ? pt->dualstack_dns : pt->dns);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "region name too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* Where an endpoint or region came from, for the logs. */
+struct config_resolved {
+	char *endpoint;
+	char *region;
+	const char *endpoint_from;
+	const char *region_from;
+};
+
+/* An environment variable that is set and not empty, or NULL. */
+static const char *
+config_getenv(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* A boolean setting: the environment variable when set, else the
+ * profile's value (-1: unset), else false. */
+static bool
+config_flag(const char *env, int profile_value)
+{
+	const char *v = config_getenv(env);
+
+	if (v != NULL)
+		return config_bool(v, false);
+	return profile_value == 1;
+}
+
+/*
+ * Resolves endpoint and region from cfg's flags, the environment and the
+ * shared config file into out (malloc'd strings). Returns 0, or -1 with
+ * the reason in err.
+ */
+static int
+config_resolve_into(const struct config *cfg, struct config_resolved *out,
+    char *err, size_t errlen)
+{
+	struct creds_profile prof;
+	const char *region = NULL, *endpoint = NULL;
+	bool ignore, fips, dualstack, https = false;
+	char buf[256];
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (creds_profile_load(&prof) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((region = cfg->flag_region) != NULL)
+		out->region_from = "--region";
+	else if ((region = config_getenv("AWS_REGION")) != NULL)
+		out->region_from = "AWS_REGION";
+	else if ((region = config_getenv("AWS_DEFAULT_REGION")) != NULL)
+		out->region_from = "AWS_DEFAULT_REGION";
+	else if ((region = prof.region) != NULL)
+		out->region_from = "profile";
+
+	ignore = config_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+	    prof.ignore_configured_endpoint_urls);
+	fips = config_flag("AWS_USE_FIPS_ENDPOINT", prof.use_fips_endpoint);
+	dualstack = config_flag("AWS_USE_DUALSTACK_ENDPOINT",
+	    prof.use_dualstack_endpoint);
+	if ((endpoint = cfg->flag_endpoint) != NULL) {
+		out->endpoint_from = "--endpoint";
+	} else if (!ignore) {
+		if ((endpoint = config_getenv("AWS_ENDPOINT_URL_DYNAMODB")) !=
+		    NULL) {
+			out->endpoint_from = "AWS_ENDPOINT_URL_DYNAMODB";
+		} else if ((endpoint = config_getenv("AWS_ENDPOINT_URL")) !=
+		    NULL) {
+			out->endpoint_from = "AWS_ENDPOINT_URL";
+		} else if (prof.services != NULL && prof.services_missing) {
+			snprintf(err, errlen, "profile %s names services "
+			    "section \"%s\", which the config file lacks",
+			    prof.name, prof.services);
+			goto out;
+		} else if ((endpoint = prof.services_dynamodb_url) != NULL) {
+			out->endpoint_from = "profile services section";
+		} else if ((endpoint = prof.endpoint_url) != NULL) {
+			out->endpoint_from = "profile endpoint_url";
+		}
+	}
+	if (endpoint != NULL && (fips || dualstack)) {
+		snprintf(err, errlen, "%s and a custom endpoint (%s) are not "
+		    "supported together", fips ? "FIPS" : "dual-stack",
+		    out->endpoint_from);
+		goto out;
+	}
+	if (endpoint == NULL) {
+		if (region == NULL) {
+			snprintf(err, errlen, "no region: use --region, "
+			    "AWS_REGION, AWS_DEFAULT_REGION or region in the "
+			    "profile");
+			goto out;
+		}
+		if (config_default_endpoint("dynamodb", region, fips, dualstack,
+			buf, sizeof(buf), err, errlen) != 0)
+			goto out;
+		endpoint = buf;
+		out->endpoint_from = "default for the region";
+	}
+	/* Region "local" (http://localhost:8000), or a custom endpoint (an
+	 * emulator) without a region: signed as us-east-1, like the SDKs. */
+	if (region == NULL || strcmp(region, "local") == 0) {
+		region = "us-east-1";
+		out->region_from = "default";
+	}
+	for (const char *p = region; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-')) {
+			snprintf(err, errlen, "bad region \"%.64s\"", region);
+			goto out;
+		}
+	}
+	if (!config_check_url(endpoint, &https)) {
+		snprintf(err, errlen, "bad endpoint URL \"%.200s\": must be "
+		    "http:// or https://", endpoint);
+		goto out;
+	}
+	/* Plain http sends signed requests in the clear: only where nobody
+	 * else can listen, unless the operator says otherwise. */
+	if (!https && !cfg->insecure_ok && !config_is_loopback_url(endpoint)) {
+		snprintf(err, errlen, "refusing plain http endpoint %.200s "
+		    "that is not on loopback (use --allow-insecure-http)",
+		    endpoint);
+		goto out;
+	}
+	if ((out->endpoint = strdup(endpoint)) == NULL ||
+	    (out->region = strdup(region)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(out->endpoint);
+		out->endpoint = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	creds_profile_free(&prof);
+	return rc;
+}
+
 enum {
 	OPT_SOCKET = 256,
 	OPT_SOCKET_MODE,
@@ -142,6 +418,11 @@ enum {
 	OPT_HTTP_TIMEOUT,
 	OPT_MAX_ATTEMPTS,
 	OPT_MAX_CONNECTIONS,
+	OPT_MAX_MUTATIONS,
+	OPT_EPHEMERAL_GRACE,
+	OPT_EPHEMERAL_TTL,
+	OPT_CREDS_TIMEOUT,
+	OPT_CONFIG,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -163,6 +444,11 @@ static const struct option config_options[] = {
 	{ "http-timeout-ms", required_argument, NULL, OPT_HTTP_TIMEOUT },
 	{ "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "max-mutations", required_argument, NULL, OPT_MAX_MUTATIONS },
+	{ "ephemeral-grace", required_argument, NULL, OPT_EPHEMERAL_GRACE },
+	{ "ephemeral-ttl", required_argument, NULL, OPT_EPHEMERAL_TTL },
+	{ "credentials-timeout-ms", required_argument, NULL, OPT_CREDS_TIMEOUT },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -223,67 +509,44 @@ config_set_number(struct config *cfg, int opt, const char *arg)
 			return false;
 		cfg->max_connections = (unsigned)v;
 		return true;
+	case OPT_MAX_MUTATIONS: /* AWS allows 500 per account at once */
+		if (!config_parse_uint(arg, 1, 500, &v))
+			return false;
+		cfg->max_mutations = (unsigned)v;
+		return true;
+	case OPT_EPHEMERAL_GRACE:
+		if (!config_parse_uint(arg, 0, 86400, &v))
+			return false;
+		cfg->ephemeral_grace_ms = (unsigned)v * 1000;
+		return true;
+	case OPT_EPHEMERAL_TTL:
+		if (!config_parse_uint(arg, 10, 30 * 86400, &v))
+			return false;
+		cfg->ephemeral_ttl_s = (unsigned)v;
+		return true;
+	case OPT_CREDS_TIMEOUT:
+		if (!config_parse_uint(arg, 100, 600000, &v))
+			return false;
+		cfg->creds_timeout_ms = (unsigned)v;
+		return true;
 	default:
 		return false;
 	}
 }
 
-/* Fills in endpoint and region from the environment and defaults. */
+/* Fills in endpoint and region, then the defaults that depend on them. */
 static int
-config_resolve(struct config *cfg, bool insecure_ok)
+config_resolve(struct config *cfg)
 {
-	bool https = false;
+	struct config_resolved r;
+	char err[320];
 
-	if (cfg->region == NULL)
-		cfg->region = config_env("AWS_REGION");
-	if (cfg->region == NULL)
-		cfg->region = config_env("AWS_DEFAULT_REGION");
-	if (cfg->endpoint == NULL)
-		cfg->endpoint = config_env("AWS_ENDPOINT_URL_DYNAMODB");
-	if (cfg->endpoint == NULL)
-		cfg->endpoint = config_env("AWS_ENDPOINT_URL");
-	if (cfg->region == NULL) {
-		if (cfg->endpoint == NULL) {
-			fprintf(stderr, "dyntabled: no region: use --region, "
-			    "AWS_REGION or AWS_DEFAULT_REGION\n");
-			return -1;
-		}
-		/* A custom endpoint (an emulator) still needs a signing
-		 * region; us-east-1 is what the SDKs use for "local". */
-		cfg->region = strdup("us-east-1");
-	}
-	for (const char *p = cfg->region; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-')) {
-			fprintf(stderr, "dyntabled: bad region \"%s\"\n",
-			    cfg->region);
-			return -1;
-		}
-	}
-	if (cfg->endpoint == NULL) {
-		char buf[256];
-
-		snprintf(buf, sizeof(buf), "https://dynamodb.%s.amazonaws.com%s",
-		    cfg->region, strncmp(cfg->region, "cn-", 3) == 0 ? ".cn" : "");
-		cfg->endpoint = strdup(buf);
-	}
-	if (cfg->endpoint == NULL || cfg->region == NULL) {
-		fprintf(stderr, "dyntabled: out of memory\n");
+	if (config_resolve_into(cfg, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dyntabled: %s\n", err);
 		return -1;
 	}
-	if (!config_check_url(cfg->endpoint, &https)) {
-		fprintf(stderr, "dyntabled: bad endpoint URL \"%s\": must be "
-		    "http:// or https://\n", cfg->endpoint);
-		return -1;
-	}
-	/* Plain http sends signed requests in the clear: only where nobody
-	 * else can listen, unless the operator says otherwise. */
-	if (!https && !insecure_ok && !config_is_loopback_url(cfg->endpoint)) {
-		fprintf(stderr, "dyntabled: refusing plain http endpoint %s "
-		    "that is not on loopback (use --allow-insecure-http)\n",
-		    cfg->endpoint);
-		return -1;
-	}
+	cfg->endpoint = r.endpoint;
+	cfg->region = r.region;
 	if (cfg->poll_max_ms == 0)
 		cfg->poll_max_ms =
 		    config_is_loopback_url(cfg->endpoint) ? 100 : 2000;
@@ -295,10 +558,221 @@ config_resolve(struct config *cfg, bool insecure_ok)
 }
 
 int
+config_reload(struct config *cfg)
+{
+	struct config_resolved r;
+	char err[320];
+	bool changed;
+
+	if (config_resolve_into(cfg, &r, err, sizeof(err)) != 0) {
+		log_err("reload: %s; keeping endpoint %s, region %s", err,
+		    cfg->endpoint, cfg->region);
+		return -1;
+	}
+	changed = strcmp(r.endpoint, cfg->endpoint) != 0 ||
+	    strcmp(r.region, cfg->region) != 0;
+	if (changed)
+		log_info("reload: endpoint %s (from %s), region %s (from %s)",
+		    r.endpoint, r.endpoint_from, r.region, r.region_from);
+	free(cfg->endpoint);
+	free(cfg->region);
+	cfg->endpoint = r.endpoint;
+	cfg->region = r.region;
+	return changed ? 1 : 0;
+}
+
+/*
+ * Applies one option, from the command line or the [daemon] section of
+ * the configuration file (where = "--name" or "FILE:[daemon] name").
+ * Returns 0, 1 for --help/--version (printed), -1 after printing why.
+ */
+static int
+config_apply(struct config *cfg, int opt, const char *arg, const char *where)
+{
+	char **dst = NULL;
+
+	switch (opt) {
+	case OPT_SOCKET:
+		dst = &cfg->socket_path;
+		break;
+	case OPT_ENDPOINT:
+		dst = &cfg->flag_endpoint;
+		break;
+	case OPT_REGION:
+		dst = &cfg->flag_region;
+		break;
+	case OPT_CONFIG:
+		return 0; /* read before anything else */
+	case OPT_SOCKET_MODE: {
+		char *end;
+		unsigned long m = strtoul(arg, &end, 8);
+
+		if (*arg == '\0' || *end != '\0' || m > 0777) {
+			fprintf(stderr, "dyntabled: bad %s \"%s\": octal "
+			    "permission bits\n", where, arg);
+			return -1;
+		}
+		cfg->socket_mode = (unsigned)m;
+		return 0;
+	}
+	case OPT_INSECURE:
+		cfg->insecure_ok = arg == NULL || config_bool(arg, true);
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (!log_level_parse(arg, &cfg->log_level)) {
+			fprintf(stderr, "dyntabled: bad %s \"%s\": error, warn, "
+			    "info or debug\n", where, arg);
+			return -1;
+		}
+		return 0;
+	case OPT_VERSION:
+		printf("dyntabled %s\n", DYNTABLED_VERSION);
+		return 1;
+	case OPT_HELP:
+		config_usage(stdout);
+		return 1;
+	default:
+		if (!config_set_number(cfg, opt, arg)) {
+			fprintf(stderr, "dyntabled: bad value \"%s\" for %s\n",
+			    arg, where);
+			return -1;
+		}
+		return 0;
+	}
+	free(*dst);
+	if ((*dst = strdup(arg)) == NULL) {
+		fprintf(stderr, "dyntabled: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+struct config_file_ctx {
+	struct config *cfg;
+	struct policy *policy; /* the access sections go here */
+	const char *path;
+	bool daemon_keys;      /* apply [daemon] (not on a policy reload) */
+	bool failed;
+};
+
+/* inih callback: [daemon] keys are the long options without "--"; the
+ * access sections go to the policy. Stops at the first error. */
+static int
+config_file_line(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_file_ctx *fc = user;
+	char where[160], err[256];
+
+	if (strcmp(section, "daemon") == 0) {
+		const struct option *o;
+
+		if (!fc->daemon_keys)
+			return 1;
+		for (o = config_options; o->name != NULL; o++)
+			if (strcmp(o->name, name) == 0)
+				break;
+		snprintf(where, sizeof(where), "%s: [daemon] %s", fc->path,
+		    name);
+		if (o->name == NULL || o->val == OPT_CONFIG ||
+		    o->val == OPT_HELP || o->val == OPT_VERSION) {
+			fprintf(stderr, "dyntabled: %s: unknown setting\n",
+			    where);
+			fc->failed = true;
+			return 0;
+		}
+		if (config_apply(fc->cfg, o->val, value, where) != 0) {
+			fc->failed = true;
+			return 0;
+		}
+		return 1;
+	}
+	if (policy_set(fc->policy, section, name, value, err,
+	    sizeof(err)) != 0) {
+		if (fc->daemon_keys)
+			fprintf(stderr, "dyntabled: %s: [%s] %s: %s\n",
+			    fc->path, section, name, err);
+		else
+			log_err("reload: %s: [%s] %s: %s", fc->path, section,
+			    name, err);
+		fc->failed = true;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Reads path into cfg (daemon_keys) and into a new policy stored in
+ * *policy. A missing file is fine only when it was not asked for.
+ */
+static int
+config_read_file(struct config *cfg, const char *path, bool asked,
+    bool daemon_keys, struct policy **policy)
+{
+	struct config_file_ctx fc = { cfg, NULL, path, daemon_keys, false };
+	int rc;
+
+	if ((fc.policy = policy_new(geteuid())) == NULL)
+		return -1;
+	rc = ini_parse(path, config_file_line, &fc);
+	if (rc == -1 && !asked) {
+		*policy = fc.policy;
+		return 0;
+	}
+	if (rc != 0 && !fc.failed) {
+		if (rc < 0)
+			fprintf(stderr, "dyntabled: %s: %s\n", path,
+			    strerror(errno));
+		else
+			fprintf(stderr, "dyntabled: %s: line %d: syntax error\n",
+			    path, rc);
+	}
+	if (rc != 0 || fc.failed) {
+		policy_free(fc.policy);
+		return -1;
+	}
+	*policy = fc.policy;
+	return 0;
+}
+
+void
+config_reload_policy(struct config *cfg)
+{
+	struct policy *p = NULL;
+
+	if (cfg->config_file == NULL)
+		return;
+	if (config_read_file(cfg, cfg->config_file, true, false, &p) != 0) {
+		log_err("reload: %s is invalid; keeping the current access "
+		    "policy", cfg->config_file);
+		return;
+	}
+	policy_free(cfg->policy);
+	cfg->policy = p;
+	log_info("reload: access policy read from %s", cfg->config_file);
+}
+
+/* Finds --config FILE / --config=FILE in argv before options are parsed:
+ * the file comes first so that flags override it. */
+static const char *
+config_file_arg(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+	}
+	return NULL;
+}
+
+int
 config_load(struct config *cfg, int argc, char **argv)
 {
-	bool insecure_ok = false;
-	int opt;
+	const char *file = config_file_arg(argc, argv);
+	int opt, rc;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->socket_mode = 0660;
@@ -312,67 +786,31 @@ config_load(struct config *cfg, int argc, char **argv)
 	cfg->http_timeout_ms = 10 * 1000;
 	cfg->max_attempts = 3;
 	cfg->max_connections = 16;
+	cfg->max_mutations = 16; /* see README: ephemeral tables and limits */
+	cfg->ephemeral_grace_ms = 10 * 1000;
+	cfg->ephemeral_ttl_s = 2 * 3600;
+	cfg->creds_timeout_ms = 30 * 1000;
 
+	/* The file first (flags override it), unless --help is asked. */
+	if ((cfg->config_file = strdup(file != NULL ? file :
+	    CONFIG_DEFAULT_FILE)) == NULL ||
+	    config_read_file(cfg, cfg->config_file, file != NULL, true,
+	    &cfg->policy) != 0)
+		goto fail;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", config_options, NULL)) != -1) {
-		char **dst = NULL;
+		char where[64];
 
-		switch (opt) {
-		case OPT_SOCKET:
-			dst = &cfg->socket_path;
-			break;
-		case OPT_ENDPOINT:
-			dst = &cfg->endpoint;
-			break;
-		case OPT_REGION:
-			dst = &cfg->region;
-			break;
-		case OPT_SOCKET_MODE: {
-			char *end;
-			unsigned long m = strtoul(optarg, &end, 8);
-
-			if (*optarg == '\0' || *end != '\0' || m > 0777) {
-				fprintf(stderr, "dyntabled: bad --socket-mode "
-				    "\"%s\"\n", optarg);
-				goto fail;
-			}
-			cfg->socket_mode = (unsigned)m;
-			continue;
-		}
-		case OPT_INSECURE:
-			insecure_ok = true;
-			continue;
-		case OPT_LOG_LEVEL:
-			if (!log_level_parse(optarg, &cfg->log_level)) {
-				fprintf(stderr, "dyntabled: bad --log-level "
-				    "\"%s\": error, warn, info or debug\n",
-				    optarg);
-				goto fail;
-			}
-			continue;
-		case OPT_VERSION:
-			printf("dyntabled %s\n", DYNTABLED_VERSION);
-			config_free(cfg);
-			return 1;
-		case OPT_HELP:
-			config_usage(stdout);
-			config_free(cfg);
-			return 1;
-		case '?':
+		if (opt == '?') {
 			config_usage(stderr);
 			goto fail;
-		default:
-			if (!config_set_number(cfg, opt, optarg)) {
-				fprintf(stderr, "dyntabled: bad value \"%s\" "
-				    "for --%s\n", optarg,
-				    config_options[opt - OPT_SOCKET].name);
-				goto fail;
-			}
-			continue;
 		}
-		free(*dst);
-		if ((*dst = strdup(optarg)) == NULL)
-			goto fail;
+		snprintf(where, sizeof(where), "--%s",
+		    config_options[opt - OPT_SOCKET].name);
+		if ((rc = config_apply(cfg, opt, optarg, where)) != 0) {
+			config_free(cfg);
+			return rc;
+		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dyntabled: unexpected argument \"%s\"\n",
@@ -382,7 +820,7 @@ config_load(struct config *cfg, int argc, char **argv)
 	if (cfg->socket_path == NULL &&
 	    (cfg->socket_path = strdup(CONFIG_DEFAULT_SOCKET)) == NULL)
 		goto fail;
-	if (config_resolve(cfg, insecure_ok) != 0)
+	if (config_resolve(cfg) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -396,5 +834,11 @@ config_free(struct config *cfg)
 	free(cfg->socket_path);
 	free(cfg->endpoint);
 	free(cfg->region);
+	free(cfg->flag_endpoint);
+	free(cfg->flag_region);
+	free(cfg->config_file);
+	policy_free(cfg->policy);
 	cfg->socket_path = cfg->endpoint = cfg->region = NULL;
+	cfg->flag_endpoint = cfg->flag_region = cfg->config_file = NULL;
+	cfg->policy = NULL;
 }

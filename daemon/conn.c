@@ -13,6 +13,19 @@
  * A connection owns its requests (struct req); each is answered at most
  * once through req_reply_*(), which frees it. When the connection goes,
  * ops_abandon() stops whatever each request was doing.
+ *
+ * Deadlines (issue 7, abuse tests), one timer per connection, so that a
+ * client cannot hold a connection slot and a partial frame forever:
+ *   - no complete hello within CONN_HELLO_TIMEOUT_S of accepting: an id-0
+ *     PROTOCOL error, then closed;
+ *   - an incomplete frame (even one byte of a header) held for
+ *     CONN_FRAME_TIMEOUT_S: the same. The clock starts when the bytes
+ *     after the last complete frame arrive, not at each read, so a client
+ *     trickling one byte at a time is closed too; it does not run while
+ *     the daemon itself has stopped reading (throttled). An idle
+ *     connection with nothing pending has no deadline;
+ *   - CLOSING (after an error reply) for CONN_CLOSE_TIMEOUT_S without the
+ *     client reading that reply: closed without waiting further.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +42,9 @@
 #include "dyntabled.h"
 
 #define CONN_OUT_HIGH (8u << 20) /* stop reading a client above this */
+#define CONN_HELLO_TIMEOUT_S 10  /* accept -> hello complete */
+#define CONN_FRAME_TIMEOUT_S 30  /* first byte -> last byte of a frame */
+#define CONN_CLOSE_TIMEOUT_S 10  /* error reply queued -> read by client */
 
 enum conn_state { CONN_HANDSHAKE, CONN_READY, CONN_CLOSING };
 
@@ -50,12 +66,27 @@ struct conn {
 	struct req_list reqs;	  /* requests in flight, owned */
 	unsigned n_reqs;
 	bool throttled;		  /* reading paused: output queue full */
+	bool partial;		  /* the frame deadline runs for the
+				   * incomplete frame in the input */
+	struct event *ev_timer;	  /* the state's deadline (see top) */
+	struct conn_ident ident;  /* hello's namespace and session (ops.c) */
 	TAILQ_ENTRY(conn) entry;  /* in srv->conns */
 };
 
 static void conn_on_read(struct bufferevent *bev, void *arg);
 static void conn_on_write(struct bufferevent *bev, void *arg);
 static void conn_on_event(struct bufferevent *bev, short what, void *arg);
+static void conn_on_timer(evutil_socket_t fd, short what, void *arg);
+
+/* (Re)starts the connection's one timer: it fires secs from now. */
+static void
+conn_arm(struct conn *c, int secs)
+{
+	struct timeval tv = { secs, 0 };
+
+	if (evtimer_add(c->ev_timer, &tv) != 0)
+		log_warn("conn %lu: cannot set a timer", c->id);
+}
 
 /* Queues a finished frame; takes ownership of data. */
 static void
@@ -105,12 +136,14 @@ conn_fail(struct conn *c, uint32_t id, dtp_err code, const char *msg)
 		TAILQ_REMOVE(&c->reqs, r, entry);
 		json_decref(r->acc);
 		free(r);
+		c->srv->reqs_in_flight--;
 	}
 	c->n_reqs = 0;
 	conn_send_error(c, id, code, msg);
 	c->state = CONN_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
+	conn_arm(c, CONN_CLOSE_TIMEOUT_S); /* a client that never reads */
 }
 
 static void
@@ -129,14 +162,21 @@ conn_hello(struct conn *c, const dtp_msg *m)
 		conn_fail(c, m->id, DTP_E_VERSION, msg);
 		return;
 	}
+	ops_goodbye(&c->ident); /* a hello whose reply failed: start over */
+	if (ops_hello(c->srv, m->args, &c->ident, msg, sizeof(msg)) != 0) {
+		conn_fail(c, m->id, DTP_E_INVALID, msg);
+		return;
+	}
 	dtp_enc_init(&e);
-	dtp_enc_reply_ok(&e, m->id, 6);
+	dtp_enc_reply_ok(&e, m->id, 8);
 	dtp_pack_kv_uint(&e, "major", DTP_VERSION_MAJOR);
 	dtp_pack_kv_uint(&e, "minor", DTP_VERSION_MINOR);
 	dtp_pack_kv_str(&e, "server", "dyntabled " DYNTABLED_VERSION);
 	dtp_pack_kv_uint(&e, "max_frame", c->srv->cfg.max_frame);
 	dtp_pack_kv_uint(&e, "max_inflight", c->srv->cfg.max_inflight);
 	dtp_pack_kv_uint(&e, "protocol_frame_max", DTP_FRAME_MAX);
+	dtp_pack_kv_str(&e, "session", session_token(c->ident.session));
+	dtp_pack_kv_bool(&e, "resumed", c->ident.resumed);
 	if (dtp_enc_finish(&e, &data, &len) == 0) {
 		conn_send_frame(c, data, len);
 		c->state = CONN_READY;
@@ -193,6 +233,7 @@ conn_request(struct conn *c, dtp_msg *m)
 	r->op = m->op;
 	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
 	c->n_reqs++;
+	c->srv->reqs_in_flight++;
 	log_debug("conn %lu: request %u %s", c->id, r->id, dtp_op_name(r->op));
 	ops_dispatch(c->srv, r, m->args);
 }
@@ -214,7 +255,7 @@ conn_on_read(struct bufferevent *bev, void *arg)
 		unsigned char *payload;
 
 		if (avail < DTP_HEADER_LEN)
-			return;
+			break;
 		evbuffer_copyout(in, hdr, sizeof(hdr));
 		if (dtp_frame_check(hdr, sizeof(hdr), c->srv->cfg.max_frame,
 		    &len) != DTP_FRAME_OK) {
@@ -224,7 +265,7 @@ conn_on_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		if (avail < DTP_HEADER_LEN + (size_t)len)
-			return; /* the watermark bounds what may arrive */
+			break; /* the watermark bounds what may arrive */
 		payload = evbuffer_pullup(in, DTP_HEADER_LEN + (ssize_t)len);
 		if (payload == NULL) {
 			conn_fail(c, 0, DTP_E_INTERNAL, "out of memory");
@@ -234,6 +275,7 @@ conn_on_read(struct bufferevent *bev, void *arg)
 		rc = dtp_decode_request(payload + DTP_HEADER_LEN, len, &m, err,
 		    sizeof(err));
 		evbuffer_drain(in, DTP_HEADER_LEN + (size_t)len);
+		c->partial = false; /* what follows starts a new frame */
 		switch (rc) {
 		case DTP_DECODE_OK:
 			conn_request(c, &m);
@@ -251,6 +293,49 @@ conn_on_read(struct bufferevent *bev, void *arg)
 			break;
 		}
 		dtp_msg_free(&m);
+	}
+	/* Deadlines (see top). In HANDSHAKE the hello deadline stands. */
+	if (c->state != CONN_READY)
+		return;
+	if (evbuffer_get_length(in) == 0) {
+		c->partial = false;
+		evtimer_del(c->ev_timer);
+	} else if (!c->partial) {
+		c->partial = true;
+		conn_arm(c, CONN_FRAME_TIMEOUT_S);
+	}
+}
+
+/* The connection's deadline passed (see top). */
+static void
+conn_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char msg[64];
+
+	switch (c->state) {
+	case CONN_HANDSHAKE:
+		snprintf(msg, sizeof(msg), "no hello within %d s",
+		    CONN_HELLO_TIMEOUT_S);
+		conn_fail(c, 0, DTP_E_PROTOCOL, msg);
+		return;
+	case CONN_READY:
+		if (c->throttled) { /* we stopped reading, not the client */
+			conn_arm(c, CONN_FRAME_TIMEOUT_S);
+			return;
+		}
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+			c->partial = false;
+			return;
+		}
+		snprintf(msg, sizeof(msg), "incomplete frame for %d s",
+		    CONN_FRAME_TIMEOUT_S);
+		conn_fail(c, 0, DTP_E_PROTOCOL, msg);
+		return;
+	case CONN_CLOSING:
+	default:
+		conn_close(c, "error reply not read in time");
+		return;
 	}
 }
 
@@ -331,16 +416,23 @@ conn_new(struct server *srv, int fd)
 		free(c);
 		return NULL;
 	}
+	if ((c->ev_timer = evtimer_new(srv->base, conn_on_timer, c)) == NULL) {
+		bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
 	/* Buffer at most one maximal frame of input at a time. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    DTP_HEADER_LEN + (size_t)srv->cfg.max_frame);
 	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event,
 	    c);
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
+		event_free(c->ev_timer);
 		bufferevent_free(c->bev);
 		free(c);
 		return NULL;
 	}
+	conn_arm(c, CONN_HELLO_TIMEOUT_S);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->n_conns++;
 	log_debug("conn %lu: new client pid %ld uid %ld", c->id, (long)c->pid,
@@ -361,9 +453,12 @@ conn_close(struct conn *c, const char *why)
 		TAILQ_REMOVE(&c->reqs, r, entry);
 		json_decref(r->acc);
 		free(r);
+		c->srv->reqs_in_flight--;
 	}
+	ops_goodbye(&c->ident);
 	TAILQ_REMOVE(&c->srv->conns, c, entry);
 	c->srv->n_conns--;
+	event_free(c->ev_timer);
 	bufferevent_free(c->bev);
 	server_conn_gone(c->srv);
 	free(c);
@@ -408,12 +503,20 @@ conn_close_all(struct server *srv)
 		conn_close(TAILQ_FIRST(&srv->conns), "daemon exiting");
 }
 
+const struct conn_ident *
+conn_ident(const struct conn *c)
+{
+	return &c->ident;
+}
+
 /* Unlinks r from its connection and frees it. */
 static void
 req_free(struct req *r)
 {
 	TAILQ_REMOVE(&r->conn->reqs, r, entry);
 	r->conn->n_reqs--;
+	r->srv->reqs_in_flight--;
+	r->srv->reqs_served++;
 	json_decref(r->acc);
 	free(r);
 }

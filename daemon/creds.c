@@ -1,179 +1,600 @@
 /*
  * creds.c: AWS credentials, kept behind a signing API.
  *
- * Sources, first that yields wins: the environment (AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN or the legacy
- * AWS_SECURITY_TOKEN), then the shared credentials file
- * (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials), section
- * AWS_PROFILE or "default". The secret never leaves this file except as
- * an argument to sigv4_sign(); it is wiped when freed.
+ * The provider chain, first that yields wins (the order of aws-c-auth's
+ * default chain, shared/reference/dynamodb-and-aws.md §5):
+ *
+ *   1. environment       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ *                        AWS_SESSION_TOKEN (or AWS_SECURITY_TOKEN),
+ *                        AWS_CREDENTIAL_EXPIRATION
+ *   2. systemd           $CREDENTIALS_DIRECTORY/aws_access_key_id,
+ *                        aws_secret_access_key, aws_session_token
+ *   3. files             the profile's keys: credentials file, then
+ *                        config file (creds_file.c)
+ *   4. credential_process  the profile's command (creds_process.c)
+ *   5. web identity      STS AssumeRoleWithWebIdentity (creds_http.c)
+ *   6. container         ECS / EKS credentials endpoint (creds_http.c)
+ *   7. imds              EC2 instance metadata, IMDSv2 (creds_http.c)
+ *
+ * A provider that is configured but fails passes to the next one; the
+ * last error is kept for status and error replies.
+ *
+ * Refresh: keys with an expiry from providers 4-7 are fetched again by a
+ * timer CREDS_REFRESH_EARLY_S before they expire, or at half their
+ * remaining life when that is shorter; the old keys serve until the new
+ * ones arrive. A failed refresh keeps them while they are valid and
+ * retries with exponential backoff (1 s doubling to 60 s, never later than
+ * half the time left); once they are gone the whole chain is tried again.
+ * Keys within CREDS_EXPIRY_MARGIN_S of expiry are never used to sign.
+ *
+ * The secrets leave this file only as arguments to sigv4_sign() and as
+ * the session token header; they are wiped when replaced or freed, and
+ * only the last four characters of the key id are ever logged.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include <ini.h>
-#include <openssl/crypto.h>
+#include <event2/event.h>
 
 #include "dyntabled.h"
 
-struct creds {
-	char *access_key_id;
-	char *secret_access_key; /* wiped on free */
-	char *session_token;	 /* wiped on free; NULL for long-term keys */
-	char source[64];	 /* "environment", "shared credentials file" */
+#define CREDS_BACKOFF_MAX_S 60
+
+enum creds_provider {
+	CREDS_P_ENV = 0,
+	CREDS_P_SYSTEMD,
+	CREDS_P_FILES,
+	CREDS_P_PROCESS,
+	CREDS_P_WEB_IDENTITY,
+	CREDS_P_CONTAINER,
+	CREDS_P_IMDS,
+	CREDS_P_COUNT
 };
 
-/* Frees a secret string after overwriting it. */
-static void
-creds_wipe(char **s)
+/* Provider names as status and the logs show them. */
+static const char *const creds_provider_names[CREDS_P_COUNT] = {
+	[CREDS_P_ENV] = "environment",
+	[CREDS_P_SYSTEMD] = "systemd-credentials",
+	[CREDS_P_FILES] = "shared-credentials-file",
+	[CREDS_P_PROCESS] = "credential-process",
+	[CREDS_P_WEB_IDENTITY] = "web-identity",
+	[CREDS_P_CONTAINER] = "container",
+	[CREDS_P_IMDS] = "imds",
+};
+
+enum creds_try {
+	CREDS_TRY_OK,	   /* keys are in hand */
+	CREDS_TRY_PENDING, /* a fetch or a process runs; a callback follows */
+	CREDS_TRY_SKIP,	   /* not configured */
+	CREDS_TRY_FAIL,	   /* configured, but failed (err says why) */
+};
+
+struct creds {
+	struct event_base *base;
+	const struct config *cfg;
+	struct upstream *up;		/* for fetches; NULL before start */
+	struct creds_keys keys;		/* the current keys, or none */
+	enum creds_provider provider;	/* where they came from */
+	char source[64];		/* its name; "none" without keys */
+	time_t obtained;
+	bool resolving;			/* a chain run or refresh is going */
+	bool chain;			/* ... the whole chain, else a refresh
+					 * of `provider` */
+	bool attempted;			/* a configured provider failed in
+					 * this run */
+	enum creds_provider trying;	/* the provider being asked */
+	struct creds_proc *proc;	/* its credential_process, or NULL */
+	struct creds_http *http;	/* its HTTP fetch, or NULL */
+	struct event *timer;		/* the next refresh or retry */
+	unsigned failures;		/* runs failed in a row, for backoff */
+	char last_error[192];		/* never a secret */
+	char why[320];			/* creds_error()'s buffer */
+};
+
+static void creds_continue(struct creds *cr);
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static bool
+creds_refreshable(enum creds_provider p)
 {
-	if (*s != NULL) {
-		OPENSSL_cleanse(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
+	return p >= CREDS_P_PROCESS;
 }
 
-static void
-creds_clear(struct creds *cr)
+/* The last four characters of the key id, for logs and status. */
+static const char *
+creds_tail(const char *id)
 {
-	creds_wipe(&cr->access_key_id);
-	creds_wipe(&cr->secret_access_key);
-	creds_wipe(&cr->session_token);
-	snprintf(cr->source, sizeof(cr->source), "none");
+	size_t n = id != NULL ? strlen(id) : 0;
+
+	return id == NULL ? "" : id + (n > 4 ? n - 4 : 0);
 }
 
 static bool
-creds_from_env(struct creds *cr)
+creds_dup_keys(const struct creds_keys *from, struct creds_keys *to)
+{
+	memset(to, 0, sizeof(*to));
+	to->expires = from->expires;
+	if ((to->access_key_id = strdup(from->access_key_id)) == NULL ||
+	    (to->secret_access_key = strdup(from->secret_access_key)) ==
+		NULL ||
+	    (from->session_token != NULL &&
+		(to->session_token = strdup(from->session_token)) == NULL)) {
+		creds_keys_clear(to);
+		return false;
+	}
+	return true;
+}
+
+/* Arms the refresh/retry timer for secs seconds from now. */
+static void
+creds_arm(struct creds *cr, long secs)
+{
+	struct timeval tv = { secs > 0 ? secs : 1, 0 };
+
+	if (evtimer_add(cr->timer, &tv) != 0)
+		log_err("credentials: cannot arm the refresh timer");
+}
+
+/* Stops whatever fetch, process or timer is going. */
+static void
+creds_stop(struct creds *cr)
+{
+	creds_proc_cancel(cr->proc);
+	cr->proc = NULL;
+	creds_http_cancel(cr->http);
+	cr->http = NULL;
+	evtimer_del(cr->timer);
+	cr->resolving = false;
+}
+
+static void
+creds_notify(struct creds *cr)
+{
+	if (cr->up != NULL)
+		upstream_creds_changed(cr->up);
+}
+
+/* ---- the static providers -------------------------------------------------- */
+
+static enum creds_try
+creds_from_env(struct creds_keys *k, char *err, size_t errlen)
 {
 	const char *id = getenv("AWS_ACCESS_KEY_ID");
 	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
 	const char *token = getenv("AWS_SESSION_TOKEN");
+	const char *exp = getenv("AWS_CREDENTIAL_EXPIRATION");
+	bool have_id = id != NULL && *id != '\0';
+	bool have_secret = secret != NULL && *secret != '\0';
 
-	if (id == NULL || secret == NULL || *id == '\0' || *secret == '\0')
-		return false;
+	if (!have_id && !have_secret)
+		return CREDS_TRY_SKIP;
+	if (!have_id || !have_secret) {
+		snprintf(err, errlen, "%s is set but %s is not",
+		    have_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+		    have_id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+		return CREDS_TRY_FAIL;
+	}
 	if (token == NULL || *token == '\0')
 		token = getenv("AWS_SECURITY_TOKEN");
-	cr->access_key_id = strdup(id);
-	cr->secret_access_key = strdup(secret);
-	if (token != NULL && *token != '\0')
-		cr->session_token = strdup(token);
-	snprintf(cr->source, sizeof(cr->source), "environment");
-	return true;
-}
-
-struct creds_ini {
-	const char *profile;
-	struct creds *cr;
-};
-
-/* inih callback: keeps the three keys of the wanted section. */
-static int
-creds_ini_line(void *user, const char *section, const char *name,
-    const char *value)
-{
-	struct creds_ini *ci = user;
-	char **dst = NULL;
-
-	if (strcmp(section, ci->profile) != 0)
-		return 1;
-	if (strcmp(name, "aws_access_key_id") == 0)
-		dst = &ci->cr->access_key_id;
-	else if (strcmp(name, "aws_secret_access_key") == 0)
-		dst = &ci->cr->secret_access_key;
-	else if (strcmp(name, "aws_session_token") == 0 ||
-	    strcmp(name, "aws_security_token") == 0)
-		dst = &ci->cr->session_token;
-	if (dst != NULL && *value != '\0') {
-		creds_wipe(dst);
-		*dst = strdup(value);
+	if (exp != NULL && *exp != '\0' &&
+	    creds_parse_time(exp, &k->expires) != 0) {
+		snprintf(err, errlen, "AWS_CREDENTIAL_EXPIRATION is not an "
+		    "ISO 8601 date-time");
+		return CREDS_TRY_FAIL;
 	}
-	return 1;
+	if ((k->access_key_id = strdup(id)) == NULL ||
+	    (k->secret_access_key = strdup(secret)) == NULL ||
+	    (token != NULL && *token != '\0' &&
+		(k->session_token = strdup(token)) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		return CREDS_TRY_FAIL;
+	}
+	return CREDS_TRY_OK;
 }
 
+/* systemd's LoadCredential=/SetCredential= files (systemd.exec(5)). */
+static enum creds_try
+creds_from_systemd(struct creds_keys *k, char *err, size_t errlen)
+{
+	static const char *const names[] = { "aws_access_key_id",
+		"aws_secret_access_key", "aws_session_token" };
+	char **dst[] = { &k->access_key_id, &k->secret_access_key,
+		&k->session_token };
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+	if (dir == NULL || *dir == '\0')
+		return CREDS_TRY_SKIP;
+	for (int i = 0; i < 3; i++) {
+		char path[4096], why[256];
+		bool missing;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		*dst[i] = creds_file_read_secret(path, &missing, why,
+		    sizeof(why));
+		if (*dst[i] != NULL || (missing && i == 2))
+			continue;
+		if (missing && i == 0)
+			return CREDS_TRY_SKIP;
+		if (missing)
+			snprintf(err, errlen, "%.100s has aws_access_key_id "
+			    "but no aws_secret_access_key", dir);
+		else
+			snprintf(err, errlen, "%.180s", why);
+		return CREDS_TRY_FAIL;
+	}
+	return CREDS_TRY_OK;
+}
+
+/* The profile's static keys; also warns about what is not supported. */
+static enum creds_try
+creds_from_files(struct creds *cr, const struct creds_profile *p,
+    struct creds_keys *k, char *source, size_t srclen, char *err,
+    size_t errlen)
+{
+	const char *env = getenv("AWS_PROFILE");
+
+	if (!p->found && env != NULL && *env != '\0')
+		log_warn("credentials: profile %s is in neither the config "
+		    "nor the credentials file", p->name);
+	if (p->role_arn != NULL && p->web_identity_token_file == NULL &&
+	    (p->source_profile != NULL || p->credential_source != NULL))
+		log_warn("credentials: profile %s: role_arn with %s is not "
+		    "supported (ignored)", p->name, p->source_profile != NULL ?
+		    "source_profile" : "credential_source");
+	if (p->keys_from == CREDS_KEYS_NONE)
+		return CREDS_TRY_SKIP;
+	if (!creds_dup_keys(&p->keys, k)) {
+		snprintf(err, errlen, "out of memory");
+		return CREDS_TRY_FAIL;
+	}
+	snprintf(source, srclen, "%s", p->keys_from ==
+	    CREDS_KEYS_CREDENTIALS_FILE ? "shared-credentials-file" :
+	    "config-file");
+	return CREDS_TRY_OK;
+}
+
+/* ---- the asynchronous providers --------------------------------------------- */
+
+static void creds_async_result(struct creds *cr, struct creds_keys *k,
+    const char *err);
+
+static void
+creds_proc_done(void *arg, struct creds_keys *k, const char *err)
+{
+	struct creds *cr = arg;
+
+	cr->proc = NULL;
+	creds_async_result(cr, k, err);
+}
+
+static void
+creds_http_done(void *arg, struct creds_keys *k, const char *err)
+{
+	struct creds *cr = arg;
+
+	cr->http = NULL;
+	creds_async_result(cr, k, err);
+}
+
+/* Asks one provider. */
+static enum creds_try
+creds_try(struct creds *cr, enum creds_provider pv,
+    const struct creds_profile *p, struct creds_keys *k, char *source,
+    size_t srclen, char *err, size_t errlen)
+{
+	static const enum creds_http_kind kinds[] = {
+		[CREDS_P_WEB_IDENTITY] = CREDS_HTTP_WEB_IDENTITY,
+		[CREDS_P_CONTAINER] = CREDS_HTTP_CONTAINER,
+		[CREDS_P_IMDS] = CREDS_HTTP_IMDS,
+	};
+
+	snprintf(source, srclen, "%s", creds_provider_names[pv]);
+	switch (pv) {
+	case CREDS_P_ENV:
+		return creds_from_env(k, err, errlen);
+	case CREDS_P_SYSTEMD:
+		return creds_from_systemd(k, err, errlen);
+	case CREDS_P_FILES:
+		return creds_from_files(cr, p, k, source, srclen, err, errlen);
+	case CREDS_P_PROCESS:
+		if (p->credential_process == NULL)
+			return CREDS_TRY_SKIP;
+		cr->proc = creds_proc_start(cr->base, p->credential_process,
+		    cr->cfg->creds_timeout_ms, creds_proc_done, cr, err,
+		    errlen);
+		return cr->proc != NULL ? CREDS_TRY_PENDING : CREDS_TRY_FAIL;
+	case CREDS_P_WEB_IDENTITY:
+	case CREDS_P_CONTAINER:
+	case CREDS_P_IMDS:
+		if (cr->up == NULL)
+			return CREDS_TRY_SKIP;
+		switch (creds_http_start(kinds[pv], cr->up, cr->cfg, p,
+		    creds_http_done, cr, &cr->http, err, errlen)) {
+		case 0:
+			return CREDS_TRY_PENDING;
+		case 1:
+			return CREDS_TRY_SKIP;
+		default:
+			return CREDS_TRY_FAIL;
+		}
+	case CREDS_P_COUNT:
+	default:
+		break;
+	}
+	return CREDS_TRY_SKIP;
+}
+
+/* ---- outcomes ---------------------------------------------------------------- */
+
+/* Schedules the refresh of fresh keys (none for static sources). */
+static void
+creds_schedule_refresh(struct creds *cr)
+{
+	long left, early;
+
+	if (cr->keys.expires == 0 || !creds_refreshable(cr->provider))
+		return;
+	left = (long)(cr->keys.expires - time(NULL));
+	early = left / 2 < CREDS_REFRESH_EARLY_S ? left / 2 :
+	    CREDS_REFRESH_EARLY_S;
+	/* Short-lived keys: still before they become unusable. */
+	if (left - early > left - CREDS_EXPIRY_MARGIN_S - 1)
+		early = CREDS_EXPIRY_MARGIN_S + 1;
+	creds_arm(cr, left - early);
+	log_debug("credentials: refresh from %s in %ld s", cr->source,
+	    left - early > 0 ? left - early : 1);
+}
+
+/* Takes the keys in k (emptied) as the current ones. false when they are
+ * expired already: nothing changes. */
 static bool
-creds_from_file(struct creds *cr)
+creds_install(struct creds *cr, enum creds_provider pv, const char *source,
+    struct creds_keys *k, char *err, size_t errlen)
 {
-	const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
-	const char *profile = getenv("AWS_PROFILE");
-	char buf[4096];
-	struct creds_ini ci;
-	int rc;
+	time_t now = time(NULL);
+	char when[32] = "";
 
-	if (path == NULL || *path == '\0') {
-		const char *home = getenv("HOME");
-
-		if (home == NULL)
-			return false;
-		snprintf(buf, sizeof(buf), "%s/.aws/credentials", home);
-		path = buf;
-	}
-	ci.profile = profile != NULL && *profile != '\0' ? profile : "default";
-	ci.cr = cr;
-	rc = ini_parse(path, creds_ini_line, &ci);
-	if (rc == -1)
-		return false; /* no such file: not an error */
-	if (rc != 0)
-		log_warn("%s: syntax error on line %d", path, rc);
-	if (cr->access_key_id == NULL || cr->secret_access_key == NULL) {
-		if (cr->access_key_id != NULL || cr->secret_access_key != NULL)
-			log_warn("%s: profile [%s] lacks aws_access_key_id or "
-			    "aws_secret_access_key", path, ci.profile);
-		creds_clear(cr);
+	if (k->expires != 0 && k->expires <= now + CREDS_EXPIRY_MARGIN_S) {
+		snprintf(err, errlen, "%s: the keys it gave expire%s in %lld "
+		    "s", source, k->expires < now ? "d" : "",
+		    (long long)(k->expires - now));
+		creds_keys_clear(k);
 		return false;
 	}
-	snprintf(cr->source, sizeof(cr->source), "shared credentials file");
+	creds_keys_clear(&cr->keys);
+	cr->keys = *k;
+	memset(k, 0, sizeof(*k));
+	cr->provider = pv;
+	snprintf(cr->source, sizeof(cr->source), "%s", source);
+	cr->obtained = now;
+	cr->failures = 0;
+	cr->last_error[0] = '\0';
+	cr->resolving = false;
+	if (cr->keys.expires != 0) {
+		struct tm tm;
+
+		gmtime_r(&cr->keys.expires, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	log_info("credentials: from %s, access key id ending %s, %s%s%s",
+	    cr->source, creds_tail(cr->keys.access_key_id),
+	    cr->keys.expires != 0 ? "expire " : "no expiry", when,
+	    cr->keys.session_token != NULL ? ", with a session token" : "");
+	creds_schedule_refresh(cr);
+	creds_notify(cr);
 	return true;
 }
 
-/* Fills an empty cr from the first source that has credentials. */
-static bool
-creds_resolve(struct creds *cr)
+static void
+creds_note_failure(struct creds *cr, const char *err)
 {
-	if (!creds_from_env(cr) && !creds_from_file(cr))
-		return false;
-	if (cr->access_key_id == NULL || cr->secret_access_key == NULL) {
-		creds_clear(cr);
-		log_err("out of memory loading credentials");
-		return false;
-	}
-	log_info("credentials from %s, access key id ending %s",
-	    cr->source, cr->access_key_id + (strlen(cr->access_key_id) > 4 ?
-	    strlen(cr->access_key_id) - 4 : 0));
-	return true;
+	snprintf(cr->last_error, sizeof(cr->last_error), "%s", err);
+	log_warn("credentials: %s", err);
 }
+
+/* Backoff before retry number failures (>= 1): 1, 2, 4... 60 s, and
+ * never later than half the time the current keys have left. */
+static long
+creds_backoff(const struct creds *cr)
+{
+	long delay = 1;
+
+	for (unsigned i = 1; i < cr->failures && delay < CREDS_BACKOFF_MAX_S;
+	    i++)
+		delay *= 2;
+	if (delay > CREDS_BACKOFF_MAX_S)
+		delay = CREDS_BACKOFF_MAX_S;
+	if (creds_valid(cr)) {
+		long left = (long)(cr->keys.expires - time(NULL)) -
+		    CREDS_EXPIRY_MARGIN_S;
+
+		if (left / 2 < delay)
+			delay = left / 2 > 1 ? left / 2 : 1;
+	}
+	return delay;
+}
+
+/* A refresh of the current provider failed. */
+static void
+creds_refresh_failed(struct creds *cr)
+{
+	long delay;
+
+	cr->resolving = false;
+	cr->failures++;
+	delay = creds_backoff(cr);
+	if (creds_valid(cr))
+		log_warn("credentials: keeping the current keys from %s "
+		    "(usable %lld s more); retry in %ld s", cr->source,
+		    (long long)(cr->keys.expires - CREDS_EXPIRY_MARGIN_S -
+			time(NULL)), delay);
+	else
+		log_warn("credentials: no valid keys; retry in %ld s", delay);
+	creds_arm(cr, delay);
+	creds_notify(cr);
+}
+
+/* The whole chain ran without keys. */
+static void
+creds_chain_failed(struct creds *cr)
+{
+	cr->resolving = false;
+	if (creds_valid(cr)) {
+		log_warn("credentials: no provider yielded keys; keeping the "
+		    "current ones from %s", cr->source);
+		creds_schedule_refresh(cr);
+	} else if (cr->attempted) {
+		long delay;
+
+		cr->failures++;
+		delay = creds_backoff(cr);
+		log_warn("credentials: no provider yielded keys (last error: "
+		    "%s); retry in %ld s", cr->last_error, delay);
+		creds_arm(cr, delay);
+	} else {
+		snprintf(cr->last_error, sizeof(cr->last_error), "no "
+		    "credentials found (environment, systemd credentials, "
+		    "shared files, credential_process, web identity, "
+		    "container, instance metadata)");
+		log_warn("credentials: %s; requests fail until SIGHUP finds "
+		    "some", cr->last_error);
+	}
+	creds_notify(cr);
+}
+
+/* A provider that was pending answered. */
+static void
+creds_async_result(struct creds *cr, struct creds_keys *k, const char *err)
+{
+	char why[192];
+
+	if (k != NULL && creds_install(cr, cr->trying,
+	    creds_provider_names[cr->trying], k, why, sizeof(why)))
+		return;
+	creds_note_failure(cr, k != NULL ? why : err);
+	cr->attempted = true;
+	if (!cr->chain) {
+		creds_refresh_failed(cr);
+		return;
+	}
+	cr->trying++;
+	creds_continue(cr);
+}
+
+/* Goes on from cr->trying: through the chain, or one refresh. */
+static void
+creds_continue(struct creds *cr)
+{
+	struct creds_profile prof;
+
+	if (creds_profile_load(&prof) != 0) {
+		creds_note_failure(cr, "out of memory reading the profile");
+		if (cr->chain)
+			creds_chain_failed(cr);
+		else
+			creds_refresh_failed(cr);
+		return;
+	}
+	while (cr->trying < CREDS_P_COUNT) {
+		struct creds_keys k;
+		char err[192] = "", source[64];
+		enum creds_try rc;
+
+		memset(&k, 0, sizeof(k));
+		rc = creds_try(cr, cr->trying, &prof, &k, source,
+		    sizeof(source), err, sizeof(err));
+		if (rc == CREDS_TRY_OK &&
+		    creds_install(cr, cr->trying, source, &k, err,
+			sizeof(err))) {
+			creds_profile_free(&prof);
+			return;
+		}
+		creds_keys_clear(&k);
+		if (rc == CREDS_TRY_PENDING) {
+			log_debug("credentials: asking %s",
+			    creds_provider_names[cr->trying]);
+			creds_profile_free(&prof);
+			return;
+		}
+		if (rc == CREDS_TRY_SKIP && !cr->chain)
+			snprintf(err, sizeof(err), "%s is no longer "
+			    "configured", creds_provider_names[cr->trying]);
+		if (rc != CREDS_TRY_SKIP || !cr->chain) {
+			creds_note_failure(cr, err);
+			cr->attempted = true;
+		}
+		if (!cr->chain) {
+			creds_profile_free(&prof);
+			creds_refresh_failed(cr);
+			return;
+		}
+		cr->trying++;
+	}
+	creds_profile_free(&prof);
+	creds_chain_failed(cr);
+}
+
+/* Starts a run: the whole chain, or a refresh of the current provider. */
+static void
+creds_run(struct creds *cr, bool chain)
+{
+	creds_stop(cr);
+	cr->resolving = true;
+	cr->chain = chain;
+	cr->attempted = false;
+	cr->trying = chain ? CREDS_P_ENV : cr->provider;
+	if (!chain)
+		log_debug("credentials: refreshing from %s", cr->source);
+	creds_continue(cr);
+}
+
+/* libevent: time to refresh, or to retry. */
+static void
+creds_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct creds *cr = arg;
+
+	if (cr->resolving)
+		return;
+	creds_run(cr, !(creds_valid(cr) && creds_refreshable(cr->provider)));
+}
+
+/* ---- the API ------------------------------------------------------------------- */
 
 struct creds *
-creds_new(void)
+creds_new(struct event_base *base, const struct config *cfg)
 {
 	struct creds *cr = calloc(1, sizeof(*cr));
 
 	if (cr == NULL)
 		return NULL;
-	creds_clear(cr);
-	if (!creds_resolve(cr))
-		log_warn("no AWS credentials found (environment, shared "
-		    "credentials file): requests will fail until SIGHUP finds "
-		    "some");
+	cr->base = base;
+	cr->cfg = cfg;
+	snprintf(cr->source, sizeof(cr->source), "none");
+	if ((cr->timer = evtimer_new(base, creds_timer_cb, cr)) == NULL) {
+		free(cr);
+		return NULL;
+	}
 	return cr;
+}
+
+void
+creds_start(struct creds *cr, struct upstream *u)
+{
+	cr->up = u;
+	creds_run(cr, true);
 }
 
 int
 creds_reload(struct creds *cr)
 {
-	struct creds fresh;
-
-	memset(&fresh, 0, sizeof(fresh));
-	creds_clear(&fresh);
-	if (!creds_resolve(&fresh)) {
-		log_warn("reload: no credentials found; keeping the current "
-		    "ones (%s)", cr->source);
-		return -1;
-	}
-	creds_clear(cr);
-	*cr = fresh; /* the old secrets were wiped by creds_clear */
-	return 0;
+	log_info("credentials: resolving again from the top of the chain");
+	creds_run(cr, true);
+	return creds_valid(cr) || cr->resolving ? 0 : -1;
 }
 
 void
@@ -181,14 +602,49 @@ creds_free(struct creds *cr)
 {
 	if (cr == NULL)
 		return;
-	creds_clear(cr);
+	creds_stop(cr);
+	creds_keys_clear(&cr->keys);
+	event_free(cr->timer);
 	free(cr);
 }
 
 bool
 creds_valid(const struct creds *cr)
 {
-	return cr->access_key_id != NULL && cr->secret_access_key != NULL;
+	return cr->keys.access_key_id != NULL &&
+	    cr->keys.secret_access_key != NULL &&
+	    (cr->keys.expires == 0 ||
+		time(NULL) < cr->keys.expires - CREDS_EXPIRY_MARGIN_S);
+}
+
+bool
+creds_pending(const struct creds *cr)
+{
+	return cr->resolving && !creds_valid(cr);
+}
+
+const char *
+creds_error(const struct creds *cr)
+{
+	/* why is a cache for the caller; the store itself is unchanged. */
+	char *why = ((struct creds *)cr)->why;
+	size_t len = sizeof(cr->why);
+
+	if (creds_valid(cr))
+		snprintf(why, len, "none");
+	else if (cr->resolving)
+		snprintf(why, len, "still being fetched from %s%s%s",
+		    creds_provider_names[cr->trying],
+		    cr->last_error[0] != '\0' ? "; last error: " : "",
+		    cr->last_error);
+	else if (cr->keys.access_key_id != NULL)
+		snprintf(why, len, "the keys from %s expired%s%s", cr->source,
+		    cr->last_error[0] != '\0' ? "; last error: " : "",
+		    cr->last_error);
+	else
+		snprintf(why, len, "%s", cr->last_error[0] != '\0' ?
+		    cr->last_error : "none loaded yet");
+	return why;
 }
 
 const char *
@@ -200,7 +656,20 @@ creds_source(const struct creds *cr)
 const char *
 creds_session_token(const struct creds *cr)
 {
-	return cr->session_token;
+	return cr->keys.session_token;
+}
+
+void
+creds_get_info(const struct creds *cr, struct creds_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->source, sizeof(out->source), "%s", cr->source);
+	snprintf(out->key_id_tail, sizeof(out->key_id_tail), "%s",
+	    creds_tail(cr->keys.access_key_id));
+	out->expires = cr->keys.expires;
+	out->obtained = cr->keys.access_key_id != NULL ? cr->obtained : 0;
+	snprintf(out->last_error, sizeof(out->last_error), "%s",
+	    cr->last_error);
 }
 
 int
@@ -212,8 +681,8 @@ creds_sign(const struct creds *cr, const sigv4_request *req,
 	memset(res, 0, sizeof(*res));
 	if (!creds_valid(cr))
 		return -1;
-	key.access_key_id = cr->access_key_id;
-	key.secret_access_key = cr->secret_access_key;
-	key.session_token = cr->session_token;
+	key.access_key_id = cr->keys.access_key_id;
+	key.secret_access_key = cr->keys.secret_access_key;
+	key.session_token = cr->keys.session_token;
 	return sigv4_sign(req, &key, res);
 }

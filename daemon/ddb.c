@@ -41,6 +41,20 @@ ddb_valid_name(const char *name, size_t len)
 	return true;
 }
 
+bool
+ddb_valid_name_prefix(const char *s)
+{
+	size_t len = strlen(s);
+	char probe[256];
+
+	/* A prefix is valid if it completes to a valid name. */
+	if (len < 1 || len > 254)
+		return false;
+	memset(probe, 'x', sizeof(probe));
+	memcpy(probe, s, len);
+	return ddb_valid_name(probe, len < 3 ? 3 : len);
+}
+
 /* Refuses members of obj not in the NULL-terminated list allowed. */
 static int
 ddb_only(const json_t *obj, const char *where, const char *const *allowed,

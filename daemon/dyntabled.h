@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -44,7 +45,8 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- config.c ------------------------------------------------------------- */
 
-/* Everything the command line and the environment decide. */
+/* Everything the command line, the environment and the shared config file
+ * decide. endpoint and region are resolved again on SIGHUP. */
 struct config {
 	char *socket_path;	 /* where to listen */
 	unsigned socket_mode;	 /* permission bits of the socket, 0660 */
@@ -61,7 +63,19 @@ struct config {
 	unsigned http_timeout_ms; /* one HTTP attempt, connect included */
 	unsigned max_attempts;	 /* HTTP attempts per DynamoDB call */
 	unsigned max_connections; /* keep-alive connections to the endpoint */
+	unsigned max_mutations;	 /* CreateTable/DeleteTable calls in flight */
+	unsigned ephemeral_grace_ms; /* ephemeral tables outlive their owner */
+	unsigned ephemeral_ttl_s; /* dyntable:expires is now + this */
+	unsigned creds_timeout_ms; /* one credential fetch or process run */
+	bool insecure_ok;	 /* --allow-insecure-http */
+	char *flag_endpoint;	 /* --endpoint as given, or NULL */
+	char *flag_region;	 /* --region as given, or NULL */
+	char *config_file;	 /* the configuration file read, or NULL */
+	struct policy *policy;	 /* access control ([access] etc.), owned */
 };
+
+#define CONFIG_DEFAULT_FILE "/etc/dyntabled.conf"
+
 
 /*
  * Parses argv and the environment into cfg (zeroed first). Returns 0, 1
@@ -69,9 +83,40 @@ struct config {
  * error to stderr.
  */
 int config_load(struct config *cfg, int argc, char **argv);
+/*
+ * SIGHUP: resolves endpoint and region again (same flags, the environment,
+ * the shared config file read afresh). Returns 1 when either changed, 0
+ * when neither did, -1 when the new settings are invalid: cfg is then
+ * unchanged and the reason logged.
+ */
+int config_reload(struct config *cfg);
+/* SIGHUP: reads the access policy of the configuration file again; keeps
+ * the current one (and logs why) when the file is invalid. */
+void config_reload_policy(struct config *cfg);
 void config_free(struct config *cfg);
 /* True if the URL's host is a loopback address or "localhost". */
 bool config_is_loopback_url(const char *url);
+/*
+ * May a request go to url? It must be http(s); plain http only to a
+ * loopback host, to one of http_hosts (NULL-terminated host names as in
+ * the URL, e.g. the link-local metadata addresses), or anywhere with
+ * --allow-insecure-http. false with the reason in err.
+ */
+bool config_url_allowed(const struct config *cfg, const char *url,
+    const char *const *http_hosts, char *err, size_t errlen);
+/*
+ * The default endpoint of an AWS service ("dynamodb", "sts") in region,
+ * with the FIPS and dual-stack variants, per the partition (amazonaws.com,
+ * .com.cn, us-gov, ISO). Region "local" is http://localhost:8000 for
+ * dynamodb. Pure. Returns 0, or -1 with the reason in err when the
+ * partition has no such variant.
+ */
+int config_default_endpoint(const char *service, const char *region,
+    bool fips, bool dualstack, char *buf, size_t len, char *err,
+    size_t errlen);
+/* "true" in any case is true, anything else false, NULL is dflt (the SDKs'
+ * rule for boolean settings). */
+bool config_bool(const char *s, bool dflt);
 
 /* ---- sigv4.c: AWS Signature Version 4, pure ------------------------------- */
 
@@ -127,24 +172,186 @@ void sigv4_result_free(sigv4_result *res);
 
 /* ---- creds.c: credentials, kept behind a signing API ---------------------- */
 
+/*
+ * The provider chain, first that yields wins: environment, systemd
+ * credentials, shared credentials file, config file keys, credential_process,
+ * web identity (STS), container, EC2 instance metadata. Temporary keys are
+ * refreshed on a timer before they expire; every fetch runs on the loop.
+ */
 struct creds;
+struct upstream;
 
-/* Resolves credentials from the environment and the shared credentials
- * file. Never NULL (out of memory aborts start-up in main). */
-struct creds *creds_new(void);
-void creds_free(struct creds *cr); /* wipes the secrets */
-/* Resolves again (SIGHUP); keeps the current keys when nothing is found.
- * Calls in flight keep their signatures; new attempts use the new keys. */
+/* Allocates the credential store; nothing is resolved yet. NULL when out of
+ * memory. cfg (region, timeouts, --allow-insecure-http) must outlive it. */
+struct creds *creds_new(struct event_base *base, const struct config *cfg);
+/* Resolves with the chain, fetching through u. Keys from the environment,
+ * systemd or the files are in place when it returns; the others arrive
+ * from the loop (callers wait: creds_pending). */
+void creds_start(struct creds *cr, struct upstream *u);
+/* Cancels fetches and kills a credential_process, wipes the secrets, frees.
+ * Call before upstream_free(). */
+void creds_free(struct creds *cr);
+/* SIGHUP: resolves again from the top of the chain. The current keys stay
+ * in use until new ones arrive, and stay if none do. Calls in flight keep
+ * their signatures; new attempts use the new keys. */
 int creds_reload(struct creds *cr);
-/* True when usable credentials are loaded and not expired. */
+/* True when keys are loaded and more than CREDS_EXPIRY_MARGIN_S from
+ * expiring: nothing is ever signed with keys past that point. */
 bool creds_valid(const struct creds *cr);
-/* Where they came from, e.g. "environment" (no secret in it). */
+/* True while no valid keys are loaded but a resolution or refresh is
+ * running: a request may wait for it (upstream_creds_changed() is called
+ * when it ends). */
+bool creds_pending(const struct creds *cr);
+/* Why there are no valid keys, for error replies and logs; never a secret. */
+const char *creds_error(const struct creds *cr);
+/* Where the current keys came from, e.g. "environment", or "none". */
 const char *creds_source(const struct creds *cr);
 /* Signs with the current keys; -1 when there are none (see creds_valid). */
 int creds_sign(const struct creds *cr, const sigv4_request *req,
     sigv4_result *res);
 /* The session token to send with a signed request, or NULL. */
 const char *creds_session_token(const struct creds *cr);
+
+#define CREDS_EXPIRY_MARGIN_S 2	   /* keys this close to expiry are unusable */
+#define CREDS_REFRESH_EARLY_S 300  /* refresh 5 min before expiry, or at
+				    * half the remaining life if shorter */
+
+/* What `status` may show about the credentials: never a secret. */
+struct creds_info {
+	char source[64];      /* provider of the current keys, or "none" */
+	char key_id_tail[5];  /* last four characters of the access key id */
+	time_t expires;	      /* 0: long-term keys that never expire */
+	time_t obtained;      /* when the current keys were obtained */
+	char last_error[192]; /* the last failed refresh, "" if none */
+};
+void creds_get_info(const struct creds *cr, struct creds_info *out);
+
+/* ---- creds_parse.c: what providers hand back, pure ------------------------ */
+
+/* A set of keys. Strings are malloc'd; creds_keys_clear() wipes and frees. */
+struct creds_keys {
+	char *access_key_id;
+	char *secret_access_key;
+	char *session_token;	/* NULL for long-term keys */
+	time_t expires;		/* 0: never */
+};
+void creds_keys_clear(struct creds_keys *k);
+/* Wipes and frees *s (which may be NULL), then sets it to NULL. */
+void creds_wipe_str(char **s);
+/* free() and realloc() that first wipe the old block (malloc_usable_size):
+ * for every buffer that may hold a secret. */
+void creds_secure_free(void *p);
+void *creds_secure_realloc(void *p, size_t n);
+/* ISO 8601 / RFC 3339 date-time ("2024-01-01T00:00:00Z", fractions and
+ * +hh:mm offsets allowed) to seconds since the epoch. -1 when malformed. */
+int creds_parse_time(const char *s, time_t *out);
+
+enum creds_json_kind {
+	CREDS_JSON_PROCESS,   /* credential_process: Version 1, SessionToken */
+	CREDS_JSON_CONTAINER, /* ECS/EKS: Token */
+	CREDS_JSON_IMDS,      /* EC2: Token, Code "Success" */
+};
+/* Parses a provider's JSON into k (emptied first). Every buffer jansson
+ * used is wiped. Returns 0, or -1 with a reason (no value in it) in err. */
+int creds_parse_json(enum creds_json_kind kind, const char *buf,
+    size_t len, struct creds_keys *k, char *err, size_t errlen);
+/* Parses an STS AssumeRoleWithWebIdentity reply (expat; buffers wiped).
+ * 0 with k filled; -1 with err: STS's error Code and Message if any. */
+int creds_parse_sts(const char *buf, size_t len, struct creds_keys *k,
+    char *err, size_t errlen);
+/* Splits a credential_process command into words as a POSIX shell would
+ * (blanks, quotes, backslashes) with no expansion of any kind. *argv is a
+ * NULL-terminated malloc'd array; free with creds_argv_free. -1 with err
+ * on an unbalanced quote or an empty command. */
+int creds_split_command(const char *cmd, char ***argv, char *err,
+    size_t errlen);
+void creds_argv_free(char **argv);
+
+/* ---- creds_file.c: the shared config and credentials files ---------------- */
+
+enum creds_keys_from { CREDS_KEYS_NONE, CREDS_KEYS_CREDENTIALS_FILE,
+	CREDS_KEYS_CONFIG_FILE };
+
+/* One profile as the two files describe it (the credentials file wins a
+ * key both set). Strings are malloc'd or NULL; flags are -1 when unset. */
+struct creds_profile {
+	char *name;		       /* AWS_PROFILE, AWS_DEFAULT_PROFILE,
+					* else "default" */
+	bool found;		       /* either file has this profile */
+	struct creds_keys keys;	       /* static keys, secrets wiped on free */
+	enum creds_keys_from keys_from;
+	char *credential_process;
+	char *role_arn;
+	char *web_identity_token_file;
+	char *role_session_name;
+	char *source_profile;	       /* assume-role chains: unsupported */
+	char *credential_source;
+	char *region;
+	char *endpoint_url;	       /* the profile's own endpoint_url */
+	char *services;		       /* its services = NAME */
+	char *services_dynamodb_url;   /* [services NAME] dynamodb endpoint_url */
+	char *services_sts_url;	       /* [services NAME] sts endpoint_url */
+	bool services_missing;	       /* services names no section */
+	int use_fips_endpoint;
+	int use_dualstack_endpoint;
+	int ignore_configured_endpoint_urls;
+	char *ec2_metadata_service_endpoint;
+	char *ec2_metadata_service_endpoint_mode;
+	int ec2_metadata_v1_disabled;
+};
+
+/* Reads AWS_CONFIG_FILE (~/.aws/config) and AWS_SHARED_CREDENTIALS_FILE
+ * (~/.aws/credentials) for the profile the environment names. Missing
+ * files are no error; syntax errors are logged (file and line only).
+ * Returns 0, or -1 when out of memory. */
+int creds_profile_load(struct creds_profile *p);
+/* The same from texts (NULL: no such file). Pure, for tests. */
+int creds_profile_parse(struct creds_profile *p, const char *name,
+    const char *config_text, const char *credentials_text);
+void creds_profile_free(struct creds_profile *p);
+/* Reads a small file holding one secret (a key, a token), surrounding
+ * blanks dropped: malloc'd, free with creds_wipe_str(). NULL with *missing
+ * when there is no such file, else with err (an empty file is an error). */
+char *creds_file_read_secret(const char *path, bool *missing, char *err,
+    size_t errlen);
+#define CREDS_SECRET_FILE_MAX (64u << 10)
+
+/* ---- creds_process.c: credential_process, a child watched by the loop ----- */
+
+struct creds_proc;
+/* The outcome: keys (the callee takes them) or NULL and a reason. */
+typedef void creds_proc_cb(void *arg, struct creds_keys *k, const char *err);
+/*
+ * Runs command without a shell (creds_split_command), reads its stdout
+ * through a pipe watched by the loop and reaps it without blocking; kills
+ * its process group after timeout_ms. cb fires once, from the loop, unless
+ * cancelled. NULL with err when it could not start.
+ */
+struct creds_proc *creds_proc_start(struct event_base *base,
+    const char *command, unsigned timeout_ms, creds_proc_cb *cb, void *arg,
+    char *err, size_t errlen);
+/* Kills and reaps the child, frees; cb will not fire. */
+void creds_proc_cancel(struct creds_proc *p);
+
+/* ---- creds_http.c: web identity (STS), container and EC2 metadata --------- */
+
+enum creds_http_kind { CREDS_HTTP_WEB_IDENTITY, CREDS_HTTP_CONTAINER,
+	CREDS_HTTP_IMDS };
+
+struct creds_http;
+typedef void creds_http_cb(void *arg, struct creds_keys *k, const char *err);
+/*
+ * Starts fetching keys of kind through u's curl multi, per the environment
+ * and profile p (read now; p may go after the call). Returns 1 when the
+ * provider is not configured, 0 with *out set when started (cb fires once
+ * from the loop unless cancelled), -1 with err when configured but unusable
+ * (token file missing, http URL refused...).
+ */
+int creds_http_start(enum creds_http_kind kind, struct upstream *u,
+    const struct config *cfg, const struct creds_profile *p,
+    creds_http_cb *cb, void *arg, struct creds_http **out, char *err,
+    size_t errlen);
+void creds_http_cancel(struct creds_http *h);
 
 /* ---- retry.c: the AWS standard retry policy, pure ------------------------- */
 
@@ -204,8 +411,17 @@ typedef void upstream_cb(void *arg, const upstream_reply *r);
  * Returns NULL with a logged reason on failure. */
 struct upstream *upstream_new(struct event_base *base,
     const struct config *cfg, const struct creds *cr);
-/* Cancels every call in flight (their callbacks do not fire) and frees. */
+/* Cancels every call and fetch in flight (their callbacks do not fire)
+ * and frees. */
 void upstream_free(struct upstream *u);
+/* SIGHUP: calls made from now on go to cfg->endpoint, signed for
+ * cfg->region; calls in flight finish against what they started with.
+ * Returns 0, or -1 (logged) with nothing changed. */
+int upstream_reconfigure(struct upstream *u, const struct config *cfg);
+/* creds.c: keys arrived, or a resolution ended. Calls waiting for keys
+ * (they wait while creds_pending(), at most http_timeout_ms) go on, or
+ * fail with no_credentials. Never calls back from inside. */
+void upstream_creds_changed(struct upstream *u);
 
 /*
  * Sends "DynamoDB_20120810.<operation>" with body (JSON text, copied),
@@ -218,6 +434,41 @@ struct upcall *upstream_call(struct upstream *u, const char *operation,
     const char *body, upstream_cb *cb, void *arg);
 /* Abandons a call: its callback will not fire. */
 void upstream_cancel(struct upcall *uc);
+
+/* An unsigned HTTP exchange for the credential providers (STS, container,
+ * EC2 metadata) on the same curl multi. Everything in it may be secret:
+ * headers, body and reply are wiped when freed and never logged. */
+struct upfetch;
+
+typedef struct upstream_fetch_req {
+	const char *method;	      /* "GET", "PUT" or "POST" */
+	const char *url;	      /* checked by the caller (config_url_allowed) */
+	const char *const *headers;   /* "Name: value" lines, NULL-terminated,
+				       * or NULL; copied */
+	const char *body;	      /* copied, or NULL for none */
+	size_t body_len;
+	unsigned timeout_ms;	      /* the whole exchange */
+	unsigned connect_timeout_ms;  /* 0: timeout_ms */
+	bool no_proxy;		      /* never through an http_proxy */
+} upstream_fetch_req;
+
+typedef struct upstream_fetch_reply {
+	long http_status;	      /* 0 when no answer arrived */
+	const char *body;	      /* NUL-terminated; wiped after the callback */
+	size_t body_len;
+	const char *error;	      /* why no answer arrived, else NULL */
+} upstream_fetch_reply;
+
+typedef void upstream_fetch_cb(void *arg, const upstream_fetch_reply *r);
+
+#define UPSTREAM_FETCH_MAX_REPLY (64u << 10) /* larger replies are an error */
+
+/* Starts one attempt (no retries: the caller decides). cb fires exactly
+ * once, from the loop, never from inside this call, unless
+ * upstream_fetch_cancel() comes first. NULL when out of memory. */
+struct upfetch *upstream_fetch(struct upstream *u,
+    const upstream_fetch_req *req, upstream_fetch_cb *cb, void *arg);
+void upstream_fetch_cancel(struct upfetch *f);
 
 /* Counters for status and tests. */
 struct upstream_stats {
@@ -244,6 +495,37 @@ const char *ddb_table_status(const json_t *desc);
 dtp_err ddb_error_code(const char *aws_type);
 /* Checks a table name: 3-255 characters of [a-zA-Z0-9_.-]. */
 bool ddb_valid_name(const char *name, size_t len);
+/* Checks that s (NUL-terminated) can start a table name. */
+bool ddb_valid_name_prefix(const char *s);
+
+/* ---- policy.c: access control on peer credentials, pure ------------------ */
+
+struct policy;
+
+/* Who is on the other end of a connection (SO_PEERCRED, SO_PEERGROUPS). */
+struct policy_peer {
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups; /* supplementary groups */
+	size_t n_groups;
+};
+
+/* An empty policy: anyone who can open the socket, any table; admin verbs
+ * for root and self (the daemon's uid). NULL when out of memory. */
+struct policy *policy_new(uid_t self);
+void policy_free(struct policy *p);
+/* Applies one key of the configuration file's [access], [user NAME] or
+ * [group NAME] sections; -1 with a reason in err. */
+int policy_set(struct policy *p, const char *section, const char *key,
+    const char *value, char *err, size_t errlen);
+bool policy_may_connect(const struct policy *p,
+    const struct policy_peer *peer);
+bool policy_is_admin(const struct policy *p, const struct policy_peer *peer);
+bool policy_may_use_table(const struct policy *p,
+    const struct policy_peer *peer, const char *table);
+/* The table prefixes peer may use, quoted, for a denial message. */
+void policy_describe(const struct policy *p, const struct policy_peer *peer,
+    char *buf, size_t size);
 
 /* ---- listener.c ----------------------------------------------------------- */
 
@@ -283,10 +565,22 @@ struct req {
 	unsigned timeout_ms;	/* the wait's timeout, resolved */
 	struct upcall *upcall;	/* the DynamoDB call in flight, or NULL */
 	struct waiter *waiter;	/* the wait in progress, or NULL */
+	unsigned flags;		/* REQ_* options of the op */
+	struct mutation *mut;	/* create/delete: its place in the mutation
+				 * limiter (queued or running), or NULL */
+	void *ext;		/* ephemeral.c's state for an ephemeral
+				 * create or a reap, or NULL */
 	json_t *acc;		/* op state: list pages so far, the
 				 * DeleteTable description; owned */
 	TAILQ_ENTRY(req) entry; /* in conn's list */
 };
+
+#define REQ_TABLE_ONLY 0x1 /* wait for the table, not its GSIs */
+#define REQ_LIST_ALL   0x2 /* list_tables: every namespace */
+#define REQ_EPHEMERAL  0x4 /* create_table: owned by the session */
+
+/* The connection's hello state (namespace, session; see ops_hello). */
+const struct conn_ident *conn_ident(const struct conn *c);
 
 /*
  * Answers a request and frees it. reply_ok takes the result map as a JSON
@@ -311,6 +605,65 @@ void ops_abandon(struct req *r);
 /* wait.c reports a wait that reached its goal; desc is the last
  * TableDescription seen (NULL for a deleted table). Answers r. */
 void ops_wait_done(struct req *r, const json_t *desc);
+/* CreateTable answered for r (ephemeral.c's creates too): answers r, or
+ * starts its wait when it asked for one. */
+void ops_created(struct req *r, const upstream_reply *ur);
+
+/*
+ * Namespaces. A connection whose hello names namespace N sees DynamoDB's
+ * table "N.x" as "x": names are prefixed on the way to DynamoDB and
+ * stripped on the way back. '.' is the separator, so a namespace is 1 to
+ * OPS_NS_MAX characters of [a-zA-Z0-9_-] (with '.' allowed, "a" + "b.c"
+ * and "a.b" + "c" would be the same table).
+ */
+#define OPS_NS_MAX 64
+#define OPS_NS_SEP '.'
+bool ops_namespace_valid(const char *ns, size_t len);
+
+/* What hello settles for a connection; conn.c keeps it in the conn. */
+struct conn_ident {
+	char ns[OPS_NS_MAX + 1];  /* "" when none */
+	struct session *session;  /* the connection's session (ephemeral.c) */
+	bool resumed;		  /* hello joined an existing session */
+};
+/* Reads hello's namespace and session arguments into id and joins (or
+ * starts) the session. Returns 0, or -1 with a message in err: hello
+ * fails and id holds nothing to release. */
+int ops_hello(struct server *srv, const msgpack_object *args,
+    struct conn_ident *id, char *err, size_t errlen);
+/* The connection closed: leaves its session. */
+void ops_goodbye(struct conn_ident *id);
+
+/*
+ * The mutation limiter: at most cfg.max_mutations CreateTable/DeleteTable
+ * calls in flight per daemon (a call holds its slot through its retries
+ * and backoffs). The rest wait in one queue per owner (a connection, or
+ * the daemon's own work), served round-robin, so one client with a
+ * hundred creates delays another's single create by one call at most.
+ */
+struct mutations;
+struct mutation;
+typedef void mutation_start_fn(void *arg);
+
+struct mutations *mutations_new(struct server *srv);
+/* Drops every job without calling back (exit). NULL is a no-op. */
+void mutations_free(struct mutations *ms);
+/* Queues start(arg) behind owner's other jobs. start runs from the event
+ * loop, never inside this call; it must make the call, and call
+ * mutation_end() once the call is over. NULL when out of memory. */
+struct mutation *mutation_queue(struct mutations *ms, const void *owner,
+    mutation_start_fn *start, void *arg);
+/* The job is over: a running one frees its slot, a queued one is dropped
+ * (start will not run). m is freed. */
+void mutation_end(struct mutation *m);
+
+struct mutation_stats {
+	unsigned running, queued;
+	unsigned peak;		 /* most running at once since start */
+	unsigned long started;	 /* jobs started since start */
+};
+void mutations_get_stats(const struct mutations *ms,
+    struct mutation_stats *st);
 
 /* ---- wait.c: waits on daemon timers, one poller per table and goal -------- */
 
@@ -323,7 +676,9 @@ struct waits *waits_new(struct server *srv);
 /* Answers every waiter with SHUTDOWN, stops every poller, frees. */
 void waits_free(struct waits *w);
 /* Starts waiting on r->table for goal, deadline r->timeout_ms from now.
- * Answers r when the goal holds, the deadline passes or an error ends it. */
+ * Answers r when the goal holds, the deadline passes or an error ends it.
+ * WAIT_ACTIVE with REQ_TABLE_ONLY in r->flags needs only the table's
+ * TableStatus ACTIVE, not its GSIs'; it shares the table's poller. */
 void wait_start(struct waits *w, struct req *r, enum wait_goal goal);
 /* Removes r's waiter without answering (client gone). */
 void wait_cancel(struct waiter *wt);
@@ -334,6 +689,58 @@ struct wait_stats {
 	unsigned long polls; /* DescribeTable calls made by pollers */
 };
 void waits_get_stats(const struct waits *w, struct wait_stats *st);
+
+/* ---- ephemeral.c: sessions, ephemeral tables, the reaper ------------------ */
+
+/*
+ * A session is what hello hands out: a random token. Tables created with
+ * `ephemeral` belong to the session of the connection; when the last
+ * connection of the session closes and none joins it within
+ * cfg.ephemeral_grace_ms, they are deleted. Each is tagged dyntable:owner
+ * and dyntable:expires so that a reap (any daemon) can delete it once
+ * expired if its daemon could not.
+ */
+#define SESSION_TOKEN_LEN 32 /* hex characters: 128 random bits */
+
+struct ephemeral;
+struct session;
+
+/* Also schedules the start-up reap. NULL when out of memory. */
+struct ephemeral *ephemeral_new(struct server *srv);
+/* Stops everything (tables not yet deleted are left to their tags).
+ * NULL is a no-op. */
+void ephemeral_free(struct ephemeral *e);
+/* Joins the live session whose token is token (*resumed = true), else
+ * starts a new one. NULL when out of memory. */
+struct session *session_join(struct ephemeral *e, const char *token,
+    bool *resumed);
+/* A connection of s closed. */
+void session_leave(struct session *s);
+const char *session_token(const struct session *s);
+/* True for SESSION_TOKEN_LEN lower-case hex characters. */
+bool session_token_valid(const char *token);
+
+/* create_table with `ephemeral`: takes input (a checked CreateTableInput
+ * with DynamoDB's name), adds the tags, creates the table for r's
+ * session and answers r through ops_created(). */
+void ephemeral_create(struct server *srv, struct req *r, json_t *input);
+/* The `reap` op (r), or the start-up reap (r NULL): deletes every table
+ * whose dyntable:expires has passed and that this daemon does not own. */
+void ephemeral_reap(struct server *srv, struct req *r);
+/* r (an ephemeral create or a reap, r->ext set) goes away unanswered: a
+ * CreateTable already sent still completes, owned by the session. */
+void ephemeral_abandon(struct req *r);
+/* DynamoDB's table name was deleted or created by a client: it is no
+ * longer (or not any more) a session's ephemeral table. */
+void ephemeral_forget(struct ephemeral *e, const char *table);
+
+struct ephemeral_stats {
+	unsigned sessions, tables; /* live sessions; their tables */
+	unsigned long deleted;	 /* ephemeral tables deleted since start */
+	unsigned long reaped;	 /* expired tables deleted by reaps */
+};
+void ephemeral_get_stats(const struct ephemeral *e,
+    struct ephemeral_stats *st);
 
 /* ---- main.c: the server --------------------------------------------------- */
 
@@ -346,10 +753,14 @@ struct server {
 	struct upstream *up;
 	struct listener *listener;
 	struct waits *waits;
+	struct mutations *muts;	 /* the mutation limiter (ops.c) */
+	struct ephemeral *eph;	 /* sessions and ephemeral tables */
 	struct conn_list conns;	 /* every open connection */
 	unsigned n_conns;
 	time_t started;
 	unsigned long next_conn_id;
+	unsigned long reqs_in_flight; /* struct req alive, all connections */
+	unsigned long reqs_served;    /* requests answered since start */
 	bool stopping;		 /* SIGTERM seen: draining */
 };
 

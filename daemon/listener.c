@@ -8,12 +8,19 @@
  * anything that is not a socket, bind under a tight umask, then chmod.
  * When accept() runs out of file descriptors the listener pauses for a
  * moment instead of spinning on a readable socket it cannot serve.
+ *
+ * At start, listener_new() raises the soft limit on open files to the hard
+ * limit (as memcached does; issue 7): every client is a descriptor, and
+ * the usual soft limit of 1024 would run out before --max-clients (1024
+ * by default) plus the daemon's own descriptors. It warns when even the
+ * hard limit is too low.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -26,6 +33,10 @@
 
 #define LISTENER_BACKLOG 512
 #define LISTENER_PAUSE_MS 250 /* after EMFILE/ENFILE */
+#define LISTENER_FD_RESERVE 64 /* descriptors besides clients: upstream
+				* connections, log, libevent, systemd */
+#define LISTENER_NOFILE_CAP (1u << 20) /* when the hard limit is infinite:
+					* Linux's default nr_open */
 
 struct listener {
 	struct server *srv;
@@ -229,6 +240,42 @@ listener_on_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
+/* Soft RLIMIT_NOFILE := hard (see top). Failure only costs a warning. */
+static void
+listener_raise_nofile(const struct config *cfg)
+{
+	struct rlimit rl;
+	rlim_t old;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		log_warn("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return;
+	}
+	old = rl.rlim_cur;
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ?
+		    LISTENER_NOFILE_CAP : rl.rlim_max;
+		if (rl.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			log_warn("cannot raise the open file limit from %llu "
+			    "to %llu: %s", (unsigned long long)old,
+			    (unsigned long long)rl.rlim_cur, strerror(errno));
+			rl.rlim_cur = old;
+		} else if (rl.rlim_cur > old) {
+			log_debug("open file limit raised from %llu to %llu",
+			    (unsigned long long)old,
+			    (unsigned long long)rl.rlim_cur);
+		} else {
+			rl.rlim_cur = old;
+		}
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)cfg->max_clients + LISTENER_FD_RESERVE)
+		log_warn("open file limit %llu is below --max-clients %u plus "
+		    "%d for the daemon: clients may have to wait to connect",
+		    (unsigned long long)rl.rlim_cur, cfg->max_clients,
+		    LISTENER_FD_RESERVE);
+}
+
 struct listener *
 listener_new(struct server *srv, const struct config *cfg)
 {
@@ -239,6 +286,7 @@ listener_new(struct server *srv, const struct config *cfg)
 		return NULL;
 	l->srv = srv;
 	l->fd = -1;
+	listener_raise_nofile(cfg);
 	if ((rc = listener_activated(l)) < 0)
 		goto fail;
 	if (rc == 0) {

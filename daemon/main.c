@@ -43,14 +43,19 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopexit(srv->base, &tv);
 }
 
-/* SIGHUP: re-read the credentials without touching clients. */
+/* SIGHUP: re-read the region, the endpoint and the credentials without
+ * touching clients: new calls use the new settings, calls in flight
+ * finish with what they started with. */
 static void
 main_on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 
-	log_info("SIGHUP: reloading credentials");
+	log_info("SIGHUP: reloading configuration and credentials");
 	sd_notify(0, "RELOADING=1");
+	if (config_reload(&srv->cfg) > 0)
+		upstream_reconfigure(srv->up, &srv->cfg);
+	config_reload_policy(&srv->cfg);
 	creds_reload(srv->creds);
 	sd_notify(0, "READY=1");
 }
@@ -93,9 +98,11 @@ main(int argc, char **argv)
 		log_err("event_base_new failed");
 		goto out_curl;
 	}
-	if ((srv.creds = creds_new()) == NULL ||
+	if ((srv.creds = creds_new(srv.base, &srv.cfg)) == NULL ||
 	    (srv.up = upstream_new(srv.base, &srv.cfg, srv.creds)) == NULL ||
 	    (srv.waits = waits_new(&srv)) == NULL ||
+	    (srv.muts = mutations_new(&srv)) == NULL ||
+	    (srv.eph = ephemeral_new(&srv)) == NULL ||
 	    (srv.listener = listener_new(&srv, &srv.cfg)) == NULL)
 		goto out;
 	ev_int = evsignal_new(srv.base, SIGINT, main_on_signal, &srv);
@@ -107,6 +114,8 @@ main(int argc, char **argv)
 		log_err("cannot install signal handlers");
 		goto out;
 	}
+	/* The first keys may arrive after the loop starts: calls wait. */
+	creds_start(srv.creds, srv.up);
 	log_info("dyntabled %s ready: endpoint %s, region %s, credentials "
 	    "from %s", DYNTABLED_VERSION, srv.cfg.endpoint, srv.cfg.region,
 	    creds_source(srv.creds));
@@ -121,9 +130,11 @@ out:
 	 * connections close, dropping whatever is left. */
 	waits_free(srv.waits);
 	conn_close_all(&srv);
+	ephemeral_free(srv.eph); /* after the connections: they use it */
+	mutations_free(srv.muts);
 	listener_free(srv.listener);
+	creds_free(srv.creds); /* cancels its fetches: before the pool */
 	upstream_free(srv.up);
-	creds_free(srv.creds);
 	if (ev_int != NULL)
 		event_free(ev_int);
 	if (ev_term != NULL)

@@ -5,10 +5,19 @@
  * one upstream call whose callback answers the request, or hands it to
  * wait.c. A request's upcall pointer is set while a call is in flight so
  * that ops_abandon() can cancel it when the client goes away.
+ *
+ * Also here: namespaces (table names prefixed "<namespace>." on the way to
+ * DynamoDB, stripped on the way back; see dyntabled.h) and the mutation
+ * limiter (CreateTable and DeleteTable wait for one of max_mutations slots,
+ * queued per owner and served round-robin). Ephemeral creates and reaps
+ * are ephemeral.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "dtp_json.h"
 #include "dyntabled.h"
@@ -16,11 +25,346 @@
 /* Arguments each op accepts; anything else is refused. */
 static const char *const ops_args_name[] = { "name", NULL };
 static const char *const ops_args_wait[] = { "name", "timeout_ms", NULL };
+static const char *const ops_args_wait_active[] = { "name", "timeout_ms",
+	"table_only", NULL };
 static const char *const ops_args_delete[] = { "name", "wait", "timeout_ms",
 	NULL };
 static const char *const ops_args_create[] = { "table", "wait", "timeout_ms",
-	NULL };
+	"table_only", "ephemeral", NULL };
+static const char *const ops_args_list[] = { "all", NULL };
 static const char *const ops_args_none[] = { NULL };
+
+/* ---- the mutation limiter ------------------------------------------------ */
+
+TAILQ_HEAD(mutation_list, mutation);
+
+struct mutation {
+	struct mutations *ms;
+	struct mut_owner *o;	    /* its queue while queued, else NULL */
+	mutation_start_fn *start;
+	void *arg;
+	TAILQ_ENTRY(mutation) entry; /* in o->jobs while queued */
+};
+
+/* The queue of one owner; exists while it holds queued jobs. */
+struct mut_owner {
+	const void *key;
+	struct mutation_list jobs;
+	TAILQ_ENTRY(mut_owner) entry; /* in ms->ring */
+};
+
+struct mutations {
+	struct server *srv;
+	TAILQ_HEAD(, mut_owner) ring; /* owners with queued jobs, next first */
+	struct event *pump;	    /* starts jobs, from the loop */
+	struct mutation_stats st;
+};
+
+static unsigned
+mutations_max(const struct mutations *ms)
+{
+	return ms->srv->cfg.max_mutations != 0 ? ms->srv->cfg.max_mutations :
+	    1;
+}
+
+static void
+mutations_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct mutations *ms = arg;
+	unsigned max = mutations_max(ms);
+	struct mut_owner *o;
+
+	/* start() may end or queue jobs: re-read the ring every time. */
+	while (ms->st.running < max && (o = TAILQ_FIRST(&ms->ring)) != NULL) {
+		struct mutation *m = TAILQ_FIRST(&o->jobs);
+
+		TAILQ_REMOVE(&o->jobs, m, entry);
+		TAILQ_REMOVE(&ms->ring, o, entry);
+		if (TAILQ_EMPTY(&o->jobs))
+			free(o);
+		else
+			TAILQ_INSERT_TAIL(&ms->ring, o, entry); /* its turn is over */
+		m->o = NULL;
+		ms->st.queued--;
+		ms->st.running++;
+		ms->st.started++;
+		if (ms->st.running > ms->st.peak)
+			ms->st.peak = ms->st.running;
+		m->start(m->arg);
+	}
+}
+
+struct mutations *
+mutations_new(struct server *srv)
+{
+	struct mutations *ms = calloc(1, sizeof(*ms));
+
+	if (ms == NULL)
+		return NULL;
+	ms->srv = srv;
+	TAILQ_INIT(&ms->ring);
+	if ((ms->pump = event_new(srv->base, -1, 0, mutations_pump, ms)) ==
+	    NULL) {
+		free(ms);
+		return NULL;
+	}
+	return ms;
+}
+
+void
+mutations_free(struct mutations *ms)
+{
+	struct mut_owner *o;
+	struct mutation *m;
+
+	if (ms == NULL)
+		return;
+	while ((o = TAILQ_FIRST(&ms->ring)) != NULL) {
+		while ((m = TAILQ_FIRST(&o->jobs)) != NULL) {
+			TAILQ_REMOVE(&o->jobs, m, entry);
+			free(m);
+		}
+		TAILQ_REMOVE(&ms->ring, o, entry);
+		free(o);
+	}
+	event_free(ms->pump);
+	free(ms);
+}
+
+struct mutation *
+mutation_queue(struct mutations *ms, const void *owner,
+    mutation_start_fn *start, void *arg)
+{
+	struct mutation *m = calloc(1, sizeof(*m));
+	struct mut_owner *o;
+
+	if (m == NULL)
+		return NULL;
+	TAILQ_FOREACH(o, &ms->ring, entry)
+		if (o->key == owner)
+			break;
+	if (o == NULL) {
+		if ((o = calloc(1, sizeof(*o))) == NULL) {
+			free(m);
+			return NULL;
+		}
+		o->key = owner;
+		TAILQ_INIT(&o->jobs);
+		TAILQ_INSERT_TAIL(&ms->ring, o, entry);
+	}
+	m->ms = ms;
+	m->o = o;
+	m->start = start;
+	m->arg = arg;
+	TAILQ_INSERT_TAIL(&o->jobs, m, entry);
+	ms->st.queued++;
+	if (ms->st.running < mutations_max(ms))
+		event_active(ms->pump, 0, 0);
+	else
+		log_debug("mutations: %u running, %u queued", ms->st.running,
+		    ms->st.queued);
+	return m;
+}
+
+void
+mutation_end(struct mutation *m)
+{
+	struct mutations *ms = m->ms;
+	struct mut_owner *o = m->o;
+
+	if (o != NULL) { /* still queued: drop it */
+		TAILQ_REMOVE(&o->jobs, m, entry);
+		ms->st.queued--;
+		if (TAILQ_EMPTY(&o->jobs)) {
+			TAILQ_REMOVE(&ms->ring, o, entry);
+			free(o);
+		}
+	} else {
+		ms->st.running--;
+		if (ms->st.queued != 0)
+			event_active(ms->pump, 0, 0);
+	}
+	free(m);
+}
+
+void
+mutations_get_stats(const struct mutations *ms, struct mutation_stats *st)
+{
+	*st = ms->st;
+}
+
+/* ---- namespaces and hello ------------------------------------------------ */
+
+bool
+ops_namespace_valid(const char *ns, size_t len)
+{
+	if (len == 0 || len > OPS_NS_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = ns[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+int
+ops_hello(struct server *srv, const msgpack_object *args,
+    struct conn_ident *id, char *err, size_t errlen)
+{
+	const msgpack_object *ns = dtp_map_get(args, "namespace");
+	const msgpack_object *tok = dtp_map_get(args, "session");
+	char token[SESSION_TOKEN_LEN + 1];
+
+	memset(id, 0, sizeof(*id));
+	if (ns != NULL && (!dtp_strcpy(ns, id->ns, sizeof(id->ns)) ||
+	    !ops_namespace_valid(id->ns, strlen(id->ns)))) {
+		id->ns[0] = '\0';
+		snprintf(err, errlen, "namespace: 1 to %d characters of a-z, "
+		    "A-Z, 0-9, '_' and '-'", OPS_NS_MAX);
+		return -1;
+	}
+	if (tok != NULL && (!dtp_strcpy(tok, token, sizeof(token)) ||
+	    !session_token_valid(token))) {
+		id->ns[0] = '\0';
+		snprintf(err, errlen, "session: must be the %d lower-case hex "
+		    "digits a hello returned", SESSION_TOKEN_LEN);
+		return -1;
+	}
+	id->session = session_join(srv->eph, tok != NULL ? token : NULL,
+	    &id->resumed);
+	if (id->session == NULL) {
+		id->ns[0] = '\0';
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void
+ops_goodbye(struct conn_ident *id)
+{
+	if (id->session != NULL)
+		session_leave(id->session);
+	id->session = NULL;
+}
+
+/* r's namespace, or NULL. */
+static const char *
+ops_ns(const struct req *r)
+{
+	const struct conn_ident *id = conn_ident(r->conn);
+
+	return id->ns[0] != '\0' ? id->ns : NULL;
+}
+
+/* Sets r->table to DynamoDB's name for the client's name. Answers r with
+ * INVALID and returns false when the prefixed name is too long. */
+static bool
+ops_set_table(struct req *r, const char *name)
+{
+	const char *ns = ops_ns(r);
+	int n;
+
+	if (ns == NULL) {
+		snprintf(r->table, sizeof(r->table), "%s", name);
+		return true;
+	}
+	n = snprintf(r->table, sizeof(r->table), "%s%c%s", ns, OPS_NS_SEP,
+	    name);
+	if (n < 0 || (size_t)n >= sizeof(r->table)) {
+		req_reply_error(r, DTP_E_INVALID, NULL, "name: in namespace "
+		    "\"%s\", a table name has at most %zu characters", ns,
+		    sizeof(r->table) - 2 - strlen(ns));
+		return false;
+	}
+	return true;
+}
+
+/* The client's name for DynamoDB's table name: without "<namespace>." on
+ * a connection with a namespace; NULL when the table is not in it. */
+static const char *
+ops_client_name(const struct req *r, const char *name)
+{
+	const char *ns = ops_ns(r);
+	size_t n;
+
+	if (ns == NULL)
+		return name;
+	n = strlen(ns);
+	if (strncmp(name, ns, n) == 0 && name[n] == OPS_NS_SEP)
+		return name + n + 1;
+	return NULL;
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+/* status: the mutation limiter's and the sessions' counters (#5). */
+static void
+ops_status_more(struct server *srv, json_t *res)
+{
+	struct mutation_stats ms;
+	struct ephemeral_stats es;
+
+	mutations_get_stats(srv->muts, &ms);
+	ephemeral_get_stats(srv->eph, &es);
+	json_object_set_new(res, "mutations", json_pack("{s:I,s:I,s:I,s:I}",
+	    "running", (json_int_t)ms.running, "queued", (json_int_t)ms.queued,
+	    "peak", (json_int_t)ms.peak, "started", (json_int_t)ms.started));
+	json_object_set_new(res, "ephemeral", json_pack("{s:I,s:I,s:I,s:I}",
+	    "sessions", (json_int_t)es.sessions, "tables",
+	    (json_int_t)es.tables, "deleted", (json_int_t)es.deleted,
+	    "reaped", (json_int_t)es.reaped));
+}
+
+/* The daemon's state, for `dyntablectl status`: counters and where the
+ * credentials come from; never a secret (creds_get_info holds none). */
+static void
+ops_status(struct server *srv, struct req *r)
+{
+	struct upstream_stats us;
+	struct wait_stats ws;
+	struct creds_info ci;
+	json_t *res;
+
+	upstream_get_stats(srv->up, &us);
+	waits_get_stats(srv->waits, &ws);
+	creds_get_info(srv->creds, &ci);
+	res = json_pack("{s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
+	    "s:{s:I,s:I,s:I,s:I},s:{s:s,s:s,s:b,s:I,s:I,s:s}}",
+	    "server", "dyntabled " DYNTABLED_VERSION,
+	    "pid", (json_int_t)getpid(),
+	    "uptime_s", (json_int_t)(time(NULL) - srv->started),
+	    "endpoint", srv->cfg.endpoint,
+	    "region", srv->cfg.region,
+	    "clients", (json_int_t)srv->n_conns,
+	    "requests_in_flight", (json_int_t)srv->reqs_in_flight,
+	    "requests_served", (json_int_t)srv->reqs_served,
+	    "waiters", (json_int_t)ws.waiters,
+	    "pollers", (json_int_t)ws.pollers,
+	    "polls", (json_int_t)ws.polls,
+	    "upstream",
+	    "requests", (json_int_t)us.requests,
+	    "retries", (json_int_t)us.retries,
+	    "failures", (json_int_t)us.failures,
+	    "in_flight", (json_int_t)us.in_flight,
+	    "credentials",
+	    "source", ci.source,
+	    "key_id_tail", ci.key_id_tail,
+	    "valid", creds_valid(srv->creds),
+	    "expires", (json_int_t)ci.expires,
+	    "obtained", (json_int_t)ci.obtained,
+	    "last_error", ci.last_error);
+	if (res == NULL) {
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	ops_status_more(srv, res);
+	req_reply_ok(r, res);
+	json_decref(res);
+}
 
 /* Refuses any key of args not in allowed. */
 static bool
@@ -52,23 +396,45 @@ ops_check_keys(struct req *r, const msgpack_object *args,
 	return true;
 }
 
-/* Reads args.name into r->table after checking it is a table name. */
+/* Reads the optional bool argument key into bit of r->flags. */
+static bool
+ops_get_flag(struct req *r, const msgpack_object *args, const char *key,
+    unsigned bit)
+{
+	const msgpack_object *v = dtp_map_get(args, key);
+	bool b = false;
+
+	if (v == NULL)
+		return true;
+	if (!dtp_get_bool(v, &b)) {
+		req_reply_error(r, DTP_E_INVALID, NULL, "%s: must be a bool",
+		    key);
+		return false;
+	}
+	if (b)
+		r->flags |= bit;
+	return true;
+}
+
+/* Reads args.name into r->table (DynamoDB's name) after checking it is a
+ * table name. */
 static bool
 ops_get_name(struct req *r, const msgpack_object *args)
 {
 	const msgpack_object *v = dtp_map_get(args, "name");
+	char name[256];
 
 	if (v == NULL) {
 		req_reply_error(r, DTP_E_INVALID, NULL, "name: missing");
 		return false;
 	}
-	if (!dtp_strcpy(v, r->table, sizeof(r->table)) ||
-	    !ddb_valid_name(r->table, strlen(r->table))) {
+	if (!dtp_strcpy(v, name, sizeof(name)) ||
+	    !ddb_valid_name(name, strlen(name))) {
 		req_reply_error(r, DTP_E_INVALID, NULL, "name: a table name is "
 		    "3 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'");
 		return false;
 	}
-	return true;
+	return ops_set_table(r, name);
 }
 
 /* Reads the optional wait and timeout_ms arguments into r. */
@@ -98,19 +464,25 @@ ops_get_wait(struct server *srv, struct req *r, const msgpack_object *args,
 	return true;
 }
 
-/* Sends one DynamoDB call for r; answers r on failure to start. */
+/* Sends one DynamoDB call for r (body is consumed); answers r on failure
+ * to start, giving back its mutation slot if it holds one. */
 static void
 ops_call(struct server *srv, struct req *r, const char *operation,
     json_t *body, upstream_cb *cb)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	json_decref(body);
-	if (text == NULL ||
-	    (r->upcall = upstream_call(srv->up, operation, text, cb, r)) ==
-	    NULL)
-		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+	if (text != NULL)
+		r->upcall = upstream_call(srv->up, operation, text, cb, r);
 	free(text);
+	if (r->upcall == NULL) {
+		if (r->mut != NULL) {
+			mutation_end(r->mut);
+			r->mut = NULL;
+		}
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+	}
 }
 
 /* {"TableName": r->table} */
@@ -120,13 +492,28 @@ ops_name_body(const struct req *r)
 	return json_pack("{s:s}", "TableName", r->table);
 }
 
-/* Replies {"table": desc}. */
+/* Replies {"table": desc}, with the client's table name in it. */
 static void
 ops_reply_table(struct req *r, const json_t *desc)
 {
-	json_t *res = json_pack("{s:O}", "table", desc != NULL ? desc :
-	    json_null());
+	const char *name = json_string_value(json_object_get(desc,
+	    "TableName"));
+	const char *mine = name != NULL ? ops_client_name(r, name) : NULL;
+	json_t *copy = NULL, *res;
 
+	if (mine != NULL && mine != name) {
+		if ((copy = json_copy((json_t *)desc)) == NULL ||
+		    json_object_set_new(copy, "TableName",
+		    json_string(mine)) != 0) {
+			json_decref(copy);
+			req_reply_error(r, DTP_E_INTERNAL, NULL,
+			    "out of memory");
+			return;
+		}
+		desc = copy;
+	}
+	res = json_pack("{s:O}", "table", desc != NULL ? desc : json_null());
+	json_decref(copy);
 	if (res == NULL) {
 		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
 		return;
@@ -209,13 +596,45 @@ reply:
 static void ops_list_page(struct server *srv, struct req *r,
     const char *start);
 
+/* Replies with the names in r->acc the client may see, as it names them:
+ * its namespace's without the prefix, or all of them (REQ_LIST_ALL, or no
+ * namespace) as DynamoDB names them. */
+static void
+ops_list_reply(struct req *r)
+{
+	json_t *names = json_array(), *res, *v;
+	size_t i;
+
+	if (names == NULL)
+		goto nomem;
+	json_array_foreach(r->acc, i, v) {
+		const char *name = json_string_value(v);
+
+		if (name == NULL)
+			continue;
+		if (!(r->flags & REQ_LIST_ALL) &&
+		    (name = ops_client_name(r, name)) == NULL)
+			continue;
+		if (json_array_append_new(names, json_string(name)) != 0)
+			goto nomem;
+	}
+	if ((res = json_pack("{s:o}", "tables", names)) == NULL)
+		goto nomem_res;
+	req_reply_ok(r, res);
+	json_decref(res);
+	return;
+nomem:
+	json_decref(names);
+nomem_res:
+	req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+}
+
 /* One page arrived: keep its names, fetch the next or answer. */
 static void
 ops_list_done(void *arg, const upstream_reply *ur)
 {
 	struct req *r = arg;
 	const json_t *names, *last;
-	json_t *res;
 
 	r->upcall = NULL;
 	if (!ops_ok(ur)) {
@@ -234,13 +653,7 @@ ops_list_done(void *arg, const upstream_reply *ur)
 		ops_list_page(r->srv, r, json_string_value(last));
 		return;
 	}
-	res = json_pack("{s:O}", "tables", r->acc);
-	if (res == NULL) {
-		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
-		return;
-	}
-	req_reply_ok(r, res);
-	json_decref(res);
+	ops_list_reply(r);
 }
 
 static void
@@ -259,25 +672,54 @@ ops_list_page(struct server *srv, struct req *r, const char *start)
 
 /* ---- create_table, delete_table ------------------------------------------ */
 
-static void
-ops_create_done(void *arg, const upstream_reply *ur)
+void
+ops_created(struct req *r, const upstream_reply *ur)
 {
-	struct req *r = arg;
 	const json_t *desc;
+	bool done;
 
-	r->upcall = NULL;
 	if (!ops_ok(ur)) {
 		req_reply_upstream_error(r, ur);
 		return;
 	}
 	if ((desc = ops_member(r, ur, "TableDescription")) == NULL)
 		return;
-	log_info("created table %s (%s)", r->table, ddb_table_status(desc));
+	log_info("created table %s (%s)%s", r->table, ddb_table_status(desc),
+	    r->flags & REQ_EPHEMERAL ? ", ephemeral" : "");
 	/* An emulator may answer ACTIVE at once: then there is no wait. */
-	if (r->wait && !ddb_table_active(desc))
+	done = r->flags & REQ_TABLE_ONLY ?
+	    ddb_table_status(desc) != NULL &&
+	    strcmp(ddb_table_status(desc), "ACTIVE") == 0 :
+	    ddb_table_active(desc);
+	if (r->wait && !done)
 		wait_start(r->srv->waits, r, WAIT_ACTIVE);
 	else
 		ops_reply_table(r, desc);
+}
+
+static void
+ops_create_done(void *arg, const upstream_reply *ur)
+{
+	struct req *r = arg;
+
+	r->upcall = NULL;
+	mutation_end(r->mut);
+	r->mut = NULL;
+	/* A table this daemon thought ephemeral and gone was not. */
+	if (ops_ok(ur))
+		ephemeral_forget(r->srv->eph, r->table);
+	ops_created(r, ur);
+}
+
+/* The limiter gave r a slot: r->acc is the CreateTableInput. */
+static void
+ops_create_start(void *arg)
+{
+	struct req *r = arg;
+	json_t *in = r->acc;
+
+	r->acc = NULL;
+	ops_call(r->srv, r, "CreateTable", in, ops_create_done);
 }
 
 static void
@@ -288,7 +730,9 @@ ops_create(struct server *srv, struct req *r, const msgpack_object *args)
 	json_t *in;
 
 	if (!ops_check_keys(r, args, ops_args_create) ||
-	    !ops_get_wait(srv, r, args, false))
+	    !ops_get_wait(srv, r, args, false) ||
+	    !ops_get_flag(r, args, "table_only", REQ_TABLE_ONLY) ||
+	    !ops_get_flag(r, args, "ephemeral", REQ_EPHEMERAL))
 		return;
 	if (t == NULL || t->type != MSGPACK_OBJECT_MAP) {
 		req_reply_error(r, DTP_E_INVALID, NULL,
@@ -304,9 +748,24 @@ ops_create(struct server *srv, struct req *r, const msgpack_object *args)
 		req_reply_error(r, DTP_E_INVALID, NULL, "%s", err);
 		return;
 	}
-	snprintf(r->table, sizeof(r->table), "%s",
-	    json_string_value(json_object_get(in, "TableName")));
-	ops_call(srv, r, "CreateTable", in, ops_create_done);
+	if (!ops_set_table(r, json_string_value(json_object_get(in,
+	    "TableName")))) {
+		json_decref(in);
+		return;
+	}
+	if (json_object_set_new(in, "TableName", json_string(r->table)) != 0) {
+		json_decref(in);
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	if (r->flags & REQ_EPHEMERAL) {
+		ephemeral_create(srv, r, in);
+		return;
+	}
+	r->acc = in; /* until the limiter starts it; freed with r */
+	if ((r->mut = mutation_queue(srv->muts, r->conn, ops_create_start,
+	    r)) == NULL)
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
 }
 
 static void
@@ -316,6 +775,8 @@ ops_delete_done(void *arg, const upstream_reply *ur)
 	const json_t *desc;
 
 	r->upcall = NULL;
+	mutation_end(r->mut);
+	r->mut = NULL;
 	if (!ops_ok(ur)) {
 		req_reply_upstream_error(r, ur);
 		return;
@@ -323,12 +784,28 @@ ops_delete_done(void *arg, const upstream_reply *ur)
 	if ((desc = ops_member(r, ur, "TableDescription")) == NULL)
 		return;
 	log_info("deleting table %s", r->table);
+	ephemeral_forget(r->srv->eph, r->table);
 	if (!r->wait) {
 		ops_reply_table(r, desc);
 		return;
 	}
 	r->acc = json_deep_copy(desc); /* the answer once the wait ends */
 	wait_start(r->srv->waits, r, WAIT_DELETED);
+}
+
+static void
+ops_delete_start(void *arg)
+{
+	struct req *r = arg;
+	json_t *body = ops_name_body(r);
+
+	if (body == NULL) {
+		mutation_end(r->mut);
+		r->mut = NULL;
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	ops_call(r->srv, r, "DeleteTable", body, ops_delete_done);
 }
 
 /* ---- entry points ------------------------------------------------------ */
@@ -349,7 +826,8 @@ ops_dispatch(struct server *srv, struct req *r, const msgpack_object *args)
 			    ops_exists_done);
 		return;
 	case DTP_OP_LIST_TABLES:
-		if (!ops_check_keys(r, args, ops_args_none))
+		if (!ops_check_keys(r, args, ops_args_list) ||
+		    !ops_get_flag(r, args, "all", REQ_LIST_ALL))
 			return;
 		if ((r->acc = json_array()) == NULL) {
 			req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
@@ -358,18 +836,32 @@ ops_dispatch(struct server *srv, struct req *r, const msgpack_object *args)
 		ops_list_page(srv, r, NULL);
 		return;
 	case DTP_OP_DELETE_TABLE:
-		if (ops_check_keys(r, args, ops_args_delete) &&
-		    ops_get_name(r, args) && ops_get_wait(srv, r, args, false))
-			ops_call(srv, r, "DeleteTable", ops_name_body(r),
-			    ops_delete_done);
+		if (!ops_check_keys(r, args, ops_args_delete) ||
+		    !ops_get_name(r, args) || !ops_get_wait(srv, r, args, false))
+			return;
+		if ((r->mut = mutation_queue(srv->muts, r->conn,
+		    ops_delete_start, r)) == NULL)
+			req_reply_error(r, DTP_E_INTERNAL, NULL,
+			    "out of memory");
 		return;
 	case DTP_OP_WAIT_TABLE_ACTIVE:
+		if (ops_check_keys(r, args, ops_args_wait_active) &&
+		    ops_get_name(r, args) && ops_get_wait(srv, r, args, true) &&
+		    ops_get_flag(r, args, "table_only", REQ_TABLE_ONLY))
+			wait_start(srv->waits, r, WAIT_ACTIVE);
+		return;
 	case DTP_OP_WAIT_TABLE_DELETED:
 		if (ops_check_keys(r, args, ops_args_wait) &&
 		    ops_get_name(r, args) && ops_get_wait(srv, r, args, true))
-			wait_start(srv->waits, r,
-			    r->op == DTP_OP_WAIT_TABLE_ACTIVE ? WAIT_ACTIVE :
-			    WAIT_DELETED);
+			wait_start(srv->waits, r, WAIT_DELETED);
+		return;
+	case DTP_OP_STATUS:
+		if (ops_check_keys(r, args, ops_args_none))
+			ops_status(srv, r);
+		return;
+	case DTP_OP_REAP:
+		if (ops_check_keys(r, args, ops_args_none))
+			ephemeral_reap(srv, r);
 		return;
 	case DTP_OP_HELLO:
 	case DTP_OP_COUNT:
@@ -383,9 +875,15 @@ ops_dispatch(struct server *srv, struct req *r, const msgpack_object *args)
 void
 ops_abandon(struct req *r)
 {
+	if (r->ext != NULL)
+		ephemeral_abandon(r);
 	if (r->upcall != NULL) {
 		upstream_cancel(r->upcall);
 		r->upcall = NULL;
+	}
+	if (r->mut != NULL) {
+		mutation_end(r->mut);
+		r->mut = NULL;
 	}
 	if (r->waiter != NULL) {
 		wait_cancel(r->waiter);

@@ -20,6 +20,19 @@
  *
  * Secrets: request headers (Authorization, X-Amz-Security-Token) are never
  * logged and are wiped when freed; bodies are never logged.
+ *
+ * Credentials: a call made while creds.c is still fetching keys (start-up,
+ * or a refresh after the old keys expired) waits for them, at most
+ * timeout_ms, then fails with no_credentials; creds.c wakes the waiting
+ * calls through upstream_creds_changed().
+ *
+ * Endpoint: each call holds a reference to the endpoint (URL, Host, path,
+ * region) current when it was made; upstream_reconfigure() (SIGHUP) swaps
+ * the current one for new calls, and the old one goes with its last call.
+ *
+ * Fetches (struct upfetch): single unsigned HTTP exchanges for the
+ * credential providers, on the same multi. Their headers, bodies and
+ * replies carry secrets: wiped when freed, never logged.
  */
 #include <errno.h>
 #include <limits.h>
@@ -36,6 +49,7 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <openssl/crypto.h>
 #include <zlib.h>
 
 #include "dyntabled.h"
@@ -59,6 +73,18 @@
 #define UPSTREAM_BASE_TRANSIENT_MS  25u
 #define UPSTREAM_BACKOFF_CAP_MS	    20000u
 
+/* What CURLOPT_PRIVATE points to: both kinds of transfer start with it. */
+enum upstream_kind { UPSTREAM_KIND_CALL = 1, UPSTREAM_KIND_FETCH };
+
+/* Where DynamoDB calls go; shared by the calls made while it was current. */
+struct upstream_target {
+	unsigned refs;			/* the pool's and each call's */
+	char *url;			/* endpoint URL, as sent (curl_free) */
+	char *host;			/* Host header value, signed */
+	char *path;			/* request path, signed */
+	char *region;
+};
+
 /* One socket curl asked us to watch; curl_multi_assign() maps fd to it. */
 struct upstream_sock {
 	struct event *ev;		   /* persistent, re-armed in place */
@@ -70,15 +96,13 @@ struct upstream {
 	const struct creds *creds;	/* owned by the server */
 	CURLM *multi;
 	struct event *timer;		/* THE curl timer (hiperfifo) */
-	char *url;			/* endpoint URL, as sent */
-	char *host;			/* Host header value, signed */
-	char *path;			/* request path, signed */
-	char *region;
+	struct upstream_target *target;	/* for new calls; a reference */
 	unsigned timeout_ms;		/* CURLOPT_TIMEOUT_MS, 0: none */
 	unsigned max_attempts;		/* >= 1 */
 	struct retry_bucket bucket;
 	uint64_t rng;			/* xorshift64* state, never 0 */
 	TAILQ_HEAD(, upcall) calls;	/* every call not yet delivered */
+	TAILQ_HEAD(, upfetch) fetches;	/* every fetch not yet delivered */
 	LIST_HEAD(, upstream_sock) socks;
 	struct upstream_stats stats;
 	unsigned depth;			/* our event callbacks on the stack */
@@ -88,6 +112,7 @@ struct upstream {
 enum upcall_state {
 	UPCALL_SENDING,	   /* an attempt's easy handle is in the multi */
 	UPCALL_BACKOFF,	   /* waiting on uc->timer for the next attempt */
+	UPCALL_WAIT_CREDS, /* waiting for keys, until uc->creds_deadline */
 	UPCALL_DEFERRED,   /* outcome final, delivery on uc->timer */
 	UPCALL_DELIVERING, /* the callback is running */
 };
@@ -115,7 +140,9 @@ struct upcall_buf {
 };
 
 struct upcall {
+	enum upstream_kind kind;	/* UPSTREAM_KIND_CALL; first member */
 	struct upstream *u;
+	struct upstream_target *target;	/* a reference */
 	TAILQ_ENTRY(upcall) entry;	/* in u->calls until delivery */
 	enum upcall_state state;
 	char op[UPSTREAM_MAX_OP + 1];	/* e.g. "DescribeTable" */
@@ -130,7 +157,30 @@ struct upcall {
 	struct upcall_buf reply;
 	unsigned attempts;		/* HTTP attempts started */
 	unsigned last_taken;		/* quota taken for the last retry */
+	struct timespec creds_deadline;	/* UPCALL_WAIT_CREDS: give up then */
+	bool creds_waited;		/* creds_deadline is set */
 	struct upcall_outcome out;
+};
+
+/* A fetch for the credential providers. */
+struct upfetch {
+	enum upstream_kind kind;	/* UPSTREAM_KIND_FETCH; first member */
+	struct upstream *u;
+	TAILQ_ENTRY(upfetch) entry;	/* in u->fetches until delivery */
+	upstream_fetch_cb *cb;
+	void *arg;
+	CURL *easy;
+	struct curl_slist *headers;	/* secrets inside: wiped */
+	char *body;			/* secrets inside: wiped */
+	size_t body_len;
+	char *reply;			/* secrets inside: wiped */
+	size_t reply_len;
+	bool too_big;
+	bool oom;
+	bool delivering;		/* cb running: cancel is a no-op */
+	const char *fail;		/* a failure to deliver on timer */
+	struct event *timer;		/* deferred delivery of fail */
+	char errbuf[CURL_ERROR_SIZE];
 };
 
 static void upstream_destroy(struct upstream *u);
@@ -197,9 +247,42 @@ upstream_slist_wipe(struct curl_slist *list)
 	curl_slist_free_all(list);
 }
 
+static void
+upstream_target_unref(struct upstream_target *t)
+{
+	if (t == NULL || --t->refs != 0)
+		return;
+	curl_free(t->url);
+	free(t->host);
+	free(t->path);
+	free(t->region);
+	free(t);
+}
+
+/* Monotonic now, for deadlines that must not move with the wall clock. */
+static struct timespec
+upstream_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts;
+}
+
+/* Milliseconds from now until ts, <= 0 when past. */
+static long
+upstream_ms_until(const struct timespec *ts)
+{
+	struct timespec now = upstream_now();
+
+	return (long)(ts->tv_sec - now.tv_sec) * 1000 +
+	    (ts->tv_nsec - now.tv_nsec) / 1000000;
+}
+
 /* ---- curl <-> libevent glue (hiperfifo) ---------------------------------- */
 
 static void upstream_drain(struct upstream *u);
+static void upfetch_done(struct upfetch *f, CURLcode rc);
 
 /* Entered from libevent: one more of our callbacks on the stack. */
 static void
@@ -349,6 +432,7 @@ static void
 upcall_free(struct upcall *uc)
 {
 	upcall_release_easy(uc);
+	upstream_target_unref(uc->target);
 	if (uc->timer != NULL)
 		event_free(uc->timer);
 	upcall_outcome_clear(&uc->out);
@@ -452,7 +536,7 @@ upcall_setopts(struct upcall *uc, CURL *e)
 
 	if (u->timeout_ms != 0 && u->timeout_ms < connect_ms)
 		connect_ms = (long)u->timeout_ms;
-	return curl_easy_setopt(e, CURLOPT_URL, u->url) == CURLE_OK &&
+	return curl_easy_setopt(e, CURLOPT_URL, uc->target->url) == CURLE_OK &&
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
 		CURLE_OK &&
@@ -489,15 +573,60 @@ upcall_setopts(struct upcall *uc, CURL *e)
 	    curl_easy_setopt(e, CURLOPT_HEADERDATA, uc) == CURLE_OK;
 }
 
+static bool upcall_arm(struct upcall *uc, unsigned ms);
+
+/* Records "no credentials" with creds.c's reason. */
+static void
+upcall_fail_no_creds(struct upcall *uc)
+{
+	char *msg = upstream_fmt("no valid AWS credentials: %s",
+	    creds_error(uc->u->creds));
+
+	upcall_fail(uc, false, RETRY_NO, msg != NULL ? msg :
+	    "no valid AWS credentials");
+	free(msg);
+	uc->out.no_creds = true;
+}
+
+/* Keys are being fetched: waits for them (UPCALL_WAIT_CREDS) until the
+ * call's deadline, set on its first wait. false when it is past. */
+static bool
+upcall_wait_creds(struct upcall *uc)
+{
+	struct upstream *u = uc->u;
+	long ms;
+
+	if (!uc->creds_waited) {
+		unsigned wait_ms = u->timeout_ms != 0 ? u->timeout_ms : 10000;
+
+		uc->creds_deadline = upstream_now();
+		uc->creds_deadline.tv_sec += wait_ms / 1000;
+		uc->creds_deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+		if (uc->creds_deadline.tv_nsec >= 1000000000) {
+			uc->creds_deadline.tv_sec++;
+			uc->creds_deadline.tv_nsec -= 1000000000;
+		}
+		uc->creds_waited = true;
+		log_debug("upstream: %s waits for credentials", uc->op);
+	}
+	if ((ms = upstream_ms_until(&uc->creds_deadline)) <= 0 ||
+	    !upcall_arm(uc, (unsigned)ms))
+		return false;
+	uc->state = UPCALL_WAIT_CREDS;
+	return true;
+}
+
 /*
  * Starts one attempt: signs, builds the handle, adds it to the multi.
- * Returns false with uc->out set (final, not retryable) when it could
- * not; the caller delivers.
+ * Returns true when started, or when waiting for keys still being
+ * fetched (state UPCALL_WAIT_CREDS); false with uc->out set (final, not
+ * retryable) when it could not; the caller delivers.
  */
 static bool
 upcall_start(struct upcall *uc)
 {
 	struct upstream *u = uc->u;
+	const struct upstream_target *t = uc->target;
 	char target[sizeof UPSTREAM_TARGET_PREFIX + UPSTREAM_MAX_OP];
 	sigv4_header hdrs[3];
 	sigv4_request req;
@@ -511,24 +640,25 @@ upcall_start(struct upcall *uc)
 	uc->errbuf[0] = '\0';
 
 	if (!creds_valid(u->creds)) {
-		upcall_fail(uc, false, RETRY_NO, "no valid AWS credentials");
-		uc->out.no_creds = true;
+		if (creds_pending(u->creds) && upcall_wait_creds(uc))
+			return true;
+		upcall_fail_no_creds(uc);
 		return false;
 	}
 
 	snprintf(target, sizeof target, UPSTREAM_TARGET_PREFIX "%s", uc->op);
-	hdrs[0] = (sigv4_header){ "Host", u->host };
+	hdrs[0] = (sigv4_header){ "Host", t->host };
 	hdrs[1] = (sigv4_header){ "Content-Type", UPSTREAM_CONTENT_TYPE };
 	hdrs[2] = (sigv4_header){ "X-Amz-Target", target };
 	req = (sigv4_request){
 		.method = "POST",
-		.path = u->path,
+		.path = t->path,
 		.query = NULL,
 		.headers = hdrs,
 		.n_headers = sizeof hdrs / sizeof hdrs[0],
 		.body = uc->body,
 		.body_len = uc->body_len,
-		.region = u->region,
+		.region = t->region,
 		.service = UPSTREAM_SERVICE,
 		.now = time(NULL),
 		.flags = SIGV4_NORMALIZE_PATH,
@@ -539,17 +669,16 @@ upcall_start(struct upcall *uc)
 		/* creds_valid() held a moment ago: the keys went away or
 		 * signing itself failed (out of memory). */
 		if (!creds_valid(u->creds)) {
-			upcall_fail(uc, false, RETRY_NO,
-			    "no valid AWS credentials");
-			uc->out.no_creds = true;
+			upcall_fail_no_creds(uc);
 		} else {
 			upcall_fail(uc, true, RETRY_NO,
 			    "could not sign the request");
 		}
 		return false;
 	}
+	uc->creds_waited = false;
 	token = creds_session_token(u->creds);
-	ok = upcall_add_header(uc, "Host", u->host) &&
+	ok = upcall_add_header(uc, "Host", t->host) &&
 	    upcall_add_header(uc, "Content-Type", UPSTREAM_CONTENT_TYPE) &&
 	    upcall_add_header(uc, "X-Amz-Target", target) &&
 	    upcall_add_header(uc, "X-Amz-Date", res.amz_date) &&
@@ -598,6 +727,8 @@ upcall_parse(struct upcall *uc, long status)
 	o->http_status = status;
 	if (uc->reply.len != 0)
 		j = json_loadb(uc->reply.data, uc->reply.len, 0, &jerr);
+	else if (status == 200)
+		j = json_object(); /* TagResource & co. answer 200 with no body */
 	if (j != NULL && !json_is_object(j)) {
 		json_decref(j);
 		j = NULL;
@@ -785,7 +916,7 @@ upcall_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct upstream *u = uc->u;
 
 	upstream_enter(u);
-	if (uc->state == UPCALL_BACKOFF) {
+	if (uc->state == UPCALL_BACKOFF || uc->state == UPCALL_WAIT_CREDS) {
 		if (!upcall_start(uc))
 			upcall_deliver(uc);
 	} else if (uc->state == UPCALL_DEFERRED) {
@@ -817,27 +948,35 @@ upstream_drain(struct upstream *u)
 			curl_easy_cleanup(easy);
 			continue;
 		}
-		upcall_attempt_done(priv, rc);
+		if (*(enum upstream_kind *)priv == UPSTREAM_KIND_FETCH)
+			upfetch_done(priv, rc);
+		else
+			upcall_attempt_done(priv, rc);
 	}
 }
 
 /* ---- the pool ------------------------------------------------------------ */
 
-/* Splits cfg->endpoint into the URL to send, the Host header and the
- * path. Returns false with a logged reason. */
-static bool
-upstream_parse_endpoint(struct upstream *u, const char *endpoint)
+/* Splits endpoint into the URL to send, the Host header and the path,
+ * with the signing region. Returns a target with one reference, or NULL
+ * with a logged reason. */
+static struct upstream_target *
+upstream_target_new(const char *endpoint, const char *region)
 {
 	CURLU *h = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
 	char *query = NULL, *user = NULL;
+	struct upstream_target *t = calloc(1, sizeof(*t));
 	CURLUcode rc;
 	bool ok = false;
 
-	if (h == NULL) {
+	if (h == NULL || t == NULL) {
 		log_err("upstream: out of memory");
-		return false;
+		curl_url_cleanup(h);
+		free(t);
+		return NULL;
 	}
+	t->refs = 1;
 	if ((rc = curl_url_set(h, CURLUPART_URL, endpoint, 0)) != CURLUE_OK) {
 #if LIBCURL_VERSION_NUM >= 0x075000 /* 7.80.0 */
 		log_err("upstream: bad endpoint URL \"%s\": %s", endpoint,
@@ -871,12 +1010,13 @@ upstream_parse_endpoint(struct upstream *u, const char *endpoint)
 	if (curl_url_get(h, CURLUPART_PATH, &path, 0) != CURLUE_OK)
 		goto oom;
 	if (curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_URL, &u->url, 0) != CURLUE_OK)
+	    curl_url_get(h, CURLUPART_URL, &t->url, 0) != CURLUE_OK)
 		goto oom;
-	u->host = port != NULL ? upstream_fmt("%s:%s", host, port) :
+	t->host = port != NULL ? upstream_fmt("%s:%s", host, port) :
 				 strdup(host);
-	u->path = strdup(path[0] != '\0' ? path : "/");
-	if (u->host == NULL || u->path == NULL)
+	t->path = strdup(path[0] != '\0' ? path : "/");
+	t->region = strdup(region);
+	if (t->host == NULL || t->path == NULL || t->region == NULL)
 		goto oom;
 	ok = true;
 	goto out;
@@ -890,7 +1030,11 @@ out:
 	curl_free(query);
 	curl_free(user);
 	curl_url_cleanup(h);
-	return ok;
+	if (!ok) {
+		upstream_target_unref(t);
+		return NULL;
+	}
+	return t;
 }
 
 struct upstream *
@@ -909,6 +1053,7 @@ upstream_new(struct event_base *base, const struct config *cfg,
 	u->timeout_ms = cfg->http_timeout_ms;
 	u->max_attempts = cfg->max_attempts != 0 ? cfg->max_attempts : 1;
 	TAILQ_INIT(&u->calls);
+	TAILQ_INIT(&u->fetches);
 	LIST_INIT(&u->socks);
 	retry_bucket_init(&u->bucket);
 	upstream_seed(u);
@@ -917,10 +1062,10 @@ upstream_new(struct event_base *base, const struct config *cfg,
 		log_err("upstream: no endpoint or region");
 		goto fail;
 	}
-	if (!upstream_parse_endpoint(u, cfg->endpoint))
+	if ((u->target = upstream_target_new(cfg->endpoint, cfg->region)) ==
+	    NULL)
 		goto fail;
-	if ((u->region = strdup(cfg->region)) == NULL ||
-	    (u->timer = evtimer_new(base, upstream_timer_event_cb, u)) ==
+	if ((u->timer = evtimer_new(base, upstream_timer_event_cb, u)) ==
 		NULL ||
 	    (u->multi = curl_multi_init()) == NULL) {
 		log_err("upstream: out of memory");
@@ -942,7 +1087,7 @@ upstream_new(struct event_base *base, const struct config *cfg,
 	}
 	log_info("upstream: %s (region %s), up to %ld connections, "
 		 "%u attempts per call",
-	    u->url, u->region, conns, u->max_attempts);
+	    u->target->url, u->target->region, conns, u->max_attempts);
 	return u;
 fail:
 	upstream_destroy(u);
@@ -950,6 +1095,20 @@ fail:
 }
 
 /* Frees everything; no call is left but the one delivering, if any. */
+static void upfetch_free(struct upfetch *f);
+
+/* Frees every fetch not yet delivered, without callbacks. */
+static void
+upstream_drop_fetches(struct upstream *u)
+{
+	struct upfetch *f;
+
+	while ((f = TAILQ_FIRST(&u->fetches)) != NULL) {
+		TAILQ_REMOVE(&u->fetches, f, entry);
+		upfetch_free(f);
+	}
+}
+
 static void
 upstream_destroy(struct upstream *u)
 {
@@ -960,6 +1119,7 @@ upstream_destroy(struct upstream *u)
 		TAILQ_REMOVE(&u->calls, uc, entry);
 		upcall_free(uc);
 	}
+	upstream_drop_fetches(u);
 	/* curl may report sockets removed while it closes its
 	 * connections; whatever it leaves is freed after. */
 	if (u->multi != NULL)
@@ -968,10 +1128,7 @@ upstream_destroy(struct upstream *u)
 		upstream_sock_free(us);
 	if (u->timer != NULL)
 		event_free(u->timer);
-	curl_free(u->url);
-	free(u->host);
-	free(u->path);
-	free(u->region);
+	upstream_target_unref(u->target);
 	free(u);
 }
 
@@ -991,6 +1148,7 @@ upstream_free(struct upstream *u)
 		TAILQ_REMOVE(&u->calls, uc, entry);
 		upcall_free(uc);
 	}
+	upstream_drop_fetches(u);
 	u->stats.in_flight = 0;
 	u->dying = true;
 }
@@ -1022,7 +1180,10 @@ upstream_call(struct upstream *u, const char *operation, const char *body,
 		return NULL;
 	if ((uc = calloc(1, sizeof *uc)) == NULL)
 		return NULL;
+	uc->kind = UPSTREAM_KIND_CALL;
 	uc->u = u;
+	uc->target = u->target;
+	uc->target->refs++;
 	uc->cb = cb;
 	uc->arg = arg;
 	uc->body_len = strlen(body);
@@ -1075,4 +1236,242 @@ void
 upstream_get_stats(const struct upstream *u, struct upstream_stats *st)
 {
 	*st = u->stats;
+}
+
+int
+upstream_reconfigure(struct upstream *u, const struct config *cfg)
+{
+	struct upstream_target *t;
+
+	if (strcmp(cfg->endpoint, u->target->url) == 0 &&
+	    strcmp(cfg->region, u->target->region) == 0)
+		return 0;
+	if ((t = upstream_target_new(cfg->endpoint, cfg->region)) == NULL)
+		return -1;
+	upstream_target_unref(u->target);
+	u->target = t;
+	log_info("upstream: new calls go to %s (region %s); calls in flight "
+		 "finish where they started", t->url, t->region);
+	return 0;
+}
+
+void
+upstream_creds_changed(struct upstream *u)
+{
+	struct upcall *uc;
+
+	/* Each waiting call re-checks from its own timer: no callback runs
+	 * from in here. */
+	TAILQ_FOREACH(uc, &u->calls, entry)
+		if (uc->state == UPCALL_WAIT_CREDS && !upcall_arm(uc, 0))
+			log_warn("upstream: %s: cannot wake it (libevent)",
+			    uc->op);
+}
+
+/* ---- fetches for the credential providers --------------------------------- */
+
+static void
+upfetch_free(struct upfetch *f)
+{
+	if (f->easy != NULL) {
+		curl_multi_remove_handle(f->u->multi, f->easy);
+		curl_easy_cleanup(f->easy);
+	}
+	upstream_slist_wipe(f->headers);
+	if (f->body != NULL) {
+		OPENSSL_cleanse(f->body, f->body_len);
+		free(f->body);
+	}
+	creds_secure_free(f->reply);
+	if (f->timer != NULL)
+		event_free(f->timer);
+	free(f);
+}
+
+/* Hands the reply to the callback, then frees the fetch (wiping it). */
+static void
+upfetch_deliver(struct upfetch *f, long status, const char *error)
+{
+	upstream_fetch_reply r = {
+		.http_status = status,
+		.body = f->reply != NULL ? f->reply : "",
+		.body_len = f->reply_len,
+		.error = error,
+	};
+
+	TAILQ_REMOVE(&f->u->fetches, f, entry);
+	f->delivering = true;
+	f->cb(f->arg, &r);
+	upfetch_free(f);
+}
+
+/* CURLOPT_WRITEFUNCTION: appends to the reply, never leaving a copy. */
+static size_t
+upfetch_write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct upfetch *f = userp;
+	size_t n = size * nmemb;
+	char *p;
+
+	if (n > UPSTREAM_FETCH_MAX_REPLY - f->reply_len) {
+		f->too_big = true;
+		return 0;
+	}
+	if ((p = creds_secure_realloc(f->reply, f->reply_len + n + 1)) ==
+	    NULL) {
+		f->oom = true;
+		return 0;
+	}
+	f->reply = p;
+	memcpy(f->reply + f->reply_len, data, n);
+	f->reply_len += n;
+	f->reply[f->reply_len] = '\0';
+	return n;
+}
+
+/* The exchange finished with curl result rc: delivers. */
+static void
+upfetch_done(struct upfetch *f, CURLcode rc)
+{
+	long status = 0;
+	const char *error = NULL;
+
+	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(f->u->multi, f->easy);
+	curl_easy_cleanup(f->easy);
+	f->easy = NULL;
+	if (f->too_big)
+		error = "reply too large";
+	else if (f->oom)
+		error = "out of memory reading the reply";
+	else if (rc != CURLE_OK)
+		error = f->errbuf[0] != '\0' ? f->errbuf :
+		    curl_easy_strerror(rc);
+	if (error != NULL)
+		status = 0;
+	upfetch_deliver(f, status, error);
+}
+
+/* libevent: a fetch that could not start reports it from the loop. */
+static void
+upfetch_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upfetch *f = arg;
+	struct upstream *u = f->u;
+
+	upstream_enter(u);
+	upfetch_deliver(f, 0, f->fail);
+	upstream_leave(u);
+}
+
+/* Builds and adds the easy handle; false on failure. */
+static bool
+upfetch_setup(struct upfetch *f, const upstream_fetch_req *req)
+{
+	struct upstream *u = f->u;
+	CURL *e;
+	bool post = strcmp(req->method, "GET") != 0;
+	long connect_ms = req->connect_timeout_ms != 0 ?
+	    (long)req->connect_timeout_ms : (long)req->timeout_ms;
+	struct curl_slist *l;
+
+	for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL;
+	    i++) {
+		if ((l = curl_slist_append(f->headers, req->headers[i])) ==
+		    NULL)
+			return false;
+		f->headers = l;
+	}
+	if ((l = curl_slist_append(f->headers, "Expect:")) == NULL)
+		return false;
+	f->headers = l;
+	if (req->body != NULL) {
+		if ((f->body = malloc(req->body_len + 1)) == NULL)
+			return false;
+		memcpy(f->body, req->body, req->body_len);
+		f->body[req->body_len] = '\0';
+		f->body_len = req->body_len;
+	}
+	if ((e = f->easy = curl_easy_init()) == NULL)
+		return false;
+	if (curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK ||
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
+		CURLE_OK ||
+#else
+	    curl_easy_setopt(e, CURLOPT_PROTOCOLS,
+		(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK ||
+#endif
+	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+		(long)CURL_HTTP_VERSION_1_1) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_USERAGENT,
+		"dyntabled/" DYNTABLED_VERSION) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) !=
+		CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) !=
+		CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, f) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upfetch_write_cb) !=
+		CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, f) != CURLE_OK ||
+	    (req->no_proxy &&
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*") != CURLE_OK))
+		return false;
+	if (post && (curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+			 f->body != NULL ? f->body : "") != CURLE_OK ||
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)f->body_len) != CURLE_OK))
+		return false;
+	if (post && strcmp(req->method, "POST") != 0 &&
+	    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method) !=
+		CURLE_OK)
+		return false;
+	return curl_multi_add_handle(u->multi, e) == CURLM_OK;
+}
+
+struct upfetch *
+upstream_fetch(struct upstream *u, const upstream_fetch_req *req,
+    upstream_fetch_cb *cb, void *arg)
+{
+	struct upfetch *f;
+
+	if (u->dying || (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->kind = UPSTREAM_KIND_FETCH;
+	f->u = u;
+	f->cb = cb;
+	f->arg = arg;
+	if ((f->timer = evtimer_new(u->base, upfetch_timer_cb, f)) == NULL) {
+		upfetch_free(f);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&u->fetches, f, entry);
+	if (!upfetch_setup(f, req)) {
+		struct timeval now = { 0, 0 };
+
+		if (f->easy != NULL) {
+			curl_easy_cleanup(f->easy);
+			f->easy = NULL;
+		}
+		/* Never call back from in here. */
+		f->fail = "could not start the HTTP request (out of memory)";
+		if (evtimer_add(f->timer, &now) != 0) {
+			TAILQ_REMOVE(&u->fetches, f, entry);
+			upfetch_free(f);
+			return NULL;
+		}
+	}
+	return f;
+}
+
+void
+upstream_fetch_cancel(struct upfetch *f)
+{
+	if (f == NULL || f->delivering)
+		return;
+	TAILQ_REMOVE(&f->u->fetches, f, entry);
+	upfetch_free(f);
 }

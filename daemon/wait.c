@@ -8,6 +8,9 @@
  * poll_min_ms towards poll_max_ms. It stops when the goal holds (every
  * waiter answered), when DynamoDB returns a real error (every waiter gets
  * it), or when its last waiter leaves (deadline, or client gone).
+ * Waiters for ACTIVE that asked for the table alone (REQ_TABLE_ONLY) share
+ * the table's ACTIVE poller and are answered as soon as TableStatus is
+ * ACTIVE; the others when every GSI is ACTIVE too.
  *
  * Ownership: the registry owns its pollers; a poller owns its waiters;
  * a waiter points at its request (owned by the connection) and the
@@ -29,6 +32,7 @@ struct waiter {
 	struct poller *p;	    /* the poller this waiter is on */
 	struct req *r;		    /* the request to answer */
 	struct event *deadline;	    /* fires when the request's time is up */
+	bool table_only;	    /* ACTIVE: TableStatus alone suffices */
 	TAILQ_ENTRY(waiter) entry;  /* in p->waiters */
 };
 
@@ -167,6 +171,24 @@ poller_succeed(struct poller *p, const json_t *desc)
 	poller_free(p);
 }
 
+/* The table is ACTIVE but some GSI is not: answers the waiters that
+ * wanted the table alone. Frees p and returns false when none is left. */
+static bool
+poller_table_active(struct poller *p, const json_t *desc)
+{
+	struct waiter *wt, *next;
+
+	for (wt = TAILQ_FIRST(&p->waiters); wt != NULL; wt = next) {
+		next = TAILQ_NEXT(wt, entry);
+		if (wt->table_only)
+			ops_wait_done(waiter_detach(wt), desc);
+	}
+	if (p->n_waiters != 0)
+		return true;
+	poller_free(p);
+	return false;
+}
+
 /* Answers every waiter of p with the error of ur and frees p. */
 static void
 poller_fail(struct poller *p, const upstream_reply *ur)
@@ -215,6 +237,10 @@ wait_polled(void *arg, const upstream_reply *ur)
 			poller_succeed(p, desc);
 			return;
 		}
+		if (p->goal == WAIT_ACTIVE &&
+		    strcmp(p->last_status, "ACTIVE") == 0 &&
+		    !poller_table_active(p, desc))
+			return;
 	} else if (missing) {
 		snprintf(p->last_status, sizeof(p->last_status), "not found");
 		if (p->goal == WAIT_DELETED) {
@@ -316,6 +342,7 @@ wait_start(struct waits *w, struct req *r, enum wait_goal goal)
 		goto nomem;
 	wt->p = p;
 	wt->r = r;
+	wt->table_only = goal == WAIT_ACTIVE && (r->flags & REQ_TABLE_ONLY);
 	if ((wt->deadline = evtimer_new(w->srv->base, wait_on_deadline, wt)) ==
 	    NULL) {
 		free(wt);

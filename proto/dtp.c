@@ -21,6 +21,8 @@ static const char *const op_names[DTP_OP_COUNT] = {
 	[DTP_OP_DELETE_TABLE] = "delete_table",
 	[DTP_OP_WAIT_TABLE_ACTIVE] = "wait_table_active",
 	[DTP_OP_WAIT_TABLE_DELETED] = "wait_table_deleted",
+	[DTP_OP_STATUS] = "status",
+	[DTP_OP_REAP] = "reap",
 };
 
 static const char *const err_names[DTP_E_COUNT] = {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs, builds and runs every test: the normal build, then the same
-# suite built with ASan and UBSan. Exit status 0 only if all pass.
+# Installs, builds and runs every test: the normal build, its end-to-end
+# tests again under valgrind, the same suite built with ASan and UBSan, and
+# a bounded fuzzing run (tests/fuzz/run.sh). Exit status 0 only if all pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,17 @@ run_suite() { # build-dir, extra cmake args...
 }
 
 run_suite build-test
+# The end-to-end suite once more, the plain build's daemon under valgrind
+# memcheck: an error or a definite leak makes it exit 99, which harness.sh
+# reports as a failure.
+echo "=== build-test: e2e under valgrind"
+DYNTABLE_TEST_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+  ctest --test-dir build-test -L e2e --output-on-failure -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite build-asan -DDYNTABLE_SANITIZE=ON
+# Each libFuzzer target (clang, ASan, UBSan) for a bounded time; a crash
+# fails the run. DYNTABLE_FUZZ_SECONDS per target, 60 by default.
+echo "=== fuzzing: tests/fuzz/run.sh"
+tests/fuzz/run.sh "${DYNTABLE_FUZZ_SECONDS:-60}"
 echo "all test suites passed"

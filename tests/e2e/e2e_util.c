@@ -93,7 +93,7 @@ simple_def(const char *name)
 void
 create_ok(dyntable_ctx *c, const dyntable_table_def *d, bool wait)
 {
-	dyntable_wait_opts w = { WAIT_MS };
+	dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	dyntable_result *r = dyntable_sync_create_table(c, d, wait ? &w : NULL);
 
 	assert_status(r, DYNTABLE_OK);
@@ -107,7 +107,7 @@ create_ok(dyntable_ctx *c, const dyntable_table_def *d, bool wait)
 void
 delete_ok(dyntable_ctx *c, const char *name)
 {
-	dyntable_wait_opts w = { WAIT_MS };
+	dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	dyntable_result *r = dyntable_sync_wait_for_table_active(c, name,
 	    WAIT_MS);
 

@@ -19,12 +19,19 @@
 #        DYNTABLE_TEST_REQUESTS      JSONL, one line per request to DynamoDB
 #        DYNTABLE_TEST_CONTROL       http://127.0.0.1:PORT, fault injection
 #        DYNTABLE_TEST_DYNALITE_URL  dynalite itself, bypassing the proxy
+#        DYNTABLE_TEST_ENDPOINT      the proxy, for more daemons of a test
+#        DYNTABLE_TEST_KEYS          JSONL of more keys the proxy accepts
+#                                    (dynalite-proxy.js --keys); append to it
 #        DYNTABLE_TEST_DAEMON_PID    the daemon's pid
 #        DYNTABLE_TEST_DAEMON_LOG    its stderr
 #   4. stops the daemon with SIGTERM and fails unless it exits 0 within
 #      10 s, every request it sent was correctly signed, no sanitizer
 #      reported anything, and its log never shows the secret key or the
 #      session token.
+# The proxy also accepts the signing regions in $DYNTABLE_TEST_EXTRA_REGIONS
+# (comma-separated). AWS_EC2_METADATA_DISABLED=true is exported so that no
+# daemon can reach for a real metadata address; a test that points one at
+# tests/tools/aws-standins.js sets it to false for that daemon only.
 # Exits with COMMAND's status when that failed, else 1 when a check failed,
 # else 0. DYNTABLE_TEST_KEEP=1 keeps the temporary directory.
 set -u
@@ -64,11 +71,15 @@ fi
 # the tests: loopback only, and only the credentials below.
 for v in AWS_PROFILE AWS_DEFAULT_PROFILE AWS_CONFIG_FILE \
 	AWS_SHARED_CREDENTIALS_FILE AWS_REGION AWS_DEFAULT_REGION \
-	AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB AWS_ROLE_ARN \
+	AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB AWS_ENDPOINT_URL_STS \
+	AWS_IGNORE_CONFIGURED_ENDPOINT_URLS AWS_USE_FIPS_ENDPOINT \
+	AWS_USE_DUALSTACK_ENDPOINT AWS_ROLE_ARN \
 	AWS_ROLE_SESSION_NAME AWS_WEB_IDENTITY_TOKEN_FILE \
 	AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI \
 	AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \
-	AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+	AWS_EC2_METADATA_SERVICE_ENDPOINT AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE \
+	AWS_EC2_METADATA_V1_DISABLED AWS_CREDENTIAL_EXPIRATION CREDENTIALS_DIRECTORY \
+	AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN \
 	http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY \
 	no_proxy NO_PROXY DYNTABLE_SOCKET; do
 	unset "$v"
@@ -114,9 +125,12 @@ session_token="testtoken$(random_hex 24)"
 region=us-east-1
 
 # ---- dynalite and its proxy ------------------------------------------------
+touch "$dir/keys.jsonl"
 node "$tools/dynalite-proxy.js" --state "$dir/state.json" \
 	--log "$dir/requests.jsonl" --secret "$secret_key" \
-	--access-key "$access_key" --token "$session_token" --region "$region" \
+	--access-key "$access_key" --token "$session_token" \
+	--region "$region${DYNTABLE_TEST_EXTRA_REGIONS:+,$DYNTABLE_TEST_EXTRA_REGIONS}" \
+	--keys "$dir/keys.jsonl" \
 	--create-ms "${DYNTABLE_TEST_CREATE_MS:-500}" \
 	--delete-ms "${DYNTABLE_TEST_DELETE_MS:-500}" \
 	</dev/null >"$dir/proxy.log" 2>&1 &
@@ -173,6 +187,8 @@ export DYNTABLE_TEST_DIR="$dir"
 export DYNTABLE_TEST_REQUESTS="$dir/requests.jsonl"
 export DYNTABLE_TEST_CONTROL="http://127.0.0.1:$control_port"
 export DYNTABLE_TEST_DYNALITE_URL="http://127.0.0.1:$dynalite_port"
+export DYNTABLE_TEST_ENDPOINT="http://127.0.0.1:$proxy_port"
+export DYNTABLE_TEST_KEYS="$dir/keys.jsonl"
 export DYNTABLE_TEST_DAEMON_PID="$daemon_pid"
 export DYNTABLE_TEST_DAEMON_LOG="$daemon_log"
 

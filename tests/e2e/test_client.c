@@ -267,7 +267,7 @@ test_delete_with_wait(void **state)
 {
 	const char *name = tname("deleted");
 	dyntable_table_def d = simple_def(name);
-	dyntable_wait_opts w = { WAIT_MS };
+	dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	dyntable_result *r;
 
 	create_ok(sc, &d, true);
@@ -556,7 +556,7 @@ struct client_job {
 static void
 job_next(dyntable_ctx *c, const dyntable_result *r, void *privdata)
 {
-	static const dyntable_wait_opts w = { WAIT_MS };
+	static const dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	struct client_job *j = privdata;
 	dyntable_status st = DYNTABLE_OK;
 
@@ -594,7 +594,7 @@ job_next(dyntable_ctx *c, const dyntable_result *r, void *privdata)
 static void
 test_libevent_many_clients(void **state)
 {
-	static const dyntable_wait_opts w = { WAIT_MS };
+	static const dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	struct event_base *base = event_base_new();
 	struct client_job jobs[N_CLIENTS];
 	struct loop_state ls = { base, 0, 0 };

@@ -1884,7 +1884,7 @@ static void
 test_model_equivalence(void **state)
 {
 	char n_model[128], n_def[128], n_json[128];
-	dyntable_wait_opts w = { WAIT_MS };
+	dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	dyntable_gsi_def gsi;
 	dyntable_lsi_def lsi;
 	dyntable_model m;
@@ -2042,7 +2042,7 @@ static void
 test_model_async(void **state)
 {
 	const char *name = tname("orders-async");
-	dyntable_wait_opts w = { WAIT_MS };
+	dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	dyntable_model m = orders_model(name);
 	struct model_step create, exists, del, gone;
 	dyntable_ctx *c = connect_ok();
@@ -2089,7 +2089,7 @@ test_wait_includes_gsi(void **state)
 		.name = "by-g", .partition_keys = { { "g", DYNTABLE_S } },
 	};
 	dyntable_table_def d = simple_def(name);
-	dyntable_wait_opts w = { WAIT_MS };
+	dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
 	dyntable_result *r;
 	json_t *desc, *polls;
 

@@ -9,7 +9,10 @@
 //       400 InvalidSignatureException, as DynamoDB would, and not forwarded,
 //     * records one JSON line per request to --log:
 //       {"t": ms since start, "target": X-Amz-Target, "body": parsed JSON,
+//        "akid": the access key id signed with, "region": the signing region,
 //        "sig_ok": bool, "sig_error": "..." (when not ok),
+//        "stale_ms": N (when signed with keys of a --keys stream that had
+//        newer keys for more than 2 s),
 //        "fault": action (when one was injected), "status": HTTP status
 //        sent back (null for a reset)}
 //       The line is written before the answer goes back, so a client that
@@ -33,10 +36,18 @@
 // Once all three listen, writes {"dynalite": port, "proxy": port,
 // "control": port} to --state (atomically: write, then rename).
 //
-// Options: --state FILE --log FILE --secret S [--region R] [--access-key K]
-//          [--token T] [--create-ms N] [--delete-ms N] [--update-ms N]
+// Options: --state FILE --log FILE --secret S [--region R[,R...]]
+//          [--access-key K] [--token T] [--keys FILE] [--create-ms N]
+//          [--delete-ms N] [--update-ms N]
 // With --access-key or --token, the credential's key id and the
-// X-Amz-Security-Token header must also be exactly those.
+// X-Amz-Security-Token header must also be exactly those. --region may list
+// several accepted signing regions.
+// --keys FILE adds more valid keys: JSON lines {"access_key", "secret",
+// "token" (null or absent: none), "expires" (ms since the epoch, optional),
+// "issued" (ms, optional), "stream" (optional)}, re-read whenever the file
+// changes (tests/tools/aws-standins.js and the tests append to it). A
+// request signed with keys past their "expires" fails as
+// ExpiredTokenException would.
 // Exits 0 on SIGTERM or SIGINT, and when its parent process goes away.
 // Binds loopback only.
 //
@@ -59,7 +70,7 @@ function parseArgs (argv) {
   const opts = { region: 'us-east-1', createMs: 500, deleteMs: 500, updateMs: 500 }
   const names = {
     '--state': 'state', '--log': 'log', '--secret': 'secret', '--region': 'region',
-    '--access-key': 'accessKey', '--token': 'token', '--create-ms': 'createMs',
+    '--access-key': 'accessKey', '--token': 'token', '--keys': 'keys', '--create-ms': 'createMs',
     '--delete-ms': 'deleteMs', '--update-ms': 'updateMs'
   }
   for (let i = 0; i < argv.length; i++) {
@@ -77,11 +88,50 @@ function parseArgs (argv) {
 
 function usage (msg) {
   process.stderr.write(`dynalite-proxy: ${msg}\nusage: dynalite-proxy.js --state FILE --log FILE --secret S ` +
-    '[--region R] [--access-key K] [--token T] [--create-ms N] [--delete-ms N] [--update-ms N]\n')
+    '[--region R[,R...]] [--access-key K] [--token T] [--keys FILE] [--create-ms N] [--delete-ms N] ' +
+    '[--update-ms N]\n')
   process.exit(2)
 }
 
 const opts = parseArgs(process.argv.slice(2))
+const regions = new Set(opts.region.split(','))
+
+// ---- more keys (--keys) ----------------------------------------------------
+
+let keysStamp = ''
+let keys = new Map() // access key id -> {akid, secret, token, expires, issued, stream}
+let newest = new Map() // stream -> the record issued last
+
+function loadKeys () {
+  if (!opts.keys) return
+  let st
+  try {
+    st = fs.statSync(opts.keys)
+  } catch (e) {
+    return
+  }
+  const stamp = `${st.size}/${st.mtimeMs}`
+  if (stamp === keysStamp) return
+  const fresh = new Map()
+  const last = new Map()
+  for (const line of fs.readFileSync(opts.keys, 'utf8').split('\n')) {
+    if (!line.trim()) continue
+    let k
+    try {
+      k = JSON.parse(line)
+    } catch (e) {
+      continue // a line being written
+    }
+    const rec = { akid: k.access_key, secret: k.secret, token: k.token || null, expires: k.expires, issued: k.issued, stream: k.stream }
+    fresh.set(k.access_key, rec)
+    if (rec.stream && rec.issued !== undefined && (!last.has(rec.stream) || last.get(rec.stream).issued <= rec.issued)) {
+      last.set(rec.stream, rec)
+    }
+  }
+  keys = fresh
+  newest = last
+  keysStamp = stamp
+}
 
 // ---- SigV4 verification ----------------------------------------------------
 
@@ -120,8 +170,9 @@ function headerMap (rawHeaders) {
   return m
 }
 
-// Returns null when the signature is good, else why not.
-function verifySigV4 (req, body) {
+// Returns null when the signature is good, else why not. Notes the key id,
+// the region and staleness in entry.
+function verifySigV4 (req, body, entry) {
   const headers = headerMap(req.rawHeaders)
   const auth = headers.get('authorization')
   if (!auth) return 'no Authorization header'
@@ -131,9 +182,19 @@ function verifySigV4 (req, body) {
   const scope = credential.split('/')
   if (scope.length !== 5 || scope[4] !== 'aws4_request') return `bad credential scope: ${credential}`
   const [akid, date, region, service] = scope
-  if (opts.accessKey && akid !== opts.accessKey) return `unexpected access key id: ${akid}`
+  entry.akid = akid
+  entry.region = region
+  loadKeys()
+  let rec = keys.get(akid)
+  if (!rec && (!opts.accessKey || akid === opts.accessKey)) rec = { secret: opts.secret, token: opts.token }
+  if (!rec) return `unexpected access key id: ${akid}`
   if (service !== 'dynamodb') return `service is ${service}, not dynamodb`
-  if (region !== opts.region) return `region is ${region}, not ${opts.region}`
+  if (!regions.has(region)) return `region is ${region}, not ${opts.region}`
+  if (rec.expires !== undefined && Date.now() >= rec.expires) {
+    return `ExpiredToken: keys ${akid} expired ${Date.now() - rec.expires} ms ago`
+  }
+  const latest = rec.stream ? newest.get(rec.stream) : undefined
+  if (latest && latest.akid !== akid && Date.now() - latest.issued > 2000) entry.stale_ms = Date.now() - latest.issued
 
   const amzDate = headers.get('x-amz-date')
   if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) return `bad or missing X-Amz-Date: ${amzDate}`
@@ -153,9 +214,10 @@ function verifySigV4 (req, body) {
   for (const h of signed) {
     if (!headers.has(h)) return `signed header ${h} is not in the request`
   }
-  if (opts.token !== undefined && headers.get('x-amz-security-token') !== opts.token) {
+  if (rec.token !== undefined && rec.token !== null && headers.get('x-amz-security-token') !== rec.token) {
     return 'X-Amz-Security-Token missing or not the expected token'
   }
+  if (rec.token === null && headers.has('x-amz-security-token')) return 'unexpected X-Amz-Security-Token'
   const bodyHash = sha256(body)
   const declared = headers.get('x-amz-content-sha256')
   if (declared !== undefined && declared !== bodyHash) return 'X-Amz-Content-Sha256 does not match the body'
@@ -170,7 +232,7 @@ function verifySigV4 (req, body) {
     bodyHash
   ].join('\n')
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${date}/${region}/${service}/aws4_request`, sha256(canonical)].join('\n')
-  let key = hmac('AWS4' + opts.secret, date)
+  let key = hmac('AWS4' + rec.secret, date)
   key = hmac(key, region)
   key = hmac(key, service)
   key = hmac(key, 'aws4_request')
@@ -271,7 +333,7 @@ async function handleProxy (req, res, dynalitePort) {
     entry.body = body.toString('utf8')
     entry.body_error = e.message
   }
-  const sigError = verifySigV4(req, body)
+  const sigError = verifySigV4(req, body, entry)
   entry.sig_ok = sigError === null
   if (sigError) entry.sig_error = sigError
 

@@ -156,7 +156,7 @@ test_names(void **state)
 {
 	static const char *const ops[] = { "hello", "create_table",
 		"describe_table", "table_exists", "list_tables", "delete_table",
-		"wait_table_active", "wait_table_deleted" };
+		"wait_table_active", "wait_table_deleted", "status", "reap" };
 	static const char *const errs[] = { "PROTOCOL", "VERSION", "INVALID",
 		"NOT_FOUND", "IN_USE", "TIMEOUT", "AWS", "UPSTREAM",
 		"CREDENTIALS", "LIMIT", "SHUTDOWN", "DENIED", "INTERNAL" };

@@ -1,0 +1,332 @@
+#!/usr/bin/env node
+// Loopback stand-ins for the AWS credential endpoints, for dyntable's tests:
+// the EC2 instance metadata service, a container credentials endpoint and
+// STS AssumeRoleWithWebIdentity. AWS's real addresses (169.254.169.254,
+// 169.254.170.2, sts.*.amazonaws.com) are never used: tests point the
+// daemon here with AWS_EC2_METADATA_SERVICE_ENDPOINT,
+// AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_ENDPOINT_URL_STS.
+//
+// One server on 127.0.0.1:0 answers:
+//   PUT /latest/api/token              IMDSv2 session token; needs the
+//                                      x-aws-ec2-metadata-token-ttl-seconds
+//                                      header
+//   GET /latest/meta-data/iam/security-credentials/       the role name
+//   GET /latest/meta-data/iam/security-credentials/ROLE   keys (JSON, Token)
+//                                      both need x-aws-ec2-metadata-token
+//                                      unless the token PUT is set to fail
+//                                      with 403/404/405 (IMDSv1)
+//   GET /container/...                 keys (JSON, Token); Authorization must
+//                                      be the container token exactly
+//   POST /sts                          AssumeRoleWithWebIdentity: unsigned
+//                                      form body; WebIdentityToken must be
+//                                      the web token; XML reply
+// Each key set handed out is new, expires `lifetime` seconds later (whole
+// seconds), and is appended to --keys as one JSON line before the reply
+// leaves: {"access_key", "secret", "token", "expires": ms, "issued": ms,
+// "stream": "imds" | "container" | "sts"}. dynalite-proxy.js --keys reads
+// the same file to tell current keys from expired ones.
+//
+// A control server on 127.0.0.1:0:
+//   POST /config  {"imds": {...}, "container": {...}, "sts": {...}} merged
+//                 into the settings of each stream:
+//                   lifetime  seconds the keys live (default --lifetime)
+//                   fail      HTTP status to answer instead (0: none)
+//                   fail_count  answer `fail` this many times, then normally
+//                             (absent or null: until changed)
+//                   token_status  imds only: status of the token PUT (200,
+//                             or 403/404/405 to make clients use IMDSv1)
+//   GET /stats    {"imds": {"requests": N, "keys": N, "failed": N}, ...}
+//
+// Options: --state FILE --keys FILE [--lifetime S] [--container-token T]
+//          [--web-token T] [--role NAME]
+// Writes {"port": P, "control": C} to --state (write, then rename). Exits
+// 0 on SIGTERM/SIGINT and when its parent goes away. Binds loopback only.
+'use strict'
+
+const crypto = require('crypto')
+const fs = require('fs')
+const http = require('http')
+
+const HOST = '127.0.0.1'
+
+function parseArgs (argv) {
+  const opts = { lifetime: 3600, containerToken: 'container-token', webToken: 'web-identity-token', role: 'dyntable-test-role' }
+  const names = {
+    '--state': 'state', '--keys': 'keys', '--lifetime': 'lifetime', '--container-token': 'containerToken',
+    '--web-token': 'webToken', '--role': 'role'
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const key = names[argv[i]]
+    if (!key || i + 1 >= argv.length) usage(`bad argument: ${argv[i]}`)
+    opts[key] = argv[++i]
+  }
+  opts.lifetime = Number(opts.lifetime)
+  if (!opts.state || !opts.keys || !(opts.lifetime > 0)) usage('--state and --keys are required; --lifetime > 0')
+  return opts
+}
+
+function usage (msg) {
+  process.stderr.write(`aws-standins: ${msg}\nusage: aws-standins.js --state FILE --keys FILE [--lifetime S] ` +
+    '[--container-token T] [--web-token T] [--role NAME]\n')
+  process.exit(2)
+}
+
+const opts = parseArgs(process.argv.slice(2))
+
+const settings = {}
+const stats = {}
+for (const s of ['imds', 'container', 'sts']) {
+  settings[s] = { lifetime: opts.lifetime, fail: 0, fail_count: undefined, token_status: 200 }
+  stats[s] = { requests: 0, keys: 0, failed: 0 }
+}
+const imdsTokens = new Set()
+let serial = 0
+
+const rand = (n) => crypto.randomBytes(n).toString('hex').toUpperCase()
+const b64 = (n) => crypto.randomBytes(n).toString('base64')
+
+// A new key set for stream, recorded in the keys file first.
+function issue (stream) {
+  const now = Date.now()
+  const expires = Math.floor((now + settings[stream].lifetime * 1000) / 1000) * 1000
+  serial++
+  const k = {
+    access_key: `ASIA${stream.slice(0, 2).toUpperCase()}${String(serial).padStart(4, '0')}${rand(5)}`,
+    secret: `standin${b64(30)}`,
+    token: `IQoJstandin${b64(90)}`,
+    expires,
+    issued: now,
+    stream
+  }
+  fs.appendFileSync(opts.keys, JSON.stringify(k) + '\n')
+  stats[stream].keys++
+  return k
+}
+
+const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+// Answers `fail` instead when the stream is set to; true if it did.
+function maybeFail (stream, res, body) {
+  const st = settings[stream]
+  if (!st.fail) return false
+  if (st.fail_count !== undefined && st.fail_count !== null) {
+    if (st.fail_count <= 0) return false
+    st.fail_count--
+  }
+  stats[stream].failed++
+  res.writeHead(st.fail, { 'Content-Type': body ? 'text/xml' : 'text/plain' })
+  res.end(body || `injected failure ${st.fail}\n`)
+  return true
+}
+
+function readBody (req) {
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function sendJson (res, status, obj) {
+  const text = JSON.stringify(obj) + '\n'
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+function stsError (res, status, code, message) {
+  const xml = '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n' +
+    `  <Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error>\n` +
+    `  <RequestId>${crypto.randomUUID()}</RequestId>\n</ErrorResponse>\n`
+  res.writeHead(status, { 'Content-Type': 'text/xml' })
+  res.end(xml)
+}
+
+const ROLE_PATH = '/latest/meta-data/iam/security-credentials/'
+
+async function handleImds (req, res, url) {
+  stats.imds.requests++
+  const st = settings.imds
+  if (req.method === 'PUT' && url.pathname === '/latest/api/token') {
+    if (st.token_status !== 200) {
+      res.writeHead(st.token_status)
+      return res.end()
+    }
+    if (!/^\d+$/.test(req.headers['x-aws-ec2-metadata-token-ttl-seconds'] || '')) {
+      res.writeHead(400)
+      return res.end('missing x-aws-ec2-metadata-token-ttl-seconds\n')
+    }
+    const t = `imdstoken${rand(16)}`
+    imdsTokens.add(t)
+    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    return res.end(t)
+  }
+  if (req.method !== 'GET' || !url.pathname.startsWith(ROLE_PATH)) {
+    res.writeHead(404)
+    return res.end()
+  }
+  const v1 = st.token_status !== 200
+  if (!v1 && !imdsTokens.has(req.headers['x-aws-ec2-metadata-token'])) {
+    res.writeHead(401)
+    return res.end()
+  }
+  if (maybeFail('imds', res)) return
+  const role = url.pathname.slice(ROLE_PATH.length)
+  if (role === '') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    return res.end(opts.role)
+  }
+  if (role !== opts.role) {
+    res.writeHead(404)
+    return res.end()
+  }
+  const k = issue('imds')
+  sendJson(res, 200, {
+    Code: 'Success',
+    LastUpdated: iso(k.issued),
+    Type: 'AWS-HMAC',
+    AccessKeyId: k.access_key,
+    SecretAccessKey: k.secret,
+    Token: k.token,
+    Expiration: iso(k.expires)
+  })
+}
+
+async function handleContainer (req, res) {
+  stats.container.requests++
+  if (req.method !== 'GET') {
+    res.writeHead(405)
+    return res.end()
+  }
+  if (req.headers.authorization !== opts.containerToken) {
+    stats.container.failed++
+    return sendJson(res, 401, { message: 'bad or missing Authorization' })
+  }
+  if (maybeFail('container', res)) return
+  const k = issue('container')
+  sendJson(res, 200, {
+    AccessKeyId: k.access_key,
+    SecretAccessKey: k.secret,
+    Token: k.token,
+    Expiration: iso(k.expires),
+    RoleArn: `arn:aws:iam::123456789012:role/${opts.role}`
+  })
+}
+
+async function handleSts (req, res) {
+  stats.sts.requests++
+  const body = await readBody(req)
+  if (req.method !== 'POST') return stsError(res, 405, 'InvalidAction', 'POST only')
+  if (req.headers.authorization) {
+    stats.sts.failed++
+    return stsError(res, 400, 'InvalidRequest', 'AssumeRoleWithWebIdentity is unsigned')
+  }
+  if (!/^application\/x-www-form-urlencoded/.test(req.headers['content-type'] || '')) {
+    return stsError(res, 400, 'InvalidRequest', 'not a form')
+  }
+  const form = new URLSearchParams(body)
+  if (form.get('Action') !== 'AssumeRoleWithWebIdentity' || form.get('Version') !== '2011-06-15') {
+    return stsError(res, 400, 'InvalidAction', 'unexpected Action or Version')
+  }
+  const session = form.get('RoleSessionName') || ''
+  if (!form.get('RoleArn') || !/^[\w+=,.@-]{2,64}$/.test(session)) {
+    return stsError(res, 400, 'ValidationError', 'RoleArn or RoleSessionName missing or malformed')
+  }
+  if (form.get('WebIdentityToken') !== opts.webToken) {
+    stats.sts.failed++
+    return stsError(res, 400, 'InvalidIdentityToken', 'The web identity token is not valid')
+  }
+  if (maybeFail('sts', res, '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>' +
+      '<Message>injected failure</Message></Error></ErrorResponse>\n')) return
+  const k = issue('sts')
+  const xml = '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n' +
+    '  <AssumeRoleWithWebIdentityResult>\n' +
+    '    <SubjectFromWebIdentityToken>ci-job</SubjectFromWebIdentityToken>\n' +
+    '    <Audience>sts.amazonaws.com</Audience>\n' +
+    `    <AssumedRoleUser><Arn>${form.get('RoleArn')}/${session}</Arn>` +
+    `<AssumedRoleId>AROA${rand(8)}:${session}</AssumedRoleId></AssumedRoleUser>\n` +
+    '    <Credentials>\n' +
+    `      <AccessKeyId>${k.access_key}</AccessKeyId>\n` +
+    `      <SecretAccessKey>${k.secret}</SecretAccessKey>\n` +
+    `      <SessionToken>${k.token}</SessionToken>\n` +
+    `      <Expiration>${iso(k.expires)}</Expiration>\n` +
+    '    </Credentials>\n' +
+    '    <Provider>token.actions.example</Provider>\n' +
+    '  </AssumeRoleWithWebIdentityResult>\n' +
+    `  <ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>\n` +
+    '</AssumeRoleWithWebIdentityResponse>\n'
+  res.writeHead(200, { 'Content-Type': 'text/xml' })
+  res.end(xml)
+}
+
+async function handle (req, res) {
+  const url = new URL(req.url, 'http://placeholder')
+  if (url.pathname.startsWith('/latest/')) return handleImds(req, res, url)
+  if (url.pathname.startsWith('/container/')) return handleContainer(req, res)
+  if (url.pathname === '/sts' || url.pathname === '/sts/') return handleSts(req, res)
+  res.writeHead(404)
+  res.end()
+}
+
+async function handleControl (req, res) {
+  const body = await readBody(req)
+  const route = `${req.method} ${req.url}`
+  if (route === 'GET /stats') return sendJson(res, 200, stats)
+  if (route === 'POST /config') {
+    let cfg
+    try {
+      cfg = JSON.parse(body)
+    } catch (e) {
+      return sendJson(res, 400, { error: e.message })
+    }
+    for (const [stream, values] of Object.entries(cfg)) {
+      if (!settings[stream] || typeof values !== 'object') return sendJson(res, 400, { error: `unknown stream ${stream}` })
+      Object.assign(settings[stream], values)
+    }
+    return sendJson(res, 200, settings)
+  }
+  return sendJson(res, 404, { error: `no route ${route}` })
+}
+
+function listen (server) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, HOST, () => resolve(server.address().port))
+  })
+}
+
+const servers = []
+function stop () {
+  for (const s of servers) s.closeAllConnections()
+  process.exit(0)
+}
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)
+const parent = process.ppid
+setInterval(() => { if (process.ppid !== parent) stop() }, 500).unref()
+
+async function main () {
+  fs.appendFileSync(opts.keys, '')
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      process.stderr.write(`aws-standins: ${e.stack || e}\n`)
+      if (!res.headersSent) sendJson(res, 500, { error: String(e) })
+      else res.destroy()
+    })
+  })
+  servers.push(server)
+  const port = await listen(server)
+  const control = http.createServer((req, res) => {
+    handleControl(req, res).catch((e) => sendJson(res, 500, { error: String(e) }))
+  })
+  servers.push(control)
+  const controlPort = await listen(control)
+  const tmp = `${opts.state}.tmp`
+  fs.writeFileSync(tmp, JSON.stringify({ port, control: controlPort }) + '\n')
+  fs.renameSync(tmp, opts.state)
+}
+
+main().catch((e) => {
+  process.stderr.write(`aws-standins: ${e.stack || e}\n`)
+  process.exit(1)
+})
