@@ -48,10 +48,12 @@ daemon_bin=${DYNTABLE_BENCH_DAEMON:-$bdir/daemon/dyntabled}
 
 # Sizes of the runs.
 if [ "$quick" = 1 ]; then
-	lat_n=1000 lat_rounds=1 tp_secs=1 tp_warm=200 cli_n=50 aws_n=3
+	lat_n=1000 lat_rounds=1 tp_rounds=1 tp_secs=1 tp_warm=200 cli_n=50
+	aws_n=3
 	grow_secs=1
 else
-	lat_n=3000 lat_rounds=3 tp_secs=3 tp_warm=1000 cli_n=200 aws_n=10
+	lat_n=3000 lat_rounds=3 tp_rounds=3 tp_secs=2 tp_warm=1000 cli_n=200
+	aws_n=10
 	grow_secs=2
 fi
 max_conns=16 # the daemon's --max-connections default, used on both sides
@@ -213,33 +215,44 @@ row "… of which the daemon hop (raw protocol client, no libdyntable: p50 − p
 	"$(calc "${r50:-0} - ${x50:-0}") µs (${r50} vs ${x50} µs)" "—" "—"
 row "… p99 through the daemon vs direct" "${d99} vs ${x99} µs" "—" "—"
 
+# Rounds alternate direct and daemon; each round's ratio is kept, and the
+# median ratio is the figure (drift in the machine's load cancels out).
 for n in 1 16 64 256; do
-	out=$(run_probe $((tp_secs + 90)) "$bin/direct" --endpoint "$endpoint" \
-		--region "$region" --max-connections "$max_conns" \
-		--endpoint-pid "$cs_pid" --concurrency "$n" --seconds "$tp_secs" \
-		--warmup "$tp_warm")
-	x=$(head -n 1 <<<"$out")
-	xx=$(sed -n 's/^extra //p' <<<"$out")
-	out=$(run_probe $((tp_secs + 120)) "$bin/dtload" --socket "$perf_sock" \
-		--daemon-pid "$perf_pid" --endpoint-pid "$cs_pid" --settle-ms 0 \
-		--clients "$n" --seconds "$tp_secs" --warmup "$tp_warm")
-	d=$(sed -n 's/^load //p' <<<"$out")
-	dx=$(sed -n 's/^load_extra //p' <<<"$out")
-	xr=$(kv "$x" rps) dr=$(kv "$d" rps)
-	pct=$(calc "100 * ${dr:-0} / (${xr:-0} + 0.000001)" 0)
+	pcts='' xrs='' drs='' xcs='' xes='' dcs='' dds='' des=''
+	for _ in $(seq "$tp_rounds"); do
+		out=$(run_probe $((tp_secs + 90)) "$bin/direct" --endpoint "$endpoint" \
+			--region "$region" --max-connections "$max_conns" \
+			--endpoint-pid "$cs_pid" --concurrency "$n" \
+			--seconds "$tp_secs" --warmup "$tp_warm")
+		x=$(head -n 1 <<<"$out")
+		xx=$(sed -n 's/^extra //p' <<<"$out")
+		out=$(run_probe $((tp_secs + 120)) "$bin/dtload" --socket "$perf_sock" \
+			--daemon-pid "$perf_pid" --endpoint-pid "$cs_pid" \
+			--settle-ms 0 --clients "$n" --seconds "$tp_secs" \
+			--warmup "$tp_warm")
+		d=$(sed -n 's/^load //p' <<<"$out")
+		dx=$(sed -n 's/^load_extra //p' <<<"$out")
+		xr=$(kv "$x" rps) dr=$(kv "$d" rps)
+		pcts+=" $(calc "100 * ${dr:-0} / (${xr:-0} + 0.000001)" 0)"
+		xrs+=" $xr" drs+=" $dr"
+		xcs+=" $(kv "$xx" self_cpu_us)" xes+=" $(kv "$xx" endpoint_cpu_us)"
+		dcs+=" $(kv "$dx" self_cpu_us)" dds+=" $(kv "$dx" daemon_cpu_us)"
+		des+=" $(kv "$dx" endpoint_cpu_us)"
+	done
+	pct=$(median <<<"$pcts")
 	target="—" v="—"
 	if [ "$n" = 64 ]; then target="≥ 80 % of direct"; v=$(verdict "$pct" '>=' 80); fi
-	row "Throughput, $n client(s): through the daemon vs direct (req/s)" \
-		"**${pct} %** (${dr} vs ${xr})" "$target" "$v"
+	row "Throughput, $n client(s): through the daemon vs direct (median of ${tp_rounds} paired ${tp_secs} s rounds: ratio; req/s)" \
+		"**${pct} %** ($(median <<<"$drs") vs $(median <<<"$xrs"); rounds: $(sed 's/^ //; s/ /, /g' <<<"$pcts") %)" \
+		"$target" "$v"
 	if [ "$n" = 64 ]; then
-		xc=$(kv "$xx" self_cpu_us) xe=$(kv "$xx" endpoint_cpu_us)
-		dc=$(kv "$dx" self_cpu_us) dd=$(kv "$dx" daemon_cpu_us)
-		de=$(kv "$dx" endpoint_cpu_us)
+		xc=$(median <<<"$xcs") xe=$(median <<<"$xes")
+		dc=$(median <<<"$dcs") dd=$(median <<<"$dds") de=$(median <<<"$des")
 		cpu_row="direct: client ${xc} + endpoint ${xe} = $(calc "${xc:-0} + ${xe:-0}" 0) µs;"
 		cpu_row+=" daemon: client ${dc} + dyntabled **${dd}** + endpoint ${de} = $(calc "${dc:-0} + ${dd:-0} + ${de:-0}" 0) µs"
 	fi
 done
-row "CPU time per request at 64 clients (all $(nproc) CPUs are shared by the processes)" \
+row "CPU time per request at 64 clients (medians; all $(nproc) CPUs are shared by the processes)" \
 	"${cpu_row:-?}" "—" "—"
 stop_pid "$perf_pid"
 

@@ -293,6 +293,7 @@ typedef enum dyntable_op {
 	DYNTABLE_OP_WAIT_TABLE_ACTIVE,
 	DYNTABLE_OP_WAIT_TABLE_DELETED,
 	DYNTABLE_OP_REAP,
+	DYNTABLE_OP_STATUS,
 } dyntable_op;
 
 /* The answer to one request. */
@@ -309,6 +310,8 @@ typedef struct dyntable_result {
 	unsigned reap_checked;	 /* reap: tables whose tags were read */
 	unsigned reap_errors;	 /* reap: tables it could not check or
 				    delete (the daemon's log says why) */
+	const char *status_json; /* status: the daemon's state, a compact
+				    JSON object (PROTOCOL.md, status) */
 } dyntable_result;
 
 /* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
@@ -438,6 +441,10 @@ DYNTABLE_API dyntable_status dyntable_list_all_tables(dyntable_ctx *c,
 /* Deletes every table whose dyntable:expires tag has passed, except the
  * daemon's own ephemeral tables (an administrator's verb: it acts on the
  * whole account). The result's tables are those deleted. */
+/* The daemon's state: counters, credentials' source and expiry (no
+ * secret). An admin verb: root, the daemon's user, [access] admins. */
+DYNTABLE_API dyntable_status dyntable_daemon_status(dyntable_ctx *c,
+    dyntable_cb *cb, void *privdata);
 DYNTABLE_API dyntable_status dyntable_reap(dyntable_ctx *c, dyntable_cb *cb,
     void *privdata);
 
@@ -486,6 +493,7 @@ DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_active_opts(
     dyntable_ctx *c, const char *name, const dyntable_wait_opts *w);
 DYNTABLE_API dyntable_result *dyntable_sync_list_all_tables(dyntable_ctx *c);
 DYNTABLE_API dyntable_result *dyntable_sync_reap(dyntable_ctx *c);
+DYNTABLE_API dyntable_result *dyntable_sync_daemon_status(dyntable_ctx *c);
 DYNTABLE_API dyntable_result *dyntable_sync_model_create_table(
     dyntable_ctx *c, const dyntable_model *m,
     const dyntable_table_options *opts, const dyntable_wait_opts *wait);

@@ -454,6 +454,73 @@ print_reap(const struct ctl *ctl, const dyntable_result *r)
 	return r->reap_errors != 0 ? CTL_FAILED : CTL_OK;
 }
 
+/* Prints one status member as "path: value"; times (seconds since the
+ * epoch, in members named expires/obtained) also in UTC. */
+static void
+print_status_value(const char *path, const char *key, const json_t *v)
+{
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *sub;
+
+		json_object_foreach((json_t *)v, k, sub) {
+			char p[128];
+
+			snprintf(p, sizeof(p), "%s.%s", path, k);
+			print_status_value(p, k, sub);
+		}
+		return;
+	}
+	if (json_is_integer(v) && (strcmp(key, "expires") == 0 ||
+	    strcmp(key, "obtained") == 0)) {
+		time_t t = (time_t)json_integer_value(v);
+		struct tm tm;
+		char when[32] = "never";
+
+		if (t != 0 && gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("%-28s %s\n", path, when);
+	} else if (json_is_string(v)) {
+		printf("%-28s %s\n", path, json_string_value(v));
+	} else {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		printf("%-28s %s\n", path, s != NULL ? s : "?");
+		free(s);
+	}
+}
+
+/* status: the daemon's state, one "name: value" a line, or its JSON. */
+static int
+print_status(const struct ctl *ctl, const dyntable_result *r)
+{
+	json_t *j = r->status_json != NULL ?
+	    json_loads(r->status_json, JSON_DECODE_ANY, NULL) : NULL;
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_PROTOCOL),
+		    "the answer carries no status");
+		return CTL_FAILED;
+	}
+	if (ctl->seen & O_JSON) {
+		char *s = pretty(j);
+
+		json_decref(j);
+		if (s == NULL)
+			oom();
+		printf("%s\n", s);
+		free(s);
+		return CTL_OK;
+	}
+	json_object_foreach(j, key, v)
+		print_status_value(key, key, v);
+	json_decref(j);
+	return CTL_OK;
+}
+
 static void print_field(const char *label, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -674,6 +741,8 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 		return CTL_OK;
 	case DYNTABLE_OP_REAP:
 		return print_reap(ctl, r);
+	case DYNTABLE_OP_STATUS:
+		return print_status(ctl, r);
 	case DYNTABLE_OP_DELETE_TABLE:
 		if (json)
 			break;
@@ -1546,6 +1615,12 @@ cmd_wait(dyntable_ctx *c, const struct ctl *ctl)
 }
 
 static int
+cmd_status(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_daemon_status(c));
+}
+
+static int
 cmd_reap(dyntable_ctx *c, const struct ctl *ctl)
 {
 	return print_result(c, ctl, dyntable_sync_reap(c));
@@ -1651,6 +1726,12 @@ static const struct verb verbs[] = {
 	    "wait TABLE [--deleted | --table-only] [--timeout SECONDS]",
 	    "Wait until a table (and its indexes) is ACTIVE, or is gone.",
 	    O_DELETED | O_TIMEOUT | O_TABLE_ONLY, true, NULL, NULL },
+	{ "status", cmd_status, "status [--json]",
+	    "Print the daemon's state: version, uptime, clients, requests in "
+	    "flight, waits and pollers, upstream requests, retries and "
+	    "errors, and where its credentials come from (the access key "
+	    "id's last four characters, when they expire). An "
+	    "administrator's verb.", O_JSON, false, NULL, NULL },
 	{ "reap", cmd_reap, "reap [--json]",
 	    "Delete every table whose dyntable:expires tag has passed (left "
 	    "behind by ephemeral owners whose daemon died), in the whole "

@@ -26,6 +26,7 @@ wire_op(dyntable_op op)
 	case DYNTABLE_OP_WAIT_TABLE_ACTIVE: return DTP_OP_WAIT_TABLE_ACTIVE;
 	case DYNTABLE_OP_WAIT_TABLE_DELETED: return DTP_OP_WAIT_TABLE_DELETED;
 	case DYNTABLE_OP_REAP: return DTP_OP_REAP;
+	case DYNTABLE_OP_STATUS: return DTP_OP_STATUS;
 	}
 	return DTP_OP_HELLO;
 }
@@ -565,6 +566,7 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 	switch (op) {
 	case DYNTABLE_OP_LIST_TABLES:
 	case DYNTABLE_OP_REAP:
+	case DYNTABLE_OP_STATUS:
 		return DYNTABLE_OK;
 	case DYNTABLE_OP_CREATE_TABLE:
 		if (a->src == DTC_SRC_MODEL)
@@ -677,7 +679,8 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 		tmo = 0;
 		break;
 	case DYNTABLE_OP_REAP:
-		dtp_enc_request(&e, id, DTP_OP_REAP, 0);
+	case DYNTABLE_OP_STATUS:
+		dtp_enc_request(&e, id, wire_op(op), 0);
 		tmo = 0;
 		break;
 	default: /* DTC_OP_HELLO */
@@ -817,6 +820,14 @@ dyntable_list_all_tables(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
 	dtc_args a = { .all = true };
 
 	return submit_cb(c, DYNTABLE_OP_LIST_TABLES, &a, cb, privdata);
+}
+
+dyntable_status
+dyntable_daemon_status(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
+{
+	dtc_args a = { 0 };
+
+	return submit_cb(c, DYNTABLE_OP_STATUS, &a, cb, privdata);
 }
 
 dyntable_status

@@ -20,6 +20,7 @@ typedef struct result_priv {
 	dyntable_table table;	/* pub.table points here when set */
 	json_t *root;		/* TableDescription; strings point in */
 	char *json;		/* table.json, from json_dumps */
+	char *status_json;	/* pub.status_json */
 	dyntable_index *idx;	/* table.gsi then table.lsi */
 	char *message;		/* pub.message */
 	char *aws_type;		/* pub.aws_type */
@@ -55,6 +56,7 @@ dyntable_result_free(dyntable_result *r)
 		return;
 	json_decref(p->root);
 	free(p->json);
+	free(p->status_json);
 	free(p->idx);
 	free(p->message);
 	free(p->aws_type);
@@ -323,6 +325,23 @@ parse_reap(result_priv *p, const msgpack_object *res)
 	return 0;
 }
 
+/* status: the whole result map, as JSON. Same return convention. */
+static int
+parse_status(result_priv *p, const msgpack_object *res)
+{
+	char err[128];
+	json_t *j = dtp_to_json(res, err, sizeof(err));
+
+	if (j == NULL)
+		return set_error(p, DYNTABLE_ERR_PROTOCOL, err);
+	p->status_json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (p->status_json == NULL)
+		return -1;
+	p->pub.status_json = p->status_json;
+	return 0;
+}
+
 /* An error reply: code, message, aws_type. */
 static int
 parse_error(result_priv *p, const dtp_msg *m)
@@ -370,6 +389,9 @@ dtc_result_reply(dyntable_op op, const dtp_msg *m)
 			break;
 		case DYNTABLE_OP_REAP:
 			rc = parse_reap(p, m->result);
+			break;
+		case DYNTABLE_OP_STATUS:
+			rc = parse_status(p, m->result);
 			break;
 		case DYNTABLE_OP_WAIT_TABLE_DELETED:
 		default:

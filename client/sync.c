@@ -179,6 +179,14 @@ dyntable_sync_list_all_tables(dyntable_ctx *c)
 }
 
 dyntable_result *
+dyntable_sync_daemon_status(dyntable_ctx *c)
+{
+	dtc_args a = { 0 };
+
+	return sync_run(c, DYNTABLE_OP_STATUS, &a);
+}
+
+dyntable_result *
 dyntable_sync_reap(dyntable_ctx *c)
 {
 	dtc_args a = { 0 };

@@ -25,7 +25,13 @@
  *     the daemon itself has stopped reading (throttled). An idle
  *     connection with nothing pending has no deadline;
  *   - CLOSING (after an error reply) for CONN_CLOSE_TIMEOUT_S without the
- *     client reading that reply: closed without waiting further.
+ *     client reading that reply: closed without waiting further;
+ *   - replies pending and not a byte of them taken for
+ *     CONN_WRITE_TIMEOUT_S (libevent's write timeout, which restarts at
+ *     every successful write): the client has stopped reading; it is
+ *     closed, since no error could reach it. Until then its output queue
+ *     is bounded by CONN_OUT_HIGH (reading paused), so one such client
+ *     costs bounded memory, and only for a bounded time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,16 +51,20 @@
 #define CONN_HELLO_TIMEOUT_S 10  /* accept -> hello complete */
 #define CONN_FRAME_TIMEOUT_S 30  /* first byte -> last byte of a frame */
 #define CONN_CLOSE_TIMEOUT_S 10  /* error reply queued -> read by client */
+#define CONN_WRITE_TIMEOUT_S 30  /* replies pending, none taken */
 
-enum conn_state { CONN_HANDSHAKE, CONN_READY, CONN_CLOSING };
+enum conn_state { CONN_HANDSHAKE, CONN_READY, CONN_DRAINING, CONN_CLOSING };
 
 static const char *const conn_state_names[] = {
 	[CONN_HANDSHAKE] = "handshake",
 	[CONN_READY] = "ready",
+	[CONN_DRAINING] = "draining",
 	[CONN_CLOSING] = "closing",
 };
 
 TAILQ_HEAD(req_list, req);
+
+#define CONN_MAX_GROUPS 64 /* supplementary groups kept per peer */
 
 struct conn {
 	struct server *srv;
@@ -63,6 +73,8 @@ struct conn {
 	enum conn_state state;
 	pid_t pid;		  /* peer credentials, for logs */
 	uid_t uid;
+	struct policy_peer peer;  /* peer credentials, for the policy */
+	gid_t groups[CONN_MAX_GROUPS]; /* its supplementary groups */
 	struct req_list reqs;	  /* requests in flight, owned */
 	unsigned n_reqs;
 	bool throttled;		  /* reading paused: output queue full */
@@ -245,7 +257,7 @@ conn_on_read(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	while (c->state != CONN_CLOSING) {
+	while (c->state == CONN_HANDSHAKE || c->state == CONN_READY) {
 		unsigned char hdr[DTP_HEADER_LEN];
 		size_t avail = evbuffer_get_length(in);
 		uint32_t len;
@@ -332,9 +344,12 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 		    CONN_FRAME_TIMEOUT_S);
 		conn_fail(c, 0, DTP_E_PROTOCOL, msg);
 		return;
+	case CONN_DRAINING:
+		return; /* requests in flight end it; the daemon's deadline too */
 	case CONN_CLOSING:
 	default:
-		conn_close(c, "error reply not read in time");
+		conn_close(c, evbuffer_get_length(bufferevent_get_output(
+		    c->bev)) != 0 ? "replies not read in time" : "drained");
 		return;
 	}
 }
@@ -365,35 +380,82 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, "client closed the connection");
 	else if (what & BEV_EVENT_ERROR)
 		conn_close(c, strerror(EVUTIL_SOCKET_ERROR()));
+	else if (what & BEV_EVENT_TIMEOUT) { /* the write timeout, see top */
+		log_info("conn %lu (pid %ld uid %ld): no reply read for %d s: "
+		    "closing", c->id, (long)c->pid, (long)c->uid,
+		    CONN_WRITE_TIMEOUT_S);
+		conn_close(c, "client stopped reading its replies");
+	}
+}
+
+/* Tells a client it is refused (a connection error, id 0) rather than
+ * leave it hanging, and closes fd. */
+static void
+conn_refuse(int fd, dtp_err code, const char *msg)
+{
+	dtp_enc e;
+	char *data;
+	size_t len;
+
+	dtp_enc_init(&e);
+	dtp_enc_reply_error(&e, 0, code, NULL, msg);
+	if (dtp_enc_finish(&e, &data, &len) == 0) {
+		if (send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("refused client: %s", strerror(errno));
+		free(data);
+	}
+	dtp_enc_free(&e);
+	close(fd);
+}
+
+/* Reads the peer's uid, gid, pid and supplementary groups. An unknown
+ * peer gets uid/gid -1, which no policy trusts. */
+static void
+conn_get_peer(int fd, struct policy_peer *peer, gid_t *groups, size_t max)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	peer->pid = -1;
+	peer->uid = (uid_t)-1;
+	peer->gid = (gid_t)-1;
+	peer->groups = groups;
+	peer->n_groups = 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+		peer->pid = uc.pid;
+		peer->uid = uc.uid;
+		peer->gid = uc.gid;
+	}
+	len = (socklen_t)(max * sizeof(gid_t));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		peer->n_groups = len / sizeof(gid_t);
 }
 
 struct conn *
 conn_new(struct server *srv, int fd)
 {
 	struct conn *c;
-	struct ucred uc;
-	socklen_t ul = sizeof(uc);
+	struct policy_peer peer;
+	gid_t groups[CONN_MAX_GROUPS];
 
-	if (srv->n_conns >= srv->cfg.max_clients || srv->stopping) {
-		/* Tell the client why rather than leave it hanging. */
-		static const char msg[] = "too many clients";
-		dtp_enc e;
-		char *data;
-		size_t len;
-
-		dtp_enc_init(&e);
-		dtp_enc_reply_error(&e, 0, srv->stopping ? DTP_E_SHUTDOWN :
-		    DTP_E_LIMIT, NULL, srv->stopping ?
-		    "the daemon is shutting down" : msg);
-		if (dtp_enc_finish(&e, &data, &len) == 0) {
-			if (send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-				log_debug("refused client: %s", strerror(errno));
-			free(data);
-		}
-		dtp_enc_free(&e);
-		close(fd);
-		log_warn("refused a client: %s (limit %u)", srv->stopping ?
-		    "shutting down" : msg, srv->cfg.max_clients);
+	conn_get_peer(fd, &peer, groups, CONN_MAX_GROUPS);
+	if (srv->stopping) {
+		conn_refuse(fd, DTP_E_SHUTDOWN, "the daemon is shutting down");
+		return NULL;
+	}
+	if (srv->n_conns >= srv->cfg.max_clients) {
+		conn_refuse(fd, DTP_E_LIMIT, "too many clients");
+		log_warn("refused a client (pid %ld uid %ld): too many clients "
+		    "(limit %u)", (long)peer.pid, (long)peer.uid,
+		    srv->cfg.max_clients);
+		return NULL;
+	}
+	if (!policy_may_connect(srv->cfg.policy, &peer)) {
+		conn_refuse(fd, DTP_E_DENIED, "this user may not use dyntabled "
+		    "(see [access] in the daemon's configuration)");
+		log_warn("denied a client (pid %ld uid %ld gid %ld): not in "
+		    "[access] allow-users/allow-groups", (long)peer.pid,
+		    (long)peer.uid, (long)peer.gid);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -403,13 +465,12 @@ conn_new(struct server *srv, int fd)
 	c->srv = srv;
 	c->id = ++srv->next_conn_id;
 	c->state = CONN_HANDSHAKE;
-	c->pid = -1;
-	c->uid = (uid_t)-1;
+	c->peer = peer;
+	memcpy(c->groups, groups, sizeof(groups));
+	c->peer.groups = c->groups;
+	c->pid = peer.pid;
+	c->uid = peer.uid;
 	TAILQ_INIT(&c->reqs);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) == 0) {
-		c->pid = uc.pid;
-		c->uid = uc.uid;
-	}
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		close(fd);
@@ -433,6 +494,11 @@ conn_new(struct server *srv, int fd)
 		return NULL;
 	}
 	conn_arm(c, CONN_HELLO_TIMEOUT_S);
+	{
+		struct timeval wt = { CONN_WRITE_TIMEOUT_S, 0 };
+
+		bufferevent_set_timeouts(c->bev, NULL, &wt);
+	}
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->n_conns++;
 	log_debug("conn %lu: new client pid %ld uid %ld", c->id, (long)c->pid,
@@ -464,24 +530,53 @@ conn_close(struct conn *c, const char *why)
 	free(c);
 }
 
+/*
+ * A draining connection answered its last request: close it once the
+ * replies are written. The close itself runs from the connection's timer,
+ * so that no caller up the stack (a reply to the last request) ever sees
+ * the connection freed under it.
+ */
+static void
+conn_drained(struct conn *c)
+{
+	c->state = CONN_CLOSING;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		conn_arm(c, 0);
+	} else {
+		bufferevent_enable(c->bev, EV_WRITE);
+		conn_arm(c, CONN_CLOSE_TIMEOUT_S);
+	}
+}
+
+/* Stops reading from c; requests in flight run to their end, and c closes
+ * when the last is answered. */
 static void
 conn_shutdown(struct conn *c)
 {
-	struct req *r;
-
-	if (c->state == CONN_CLOSING)
+	if (c->state == CONN_CLOSING || c->state == CONN_DRAINING)
 		return;
-	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
-		ops_abandon(r);
-		req_reply_error(r, DTP_E_SHUTDOWN, NULL,
-		    "the daemon is shutting down");
-	}
-	c->state = CONN_CLOSING;
+	c->state = CONN_DRAINING;
 	bufferevent_disable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_close(c, "shutdown");
-	else
-		bufferevent_enable(c->bev, EV_WRITE);
+	if (c->n_reqs == 0)
+		conn_drained(c);
+}
+
+void
+conn_abort_all(struct server *srv)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		struct req *r;
+
+		/* Replies close a drained connection from its timer only,
+		 * so the list stays intact here. */
+		while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+			ops_abandon(r);
+			req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the daemon is "
+			    "shutting down and could not finish this in time");
+		}
+	}
 }
 
 void
@@ -513,12 +608,16 @@ conn_ident(const struct conn *c)
 static void
 req_free(struct req *r)
 {
-	TAILQ_REMOVE(&r->conn->reqs, r, entry);
-	r->conn->n_reqs--;
+	struct conn *c = r->conn;
+
+	TAILQ_REMOVE(&c->reqs, r, entry);
+	c->n_reqs--;
 	r->srv->reqs_in_flight--;
 	r->srv->reqs_served++;
 	json_decref(r->acc);
 	free(r);
+	if (c->state == CONN_DRAINING && c->n_reqs == 0)
+		conn_drained(c);
 }
 
 void
@@ -603,4 +702,10 @@ req_reply_upstream_error(struct req *r, const upstream_reply *ur)
 	else
 		req_reply_error(r, ddb_error_code(ur->aws_type), ur->aws_type,
 		    "%s", msg);
+}
+
+const struct policy_peer *
+conn_peer(const struct conn *c)
+{
+	return &c->peer;
 }

@@ -504,6 +504,7 @@ struct policy;
 
 /* Who is on the other end of a connection (SO_PEERCRED, SO_PEERGROUPS). */
 struct policy_peer {
+	pid_t pid;	     /* for logs only */
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups; /* supplementary groups */
@@ -548,9 +549,11 @@ struct conn *conn_new(struct server *srv, int fd);
 /* Closes the connection: drops its requests (waits stop, upstream calls
  * cancelled), frees it. */
 void conn_close(struct conn *c, const char *why);
-/* Daemon stopping: answers every request of every connection with
- * SHUTDOWN, stops reading, and closes each once its replies are written. */
+/* Daemon stopping: stops reading from every connection; each closes once
+ * its requests in flight are answered and the replies written. */
 void conn_shutdown_all(struct server *srv);
+/* The drain deadline passed: answers what is left with SHUTDOWN. */
+void conn_abort_all(struct server *srv);
 /* Closes every connection at once (exit). */
 void conn_close_all(struct server *srv);
 
@@ -581,6 +584,8 @@ struct req {
 
 /* The connection's hello state (namespace, session; see ops_hello). */
 const struct conn_ident *conn_ident(const struct conn *c);
+/* The peer's credentials, taken when it connected. */
+const struct policy_peer *conn_peer(const struct conn *c);
 
 /*
  * Answers a request and frees it. reply_ok takes the result map as a JSON
@@ -673,7 +678,10 @@ struct waits;
 struct waiter;
 
 struct waits *waits_new(struct server *srv);
-/* Answers every waiter with SHUTDOWN, stops every poller, frees. */
+/* Answers every waiter with SHUTDOWN and stops every poller; waits
+ * started afterwards are answered SHUTDOWN at once. */
+void waits_shutdown(struct waits *w);
+/* waits_shutdown(), then frees. */
 void waits_free(struct waits *w);
 /* Starts waiting on r->table for goal, deadline r->timeout_ms from now.
  * Answers r when the goal holds, the deadline passes or an error ends it.

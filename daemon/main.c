@@ -1,9 +1,11 @@
 /*
  * main.c: dyntabled's start-up, signal handling and shutdown.
  *
- * One libevent loop serves everything. SIGINT/SIGTERM stop accepting,
- * answer every request still in flight with SHUTDOWN, let the replies
- * drain (at most MAIN_DRAIN_MS), then free everything and exit 0.
+ * One libevent loop serves everything. SIGINT/SIGTERM drain: stop
+ * accepting and reading, answer waiters with SHUTDOWN at once (a wait may
+ * last an hour), let every other request in flight finish for at most
+ * MAIN_DRAIN_MS, answer what is left with SHUTDOWN, write the replies,
+ * then free everything and exit 0. A second signal exits at once.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +19,23 @@
 
 #include "dyntabled.h"
 
-#define MAIN_DRAIN_MS 3000
+/* Below systemd's TimeoutStopSec=10s, with room for the last replies. */
+#define MAIN_DRAIN_MS 8000
+#define MAIN_FLUSH_MS 1000
+
+/* The drain deadline: whatever still runs is answered SHUTDOWN; the loop
+ * ends once the replies are written, or after MAIN_FLUSH_MS. */
+static void
+main_on_drain_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = { MAIN_FLUSH_MS / 1000, 0 };
+
+	log_warn("drain deadline: %lu requests still in flight, answering "
+	    "SHUTDOWN", srv->reqs_in_flight);
+	conn_abort_all(srv);
+	event_base_loopexit(srv->base, &tv);
+}
 
 static void
 main_on_signal(evutil_socket_t sig, short what, void *arg)
@@ -36,10 +54,12 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	srv->stopping = true;
 	listener_free(srv->listener);
 	srv->listener = NULL;
+	waits_shutdown(srv->waits);
 	conn_shutdown_all(srv);
 	if (srv->n_conns == 0)
 		event_base_loopexit(srv->base, NULL);
-	else
+	else if (event_base_once(srv->base, -1, EV_TIMEOUT,
+	    main_on_drain_deadline, srv, &tv) != 0)
 		event_base_loopexit(srv->base, &tv);
 }
 

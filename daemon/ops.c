@@ -252,6 +252,41 @@ ops_goodbye(struct conn_ident *id)
 }
 
 /* r's namespace, or NULL. */
+/* Answers r with DENIED (and logs who) unless the policy lets its peer
+ * use r->table, DynamoDB's name of the table. */
+static bool
+ops_allowed_table(struct req *r)
+{
+	const struct policy *p = r->srv->cfg.policy;
+	const struct policy_peer *peer = conn_peer(r->conn);
+	char prefixes[256];
+
+	if (policy_may_use_table(p, peer, r->table))
+		return true;
+	policy_describe(p, peer, prefixes, sizeof(prefixes));
+	log_warn("denied %s on %s to pid %ld uid %ld: outside its table "
+	    "prefixes (%s)", dtp_op_name(r->op), r->table, (long)peer->pid,
+	    (long)peer->uid, prefixes);
+	req_reply_error(r, DTP_E_DENIED, NULL, "table %s: this user may only "
+	    "use tables starting with %s", r->table, prefixes);
+	return false;
+}
+
+/* Answers r with DENIED unless its peer may use admin verbs. */
+static bool
+ops_allowed_admin(struct req *r)
+{
+	const struct policy_peer *peer = conn_peer(r->conn);
+
+	if (policy_is_admin(r->srv->cfg.policy, peer))
+		return true;
+	log_warn("denied %s to pid %ld uid %ld: not an admin",
+	    dtp_op_name(r->op), (long)peer->pid, (long)peer->uid);
+	req_reply_error(r, DTP_E_DENIED, NULL, "%s is for root, the daemon's "
+	    "user and [access] admin-users/admin-groups", dtp_op_name(r->op));
+	return false;
+}
+
 static const char *
 ops_ns(const struct req *r)
 {
@@ -270,17 +305,17 @@ ops_set_table(struct req *r, const char *name)
 
 	if (ns == NULL) {
 		snprintf(r->table, sizeof(r->table), "%s", name);
-		return true;
+	} else {
+		n = snprintf(r->table, sizeof(r->table), "%s%c%s", ns,
+		    OPS_NS_SEP, name);
+		if (n < 0 || (size_t)n >= sizeof(r->table)) {
+			req_reply_error(r, DTP_E_INVALID, NULL, "name: in "
+			    "namespace \"%s\", a table name has at most %zu "
+			    "characters", ns, sizeof(r->table) - 2 - strlen(ns));
+			return false;
+		}
 	}
-	n = snprintf(r->table, sizeof(r->table), "%s%c%s", ns, OPS_NS_SEP,
-	    name);
-	if (n < 0 || (size_t)n >= sizeof(r->table)) {
-		req_reply_error(r, DTP_E_INVALID, NULL, "name: in namespace "
-		    "\"%s\", a table name has at most %zu characters", ns,
-		    sizeof(r->table) - 2 - strlen(ns));
-		return false;
-	}
-	return true;
+	return ops_allowed_table(r);
 }
 
 /* The client's name for DynamoDB's table name: without "<namespace>." on
@@ -610,7 +645,8 @@ ops_list_reply(struct req *r)
 	json_array_foreach(r->acc, i, v) {
 		const char *name = json_string_value(v);
 
-		if (name == NULL)
+		if (name == NULL || !policy_may_use_table(r->srv->cfg.policy,
+		    conn_peer(r->conn), name))
 			continue;
 		if (!(r->flags & REQ_LIST_ALL) &&
 		    (name = ops_client_name(r, name)) == NULL)
@@ -856,11 +892,13 @@ ops_dispatch(struct server *srv, struct req *r, const msgpack_object *args)
 			wait_start(srv->waits, r, WAIT_DELETED);
 		return;
 	case DTP_OP_STATUS:
-		if (ops_check_keys(r, args, ops_args_none))
+		if (ops_check_keys(r, args, ops_args_none) &&
+		    ops_allowed_admin(r))
 			ops_status(srv, r);
 		return;
 	case DTP_OP_REAP:
-		if (ops_check_keys(r, args, ops_args_none))
+		if (ops_check_keys(r, args, ops_args_none) &&
+		    ops_allowed_admin(r))
 			ephemeral_reap(srv, r);
 		return;
 	case DTP_OP_HELLO:

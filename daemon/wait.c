@@ -336,6 +336,11 @@ wait_start(struct waits *w, struct req *r, enum wait_goal goal)
 	struct timeval tv = { r->timeout_ms / 1000,
 		(r->timeout_ms % 1000) * 1000 };
 
+	if (w->srv->stopping) { /* e.g. a create's wait, after SIGTERM */
+		req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the daemon is "
+		    "shutting down: not waiting for %s", r->table);
+		return;
+	}
 	if (fresh && (p = poller_new(w, r->table, goal)) == NULL)
 		goto nomem;
 	if ((wt = calloc(1, sizeof(*wt))) == NULL)
@@ -361,12 +366,10 @@ nomem:
 }
 
 void
-waits_free(struct waits *w)
+waits_shutdown(struct waits *w)
 {
 	struct poller *p;
 
-	if (w == NULL)
-		return;
 	while ((p = TAILQ_FIRST(&w->pollers)) != NULL) {
 		struct waiter *wt;
 
@@ -375,6 +378,14 @@ waits_free(struct waits *w)
 			    NULL, "the daemon is shutting down");
 		poller_free(p);
 	}
+}
+
+void
+waits_free(struct waits *w)
+{
+	if (w == NULL)
+		return;
+	waits_shutdown(w);
 	free(w);
 }
 

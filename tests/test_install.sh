@@ -43,8 +43,12 @@ int main(void)
 }
 C
 export PKG_CONFIG_PATH=$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dir/root
+# A sanitized library needs its runtime in the program too.
+san=""
+grep -q '^DYNTABLE_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" &&
+  san="-fsanitize=address,undefined"
 check "a program compiles with pkg-config --cflags --libs dyntable" \
-  cc -Wall -Werror -o "$dir/hello" "$dir/hello.c" $(pkg-config --cflags --libs dyntable)
+  cc -Wall -Werror $san -o "$dir/hello" "$dir/hello.c" $(pkg-config --cflags --libs dyntable)
 check "and runs against the installed library" \
   env LD_LIBRARY_PATH="$libdir" "$dir/hello"
 check "the shared library exports only dyntable_ symbols" \

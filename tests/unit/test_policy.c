@@ -33,7 +33,7 @@ load(const char *const *lines)
 static struct policy_peer
 peer(uid_t uid, gid_t gid)
 {
-	struct policy_peer pp = { uid, gid, NULL, 0 };
+	struct policy_peer pp = { .pid = 1, .uid = uid, .gid = gid };
 
 	return pp;
 }
@@ -81,7 +81,8 @@ test_allow_lists(void **state)
 	struct policy_peer u1000 = peer(1000, 1000), u2000 = peer(2000, 2000);
 	struct policy_peer g500 = peer(2001, 500);
 	gid_t wheel[] = { 77, 10 };
-	struct policy_peer sup = { 2002, 2002, wheel, 2 };
+	struct policy_peer sup = { .uid = 2002, .gid = 2002, .groups = wheel,
+		.n_groups = 2 };
 
 	assert_true(policy_may_connect(p, &u1000));
 	assert_false(policy_may_connect(p, &u2000));
@@ -103,7 +104,8 @@ test_table_prefixes(void **state)
 	struct policy *p = load(cfg);
 	struct policy_peer ci = peer(1000, 1000), dev = peer(1001, 500);
 	gid_t groups[] = { 500 };
-	struct policy_peer both = { 1000, 1000, groups, 1 };
+	struct policy_peer both = { .uid = 1000, .gid = 1000, .groups = groups,
+		.n_groups = 1 };
 	struct policy_peer other = peer(3000, 3000);
 	char buf[128];
 
