@@ -15,7 +15,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
 if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   # jq reads JSON in the CLI tests; awscli cross-checks what we create;
   # valgrind and clang run the memory-checked and fuzzing jobs.
-  pkgs+=(jq awscli valgrind clang systemd python3)
+  pkgs+=(jq awscli valgrind clang libclang-rt-14-dev systemd python3)
 fi
 # Node.js (>= 20 for dynalite 4) may come from elsewhere; only add Debian's
 # when there is none at all.
