@@ -380,6 +380,32 @@ struct ddb_ctx {
 	bool provisioned;
 };
 
+/*
+ * Element i of an index list (kind "GlobalSecondaryIndexes" or
+ * "LocalSecondaryIndexes"): an object with only the allowed members and a
+ * valid, unique IndexName, which is recorded. Writes the element's path
+ * into at; returns the element, or NULL after ddb_fail.
+ */
+static const json_t *
+ddb_index_at(const json_t *list, size_t i, const char *kind,
+    const char *const *members, struct ddb_ctx *cx, char *at, size_t atlen,
+    const char **name, char *err, size_t errlen)
+{
+	const json_t *idx = json_array_get(list, i);
+
+	snprintf(at, atlen, "%s[%zu]", kind, i);
+	if (!json_is_object(idx)) {
+		ddb_fail(err, errlen, "%s: must be an object", at);
+		return NULL;
+	}
+	if (ddb_only(idx, at, members, err, errlen) != 0 ||
+	    ddb_check_index_name(idx, at, cx->index_names, cx->n_index, name,
+	    err, errlen) != 0)
+		return NULL;
+	cx->index_names[cx->n_index++] = *name;
+	return idx;
+}
+
 static int
 ddb_check_gsis(const json_t *list, struct ddb_ctx *cx, char *err,
     size_t errlen)
@@ -395,19 +421,13 @@ ddb_check_gsis(const json_t *list, struct ddb_ctx *cx, char *err,
 		    "indexes, the limit is %d", json_array_size(list),
 		    DDB_GSI_MAX);
 	for (size_t i = 0; i < json_array_size(list); i++) {
-		const json_t *g = json_array_get(list, i);
 		const char *hash, *range, *name;
-		const json_t *pt;
+		const json_t *g, *pt;
 		char at[64], ks[96];
 
-		snprintf(at, sizeof(at), "GlobalSecondaryIndexes[%zu]", i);
-		if (!json_is_object(g))
-			return ddb_fail(err, errlen, "%s: must be an object", at);
-		if (ddb_only(g, at, members, err, errlen) != 0 ||
-		    ddb_check_index_name(g, at, cx->index_names, cx->n_index,
-		    &name, err, errlen) != 0)
+		if ((g = ddb_index_at(list, i, "GlobalSecondaryIndexes", members,
+		    cx, at, sizeof(at), &name, err, errlen)) == NULL)
 			return -1;
-		cx->index_names[cx->n_index++] = name;
 		snprintf(ks, sizeof(ks), "%s.KeySchema", at);
 		if (ddb_check_key_schema(json_object_get(g, "KeySchema"), ks, 4,
 		    4, &hash, &range, &cx->keys, err, errlen) != 0 ||
@@ -448,18 +468,13 @@ ddb_check_lsis(const json_t *list, struct ddb_ctx *cx, char *err,
 		return ddb_fail(err, errlen, "LocalSecondaryIndexes: the table "
 		    "needs a sort (RANGE) key to have local secondary indexes");
 	for (size_t i = 0; i < json_array_size(list); i++) {
-		const json_t *l = json_array_get(list, i);
 		const char *hash, *range, *name;
+		const json_t *l;
 		char at[64], ks[96];
 
-		snprintf(at, sizeof(at), "LocalSecondaryIndexes[%zu]", i);
-		if (!json_is_object(l))
-			return ddb_fail(err, errlen, "%s: must be an object", at);
-		if (ddb_only(l, at, members, err, errlen) != 0 ||
-		    ddb_check_index_name(l, at, cx->index_names, cx->n_index,
-		    &name, err, errlen) != 0)
+		if ((l = ddb_index_at(list, i, "LocalSecondaryIndexes", members,
+		    cx, at, sizeof(at), &name, err, errlen)) == NULL)
 			return -1;
-		cx->index_names[cx->n_index++] = name;
 		snprintf(ks, sizeof(ks), "%s.KeySchema", at);
 		if (ddb_check_key_schema(json_object_get(l, "KeySchema"), ks, 1,
 		    1, &hash, &range, &cx->keys, err, errlen) != 0)

@@ -321,6 +321,21 @@ policy_prefixed(const struct policy_prefixes *pp, const char *table)
 	return false;
 }
 
+/* True if a [user]/[group] rule is about this peer. */
+static bool
+policy_rule_applies(const struct policy_rule *r,
+    const struct policy_peer *peer)
+{
+	if (!r->is_group)
+		return r->id == peer->uid;
+	if (r->id == peer->gid)
+		return true;
+	for (size_t g = 0; g < peer->n_groups; g++)
+		if (r->id == peer->groups[g])
+			return true;
+	return false;
+}
+
 bool
 policy_may_use_table(const struct policy *p, const struct policy_peer *peer,
     const char *table)
@@ -330,17 +345,10 @@ policy_may_use_table(const struct policy *p, const struct policy_peer *peer,
 	if (policy_trusted(p, peer))
 		return true;
 	for (unsigned i = 0; i < p->n_rules; i++) {
-		const struct policy_rule *r = &p->rules[i];
-		bool mine = !r->is_group ? r->id == peer->uid :
-		    r->id == peer->gid;
-
-		for (size_t g = 0; r->is_group && !mine && g < peer->n_groups;
-		    g++)
-			mine = r->id == peer->groups[g];
-		if (!mine)
+		if (!policy_rule_applies(&p->rules[i], peer))
 			continue;
 		matched = true;
-		if (policy_prefixed(&r->prefixes, table))
+		if (policy_prefixed(&p->rules[i].prefixes, table))
 			return true;
 	}
 	if (matched)
@@ -360,13 +368,8 @@ policy_describe(const struct policy *p, const struct policy_peer *peer,
 	buf[0] = '\0';
 	for (unsigned i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
-		bool mine = !r->is_group ? r->id == peer->uid :
-		    r->id == peer->gid;
 
-		for (size_t g = 0; r->is_group && !mine && g < peer->n_groups;
-		    g++)
-			mine = r->id == peer->groups[g];
-		if (!mine)
+		if (!policy_rule_applies(r, peer))
 			continue;
 		matched = true;
 		for (unsigned j = 0; j < r->prefixes.n && n < size; j++)
