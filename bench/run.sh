@@ -61,7 +61,7 @@ max_conns=16 # the daemon's --max-connections default, used on both sides
 # ---- build -------------------------------------------------------------------
 if [ "$build" = 1 ]; then
 	say "building in $bdir"
-	targets=(dyntablectl canned_server direct dtload rawproto spawntime)
+	targets=(dyntablectl canned_server direct dtload rawproto pingpong spawntime)
 	[ -z "${DYNTABLE_BENCH_DAEMON:-}" ] && targets+=(dyntabled)
 	if ! cmake -S "$src" -B "$bdir" -G Ninja \
 		-DCMAKE_BUILD_TYPE="${DYNTABLE_BENCH_BUILD_TYPE:-Release}" \
@@ -73,7 +73,7 @@ if [ "$build" = 1 ]; then
 fi
 for b in "$daemon_bin" "$bdir/client/dyntablectl" \
 	"$bin/canned_server" "$bin/direct" "$bin/dtload" "$bin/rawproto" \
-	"$bin/spawntime"; do
+	"$bin/pingpong" "$bin/spawntime"; do
 	[ -x "$b" ] || { say "missing $b (build first)"; exit 1; }
 done
 
@@ -214,6 +214,9 @@ row "Added latency per describe_table, median (p50 through the daemon with libdy
 row "… of which the daemon hop (raw protocol client, no libdyntable: p50 − p50 direct)" \
 	"$(calc "${r50:-0} - ${x50:-0}") µs (${r50} vs ${x50} µs)" "—" "—"
 row "… p99 through the daemon vs direct" "${d99} vs ${x99} µs" "—" "—"
+pp=$(run_probe 60 "$bin/pingpong" --count 20000)
+row "… the machine's floor: one Unix socket round trip between two processes (64 B ping-pong, p50)" \
+	"$(kv "$pp" p50_us) µs" "—" "—"
 
 # Rounds alternate direct and daemon; each round's ratio is kept, and the
 # median ratio is the figure (drift in the machine's load cancels out).
