@@ -88,6 +88,8 @@ struct upstream_target {
 /* One socket curl asked us to watch; curl_multi_assign() maps fd to it. */
 struct upstream_sock {
 	struct event *ev;		   /* persistent, re-armed in place */
+	curl_socket_t fd;		   /* what ev watches, and how */
+	short kind;			   /* EV_READ|EV_WRITE, 0: nothing */
 	LIST_ENTRY(upstream_sock) entry; /* in u->socks */
 };
 
@@ -384,6 +386,13 @@ upstream_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
+	/* curl repeats itself often (POLL_IN after every read): re-arming
+	 * an unchanged watch would cost two epoll_ctl calls for nothing. */
+	if (kind != 0 && kind == us->kind && s == us->fd &&
+	    event_pending(us->ev, EV_READ | EV_WRITE, NULL))
+		return 0;
+	us->kind = kind;
+	us->fd = s;
 	event_del(us->ev);
 	if (kind == 0) /* CURL_POLL_NONE: keep the state, watch nothing */
 		return 0;
