@@ -301,6 +301,67 @@ expect_invalid(const dyntable_table_def *d, const char *what)
 	assert_int_equal(dyntable_errcode(sc), DYNTABLE_OK);
 }
 
+/* More tables than one ListTables page (DynamoDB's and dynalite's limit is
+ * 100): list_tables follows LastEvaluatedTableName through every page. */
+#define PAGE_TABLES 105
+
+static void
+test_list_all_pages(void **state)
+{
+	dyntable_ctx *c = connect_ok();
+	char names[PAGE_TABLES][64];
+	dyntable_result *r;
+	json_t *lists;
+	size_t found = 0;
+
+	for (int i = 0; i < PAGE_TABLES; i++) {
+		dyntable_table_def d;
+
+		snprintf(names[i], sizeof(names[i]), "%s", tname("page"));
+		snprintf(names[i] + strlen(names[i]),
+		    sizeof(names[i]) - strlen(names[i]), "-%03d", i);
+		d = simple_def(names[i]);
+		create_ok(c, &d, false);
+	}
+	r = dyntable_sync_list_tables(c);
+	assert_status(r, DYNTABLE_OK);
+	assert_true(r->n_tables >= PAGE_TABLES);
+	for (int i = 0; i < PAGE_TABLES; i++)
+		for (size_t j = 0; j < r->n_tables; j++)
+			if (strcmp(r->tables[j], names[i]) == 0) {
+				found++;
+				break;
+			}
+	assert_int_equal(found, PAGE_TABLES);
+	dyntable_result_free(r);
+	/* The daemon really went past the first page. */
+	if ((lists = recorded("ListTables", NULL)) != NULL) {
+		size_t i;
+		json_t *body;
+		bool paged = false;
+
+		json_array_foreach(lists, i, body)
+			paged |= json_object_get(body,
+			    "ExclusiveStartTableName") != NULL;
+		assert_true(paged);
+		json_decref(lists);
+	}
+	/* All were created together; once the last is ACTIVE, so are they. */
+	r = dyntable_sync_wait_for_table_active(c, names[PAGE_TABLES - 1],
+	    WAIT_MS);
+	assert_status(r, DYNTABLE_OK);
+	dyntable_result_free(r);
+	for (int i = 0; i < PAGE_TABLES; i++) {
+		r = dyntable_sync_wait_for_table_active(c, names[i], WAIT_MS);
+		assert_status(r, DYNTABLE_OK);
+		dyntable_result_free(r);
+		r = dyntable_sync_delete_table(c, names[i], NULL);
+		assert_status(r, DYNTABLE_OK);
+		dyntable_result_free(r);
+	}
+	dyntable_free(c);
+}
+
 static void
 test_invalid_definitions(void **state)
 {
@@ -786,6 +847,7 @@ main(void)
 		cmocka_unit_test(test_create_wait_and_in_use),
 		cmocka_unit_test(test_missing_table),
 		cmocka_unit_test(test_delete_with_wait),
+		cmocka_unit_test(test_list_all_pages),
 		cmocka_unit_test(test_invalid_definitions),
 	};
 	const struct CMUnitTest async_tests[] = {
