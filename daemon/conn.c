@@ -2,8 +2,11 @@
  * conn.c: one client connection, as an explicit state machine.
  *
  *   HANDSHAKE --hello ok--> READY --EOF/error--> (freed)
- *       |                     |
- *       +--bad frame/version--+--> CLOSING: reply written, then freed
+ *       |                     |  \
+ *       |                     |   +--SIGTERM--> DRAINING: no more reads;
+ *       |                     |                 its requests finish
+ *       +--bad frame/version--+--> CLOSING <----+ (after the last reply):
+ *                                  replies written, then freed
  *
  * Frames are checked before anything is buffered beyond one frame: the
  * read high-watermark is one maximal frame, and a bad length closes the
