@@ -78,6 +78,21 @@ connect_ok(void)
 	return c;
 }
 
+int
+e2e_group_connect(dyntable_ctx **c)
+{
+	*c = dyntable_connect(NULL);
+	if (*c == NULL || dyntable_errcode(*c) != DYNTABLE_OK) {
+		fprintf(stderr, "cannot connect to %s: %s\n",
+		    str_or(getenv("DYNTABLE_SOCKET"), "the default socket"),
+		    *c != NULL ? dyntable_errstr(*c) : "out of memory");
+		dyntable_free(*c);
+		*c = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 dyntable_table_def
 simple_def(const char *name)
 {

@@ -31,6 +31,10 @@ void e2e_check_str(const char *got, const char *want, const char *what,
     int line);
 #define assert_str(got, want) e2e_check_str((got), (want), #got, __LINE__)
 
+/* A group setup's connection for *c: 0, or -1 (saying why on stderr)
+ * so that cmocka skips the group. */
+int e2e_group_connect(dyntable_ctx **c);
+
 /* Connects to $DYNTABLE_SOCKET; fails the test unless that works. */
 dyntable_ctx *connect_ok(void);
 

@@ -2119,16 +2119,7 @@ test_wait_includes_gsi(void **state)
 static int
 setup(void **state)
 {
-	sc = dyntable_connect(NULL);
-	if (sc == NULL || dyntable_errcode(sc) != DYNTABLE_OK) {
-		fprintf(stderr, "cannot connect to %s: %s\n",
-		    str_or(getenv("DYNTABLE_SOCKET"), "the default socket"),
-		    sc != NULL ? dyntable_errstr(sc) : "out of memory");
-		dyntable_free(sc);
-		sc = NULL;
-		return -1;
-	}
-	return 0;
+	return e2e_group_connect(&sc);
 }
 
 static int

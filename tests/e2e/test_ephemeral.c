@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "proxyctl.h"
+#include "raw_check.h"
 #include "rawc.h"
 
 #define LONG_MS 20000
@@ -36,28 +37,10 @@
 
 static const char *daemon_bin; /* argv[1] */
 
-static char *
+static const char *
 tname(const char *what)
 {
-	static char bufs[8][128];
-	static unsigned next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "x-%ld-%s", (long)getpid(), what);
-	return b;
-}
-
-static void
-check_ok(json_t *rep, const char *what)
-{
-	char *s;
-
-	if (rep == NULL)
-		fail_msg("%s: no reply", what);
-	if (rawc_ok(rep))
-		return;
-	s = json_dumps(rep, JSON_COMPACT);
-	fail_msg("%s: %s", what, s != NULL ? s : "?");
+	return raw_tname("x", what);
 }
 
 static void
@@ -103,7 +86,7 @@ create(rawc *c, const char *name, bool ephemeral, const char *want_name)
 	    rawc_table_def(name, NULL), "wait", 1, "ephemeral", ephemeral);
 	json_t *rep = rawc_call(c, "create_table", a, LONG_MS);
 
-	check_ok(rep, name);
+	raw_check_ok(rep, name);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    rawc_result(rep), "table"), "TableName")), want_name);
 	json_decref(rep);
@@ -118,7 +101,7 @@ exists(const char *name)
 	json_t *rep = call_name(c, "table_exists", name);
 	bool e;
 
-	check_ok(rep, "table_exists");
+	raw_check_ok(rep, "table_exists");
 	e = json_is_true(json_object_get(rawc_result(rep), "exists"));
 	json_decref(rep);
 	rawc_close(c);
@@ -173,7 +156,7 @@ test_namespaces(void **state)
 	create(a, "users", false, "users");
 	create(b, "users", false, "users");
 	rep = call_name(a, "describe_table", "users");
-	check_ok(rep, "describe in a");
+	raw_check_ok(rep, "describe in a");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    rawc_result(rep), "table"), "TableName")), "users");
 	{
@@ -186,39 +169,39 @@ test_namespaces(void **state)
 	json_decref(rep);
 	/* list: the namespace's own, unprefixed; all: everything. */
 	rep = rawc_call(a, "list_tables", NULL, LONG_MS);
-	check_ok(rep, "list in a");
+	raw_check_ok(rep, "list in a");
 	assert_true(list_has(rep, "users"));
 	assert_false(list_has(rep, phys_a));
 	assert_false(list_has(rep, phys_b));
 	json_decref(rep);
 	args = json_pack("{s:b}", "all", 1);
 	rep = rawc_call(a, "list_tables", args, LONG_MS);
-	check_ok(rep, "list all in a");
+	raw_check_ok(rep, "list all in a");
 	assert_true(list_has(rep, phys_a));
 	assert_true(list_has(rep, phys_b));
 	assert_false(list_has(rep, "users"));
 	json_decref(rep);
 	json_decref(args);
 	rep = rawc_call(plain, "list_tables", NULL, LONG_MS);
-	check_ok(rep, "list without namespace");
+	raw_check_ok(rep, "list without namespace");
 	assert_true(list_has(rep, phys_a));
 	assert_true(list_has(rep, phys_b));
 	json_decref(rep);
 	rep = call_name(plain, "describe_table", phys_b);
-	check_ok(rep, "the full name without namespace");
+	raw_check_ok(rep, "the full name without namespace");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    rawc_result(rep), "table"), "TableName")), phys_b);
 	json_decref(rep);
 	/* Deleting a's leaves b's. */
 	args = json_pack("{s:s,s:b}", "name", "users", "wait", 1);
 	rep = rawc_call(a, "delete_table", args, LONG_MS);
-	check_ok(rep, "delete in a");
+	raw_check_ok(rep, "delete in a");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    rawc_result(rep), "table"), "TableName")), "users");
 	json_decref(rep);
 	json_decref(args);
 	rep = call_name(b, "table_exists", "users");
-	check_ok(rep, "exists in b");
+	raw_check_ok(rep, "exists in b");
 	assert_true(json_is_true(json_object_get(rawc_result(rep), "exists")));
 	json_decref(rep);
 	rep = call_name(a, "table_exists", "users");
@@ -370,7 +353,7 @@ test_ephemeral_reattach(void **state)
 	usleep((GRACE_MS + 1500) * 1000);
 	assert_true(exists(name)); /* kept past the grace period */
 	rep = call_name(c, "describe_table", name);
-	check_ok(rep, "describe the kept table");
+	raw_check_ok(rep, "describe the kept table");
 	json_decref(rep);
 	/* Now this connection is the session's last: closing it lets the
 	 * table go. */
@@ -398,7 +381,7 @@ test_ephemeral_tags(void **state)
 		skip();
 	create(c, name, true, name);
 	rep = call_name(c, "describe_table", name);
-	check_ok(rep, "describe");
+	raw_check_ok(rep, "describe");
 	snprintf(arn, sizeof(arn), "%s", json_string_value(json_object_get(
 	    json_object_get(rawc_result(rep), "table"), "TableArn")));
 	json_decref(rep);
@@ -481,7 +464,7 @@ direct_table(const char *name, long long expires)
 	json_decref(rep);
 	c = conn_ns(NULL, NULL);
 	rep = call_name(c, "wait_table_active", name);
-	check_ok(rep, "wait for the direct table");
+	raw_check_ok(rep, "wait for the direct table");
 	json_decref(rep);
 	rawc_close(c);
 }
@@ -522,7 +505,7 @@ test_reap(void **state)
 
 	c = conn_ns("somens", NULL); /* reap ignores namespaces */
 	rep = rawc_call(c, "reap", NULL, LONG_MS);
-	check_ok(rep, "reap");
+	raw_check_ok(rep, "reap");
 	{
 		char *s = json_dumps(rawc_result(rep), JSON_COMPACT);
 
@@ -547,7 +530,7 @@ test_reap(void **state)
 	assert_true(exists(untagged));
 	assert_true(exists(mine));
 	rep = rawc_call(c, "status", NULL, LONG_MS);
-	check_ok(rep, "status");
+	raw_check_ok(rep, "status");
 	assert_true(json_integer_value(json_object_get(json_object_get(
 	    rawc_result(rep), "ephemeral"), "reaped")) >= 1);
 	json_decref(rep);

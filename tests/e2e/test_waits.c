@@ -22,34 +22,17 @@
 #include <jansson.h>
 
 #include "proxyctl.h"
+#include "raw_check.h"
 #include "rawc.h"
 
 #define LONG_MS 20000	     /* a generous bound for anything to settle */
 #define LIMIT 4		     /* the daemon's --max-mutations here */
 #define CREATE_DELAY_MS 400  /* injected into every CreateTable */
 
-static char *
+static const char *
 tname(const char *what)
 {
-	static char bufs[8][128];
-	static unsigned next;
-	char *b = bufs[next++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "w-%ld-%s", (long)getpid(), what);
-	return b;
-}
-
-static void
-check_ok(json_t *rep, const char *what)
-{
-	char *s;
-
-	if (rep == NULL)
-		fail_msg("%s: no reply", what);
-	if (rawc_ok(rep))
-		return;
-	s = json_dumps(rep, JSON_COMPACT);
-	fail_msg("%s: %s", what, s != NULL ? s : "?");
+	return raw_tname("w", what);
 }
 
 static void
@@ -104,7 +87,7 @@ create(rawc *c, const char *name, bool wait)
 	    "wait", wait);
 	json_t *rep = rawc_call(c, "create_table", a, LONG_MS);
 
-	check_ok(rep, name);
+	raw_check_ok(rep, name);
 	json_decref(rep);
 	json_decref(a);
 }
@@ -146,7 +129,7 @@ describes_for_waiters(const char *name, unsigned n, unsigned conns)
 	for (unsigned i = 0; i < conns; i++) {
 		for (unsigned j = i; j < n; j += conns) {
 			rep = rawc_recv(cs[i], LONG_MS);
-			check_ok(rep, "a waiter");
+			raw_check_ok(rep, "a waiter");
 			assert_string_equal(json_string_value(json_object_get(
 			    json_object_get(rawc_result(rep), "table"),
 			    "TableStatus")), "ACTIVE");
@@ -229,7 +212,7 @@ test_disconnect_stops_poller(void **state)
 	/* The daemon still serves, and its counters agree. */
 	other = conn();
 	rep = rawc_call(other, "status", NULL, LONG_MS);
-	check_ok(rep, "status");
+	raw_check_ok(rep, "status");
 	assert_int_equal(json_integer_value(json_object_get(rawc_result(rep),
 	    "pollers")), 0);
 	json_decref(rep);
@@ -248,14 +231,14 @@ test_table_only(void **state)
 	    rawc_table_def(name, "byg"), "wait", 1, "table_only", 1);
 	json_t *rep = rawc_call(c, "create_table", a, LONG_MS);
 
-	check_ok(rep, "create with wait and table_only");
+	raw_check_ok(rep, "create with wait and table_only");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    rawc_result(rep), "table"), "TableStatus")), "ACTIVE");
 	json_decref(rep);
 	json_decref(a);
 	a = json_pack("{s:s,s:b}", "name", name, "table_only", 1);
 	rep = rawc_call(c, "wait_table_active", a, LONG_MS);
-	check_ok(rep, "wait_table_active table_only");
+	raw_check_ok(rep, "wait_table_active table_only");
 	json_decref(rep);
 	/* Meaningless for the deleted goal: refused by name. */
 	rep = rawc_call(c, "wait_table_deleted", a, LONG_MS);
@@ -285,7 +268,7 @@ survives(rawc *c, const char *rules, const char *op, const char *target,
 	faults(rules);
 	t0 = rawc_now_ms();
 	rep = rawc_call(c, op, args, LONG_MS);
-	check_ok(rep, rules);
+	raw_check_ok(rep, rules);
 	json_decref(rep);
 	st = pc_stats();
 	printf("retries: %s with %s: answered in %lld ms, %lld faults, %lld "
@@ -331,7 +314,7 @@ test_retries_survive(void **state)
 	    "\"count\":4},{\"target\":\"DescribeTable\",\"action\":"
 	    "\"throttle\",\"count\":2}]");
 	json_t *rep = rawc_call(c, "create_table", a, LONG_MS);
-	check_ok(rep, "create and wait through faults");
+	raw_check_ok(rep, "create and wait through faults");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    rawc_result(rep), "table"), "TableStatus")), "ACTIVE");
 	json_decref(rep);
@@ -441,12 +424,12 @@ test_mutation_limit(void **state)
 	    NULL));
 	rep = rawc_call(b, "create_table", args, LONG_MS);
 	tb = rawc_now_ms() - t0;
-	check_ok(rep, "the other client's create");
+	raw_check_ok(rep, "the other client's create");
 	json_decref(rep);
 	json_decref(args);
 	for (int i = 0; i < N; i++) {
 		rep = rawc_recv(a, LONG_MS);
-		check_ok(rep, "a flooding create");
+		raw_check_ok(rep, "a flooding create");
 		json_decref(rep);
 	}
 	ta_last = rawc_now_ms() - t0;
@@ -465,7 +448,7 @@ test_mutation_limit(void **state)
 	assert_true(ta_last >= (N / LIMIT) * CREATE_DELAY_MS);
 	/* The daemon's own count agrees. */
 	rep = rawc_call(b, "status", NULL, LONG_MS);
-	check_ok(rep, "status");
+	raw_check_ok(rep, "status");
 	{
 		json_t *m = json_object_get(rawc_result(rep), "mutations");
 
