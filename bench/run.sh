@@ -61,7 +61,7 @@ max_conns=16 # the daemon's --max-connections default, used on both sides
 # ---- build -------------------------------------------------------------------
 if [ "$build" = 1 ]; then
 	say "building in $bdir"
-	targets=(dyntablectl canned_server direct dtload rawproto pingpong spawntime)
+	targets=(dyntablectl canned_server direct dtload rawproto pingpong spawntime rssfloor)
 	[ -z "${DYNTABLE_BENCH_DAEMON:-}" ] && targets+=(dyntabled)
 	if ! cmake -S "$src" -B "$bdir" -G Ninja \
 		-DCMAKE_BUILD_TYPE="${DYNTABLE_BENCH_BUILD_TYPE:-Release}" \
@@ -73,7 +73,7 @@ if [ "$build" = 1 ]; then
 fi
 for b in "$daemon_bin" "$bdir/client/dyntablectl" \
 	"$bin/canned_server" "$bin/direct" "$bin/dtload" "$bin/rawproto" \
-	"$bin/pingpong" "$bin/spawntime"; do
+	"$bin/pingpong" "$bin/spawntime" "$bin/rssfloor"; do
 	[ -x "$b" ] || { say "missing $b (build first)"; exit 1; }
 done
 
@@ -271,11 +271,17 @@ mem2() { echo "$(mib "$1") MiB ($(mib "$2") private)"; } # mem2 RSS ANON
 rss_anon_of() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null; }
 
 mem_daemon
+"$bin/rssfloor" >/dev/null 2>>"$dir/probe.log" &
+floor_pid=$!
+pids+=("$floor_pid")
 sleep 0.5
-rss_idle=$(rss_of "$mem_pid")
+rss_idle=$(rss_of "$mem_pid") rss_floor=$(rss_of "$floor_pid")
 row "Daemon RSS, idle (VmRSS after start-up; private = RssAnon)" \
 	"**$(mem2 "$rss_idle" "$(rss_anon_of "$mem_pid")")**" "≤ 8 MiB" \
 	"$(verdict "$(mib "$rss_idle")" '<=' 8)"
+row "… the floor: \`rssfloor\`, the daemon's libraries initialised and nothing else (VmRSS; the daemon's own share: idle − floor)" \
+	"$(mem2 "$rss_floor" "$(rss_anon_of "$floor_pid")"); daemon's share $(mib "$((${rss_idle:-0} - ${rss_floor:-0}))") MiB" "—" "—"
+stop_pid "$floor_pid"
 out=$(run_probe 120 "$bin/dtload" --socket "$mem_sock" --daemon-pid "$mem_pid" \
 	--idle-clients 1000)
 s=$(sed -n 's/^setup //p' <<<"$out")

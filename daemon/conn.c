@@ -8,10 +8,17 @@
  *       +--bad frame/version--+--> CLOSING <----+ (after the last reply):
  *                                  replies written, then freed
  *
- * Frames are checked before anything is buffered beyond one frame: the
- * read high-watermark is one maximal frame, and a bad length closes the
+ * Frames are checked before anything is buffered beyond one frame: reads
+ * stop at one maximal frame of input, and a bad length closes the
  * connection. A client that stops reading its replies stops being read
  * (its output queue is bounded) rather than growing the daemon.
+ *
+ * I/O is two evbuffers and three events rather than a bufferevent, to
+ * spend as few system calls per request as the work allows (issue 7): a
+ * read is one recv() (no FIONREAD); replies queued while the loop runs
+ * callbacks are written by ev_flush, activated in the same loop pass, in
+ * one writev() (no EPOLLOUT round trip); ev_write is armed only when the
+ * socket is full.
  *
  * A connection owns its requests (struct req); each is answered at most
  * once through req_reply_*(), which frees it. When the connection goes,
@@ -30,8 +37,8 @@
  *   - CLOSING (after an error reply) for CONN_CLOSE_TIMEOUT_S without the
  *     client reading that reply: closed without waiting further;
  *   - replies pending and not a byte of them taken for
- *     CONN_WRITE_TIMEOUT_S (libevent's write timeout, which restarts at
- *     every successful write): the client has stopped reading; it is
+ *     CONN_WRITE_TIMEOUT_S (ev_write's timeout, which restarts each time
+ *     the socket has room again): the client has stopped reading; it is
  *     closed, since no error could reach it. Until then its output queue
  *     is bounded by CONN_OUT_HIGH (reading paused), so one such client
  *     costs bounded memory, and only for a bounded time.
@@ -44,7 +51,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "dtp_json.h"
@@ -55,6 +61,7 @@
 #define CONN_FRAME_TIMEOUT_S 30  /* first byte -> last byte of a frame */
 #define CONN_CLOSE_TIMEOUT_S 10  /* error reply queued -> read by client */
 #define CONN_WRITE_TIMEOUT_S 30  /* replies pending, none taken */
+#define CONN_READ_CHUNK (16u << 10) /* most bytes one recv() takes */
 
 enum conn_state { CONN_HANDSHAKE, CONN_READY, CONN_DRAINING, CONN_CLOSING };
 
@@ -72,7 +79,14 @@ TAILQ_HEAD(req_list, req);
 struct conn {
 	struct server *srv;
 	unsigned long id;	  /* for logs */
-	struct bufferevent *bev;  /* owns the fd */
+	int fd;			  /* owned */
+	struct evbuffer *in;	  /* bytes read, not yet a whole frame */
+	struct evbuffer *out;	  /* replies not yet written */
+	struct event *ev_read;	  /* persistent; added while reading */
+	struct event *ev_write;	  /* added while the socket is full */
+	struct event *ev_flush;	  /* activated to write out, same pass */
+	bool reading;		  /* ev_read is added */
+	bool writing;		  /* ev_write is added */
 	enum conn_state state;
 	pid_t pid;		  /* peer credentials, for logs */
 	uid_t uid;
@@ -88,9 +102,8 @@ struct conn {
 	TAILQ_ENTRY(conn) entry;  /* in srv->conns */
 };
 
-static void conn_on_read(struct bufferevent *bev, void *arg);
-static void conn_on_write(struct bufferevent *bev, void *arg);
-static void conn_on_event(struct bufferevent *bev, short what, void *arg);
+static void conn_on_readable(evutil_socket_t fd, short what, void *arg);
+static void conn_on_writable(evutil_socket_t fd, short what, void *arg);
 static void conn_on_timer(evutil_socket_t fd, short what, void *arg);
 
 /* (Re)starts the connection's one timer: it fires secs from now. */
@@ -103,21 +116,37 @@ conn_arm(struct conn *c, int secs)
 		log_warn("conn %lu: cannot set a timer", c->id);
 }
 
-/* Queues a finished frame; takes ownership of data. */
+/* Starts or stops watching the socket for requests. */
+static void
+conn_set_reading(struct conn *c, bool on)
+{
+	if (on == c->reading)
+		return;
+	if (on ? event_add(c->ev_read, NULL) : event_del(c->ev_read)) {
+		log_warn("conn %lu: cannot %s reading", c->id,
+		    on ? "resume" : "pause");
+		return;
+	}
+	c->reading = on;
+}
+
+/* Queues a finished frame; takes ownership of data. It is written once
+ * the callbacks running now return (ev_flush), never from in here, so no
+ * caller ever sees the connection closed under it. */
 static void
 conn_send_frame(struct conn *c, char *data, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
-	if (evbuffer_add(out, data, len) != 0)
+	if (evbuffer_add(c->out, data, len) != 0)
 		log_warn("conn %lu: cannot queue %zu bytes", c->id, len);
 	free(data);
+	if (!c->writing)
+		event_active(c->ev_flush, EV_WRITE, 0);
 	if (!c->throttled && c->state != CONN_CLOSING &&
-	    evbuffer_get_length(out) > CONN_OUT_HIGH) {
+	    evbuffer_get_length(c->out) > CONN_OUT_HIGH) {
 		/* The client does not read its replies: stop reading its
 		 * requests until it does, so its queue stays bounded. */
 		c->throttled = true;
-		bufferevent_disable(c->bev, EV_READ);
+		conn_set_reading(c, false);
 		log_debug("conn %lu: output queue full, reading paused", c->id);
 	}
 }
@@ -154,10 +183,9 @@ conn_fail(struct conn *c, uint32_t id, dtp_err code, const char *msg)
 		c->srv->reqs_in_flight--;
 	}
 	c->n_reqs = 0;
-	conn_send_error(c, id, code, msg);
+	conn_send_error(c, id, code, msg); /* closes c once written */
 	c->state = CONN_CLOSING;
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_enable(c->bev, EV_WRITE);
+	conn_set_reading(c, false);
 	conn_arm(c, CONN_CLOSE_TIMEOUT_S); /* a client that never reads */
 }
 
@@ -255,10 +283,9 @@ conn_request(struct conn *c, dtp_msg *m)
 
 /* Takes every complete frame out of the input buffer. */
 static void
-conn_on_read(struct bufferevent *bev, void *arg)
+conn_process(struct conn *c)
 {
-	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = c->in;
 
 	while (c->state == CONN_HANDSHAKE || c->state == CONN_READY) {
 		unsigned char hdr[DTP_HEADER_LEN];
@@ -321,6 +348,98 @@ conn_on_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* ev_read: one recv(), at most what completes one maximal frame. */
+static void
+conn_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	unsigned char buf[CONN_READ_CHUNK];
+	size_t room = DTP_HEADER_LEN + (size_t)c->srv->cfg.max_frame -
+	    evbuffer_get_length(c->in);
+	ssize_t n;
+
+	(void)what;
+	if (room > sizeof(buf))
+		room = sizeof(buf);
+	n = recv(fd, buf, room, 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(c, strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		conn_close(c, "client closed the connection");
+		return;
+	}
+	if (evbuffer_add(c->in, buf, (size_t)n) != 0) {
+		conn_fail(c, 0, DTP_E_INTERNAL, "out of memory");
+		return;
+	}
+	conn_process(c);
+}
+
+/* The output queue is empty. */
+static void
+conn_on_drained(struct conn *c)
+{
+	if (c->state == CONN_CLOSING) {
+		conn_close(c, NULL);
+		return;
+	}
+	if (c->throttled) {
+		c->throttled = false;
+		conn_set_reading(c, true);
+		log_debug("conn %lu: output drained, reading again", c->id);
+	}
+}
+
+/*
+ * ev_flush (queued replies) and ev_write (the socket has room again, or
+ * CONN_WRITE_TIMEOUT_S passed without it: the client stopped reading).
+ * One writev() of everything queued; what the socket did not take waits
+ * for ev_write (persistent: its timeout restarts each time the socket
+ * has room again).
+ */
+static void
+conn_on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = { CONN_WRITE_TIMEOUT_S, 0 };
+	int n;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		log_info("conn %lu (pid %ld uid %ld): no reply read for %d s: "
+		    "closing", c->id, (long)c->pid, (long)c->uid,
+		    CONN_WRITE_TIMEOUT_S);
+		conn_close(c, "client stopped reading its replies");
+		return;
+	}
+	if (evbuffer_get_length(c->out) == 0)
+		return; /* flushed by an earlier pass */
+	n = evbuffer_write(c->out, c->fd);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		conn_close(c, strerror(errno));
+		return;
+	}
+	if (evbuffer_get_length(c->out) == 0) {
+		if (c->writing) {
+			event_del(c->ev_write);
+			c->writing = false;
+		}
+		conn_on_drained(c);
+		return;
+	}
+	if (!c->writing) {
+		if (event_add(c->ev_write, &tv) != 0) {
+			conn_close(c, "cannot watch the socket");
+			return;
+		}
+		c->writing = true;
+	}
+}
+
 /* The connection's deadline passed (see top). */
 static void
 conn_on_timer(evutil_socket_t fd, short what, void *arg)
@@ -339,7 +458,7 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 			conn_arm(c, CONN_FRAME_TIMEOUT_S);
 			return;
 		}
-		if (evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+		if (evbuffer_get_length(c->in) == 0) {
 			c->partial = false;
 			return;
 		}
@@ -351,43 +470,9 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 		return; /* requests in flight end it; the daemon's deadline too */
 	case CONN_CLOSING:
 	default:
-		conn_close(c, evbuffer_get_length(bufferevent_get_output(
-		    c->bev)) != 0 ? "replies not read in time" : "drained");
+		conn_close(c, evbuffer_get_length(c->out) != 0 ?
+		    "replies not read in time" : "drained");
 		return;
-	}
-}
-
-/* The output queue drained completely. */
-static void
-conn_on_write(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-
-	if (c->state == CONN_CLOSING) {
-		conn_close(c, NULL);
-		return;
-	}
-	if (c->throttled) {
-		c->throttled = false;
-		bufferevent_enable(bev, EV_READ);
-		log_debug("conn %lu: output drained, reading again", c->id);
-	}
-}
-
-static void
-conn_on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct conn *c = arg;
-
-	if (what & BEV_EVENT_EOF)
-		conn_close(c, "client closed the connection");
-	else if (what & BEV_EVENT_ERROR)
-		conn_close(c, strerror(EVUTIL_SOCKET_ERROR()));
-	else if (what & BEV_EVENT_TIMEOUT) { /* the write timeout, see top */
-		log_info("conn %lu (pid %ld uid %ld): no reply read for %d s: "
-		    "closing", c->id, (long)c->pid, (long)c->uid,
-		    CONN_WRITE_TIMEOUT_S);
-		conn_close(c, "client stopped reading its replies");
 	}
 }
 
@@ -434,6 +519,25 @@ conn_get_peer(int fd, struct policy_peer *peer, gid_t *groups, size_t max)
 		peer->n_groups = len / sizeof(gid_t);
 }
 
+/* Frees the I/O of c (events, buffers) and closes its socket. */
+static void
+conn_free_io(struct conn *c)
+{
+	if (c->ev_read != NULL)
+		event_free(c->ev_read);
+	if (c->ev_write != NULL)
+		event_free(c->ev_write);
+	if (c->ev_flush != NULL)
+		event_free(c->ev_flush);
+	if (c->ev_timer != NULL)
+		event_free(c->ev_timer);
+	if (c->in != NULL)
+		evbuffer_free(c->in);
+	if (c->out != NULL)
+		evbuffer_free(c->out);
+	close(c->fd);
+}
+
 struct conn *
 conn_new(struct server *srv, int fd)
 {
@@ -474,34 +578,28 @@ conn_new(struct server *srv, int fd)
 	c->pid = peer.pid;
 	c->uid = peer.uid;
 	TAILQ_INIT(&c->reqs);
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		close(fd);
+	c->fd = fd;
+	c->in = evbuffer_new();
+	c->out = evbuffer_new();
+	c->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST,
+	    conn_on_readable, c);
+	c->ev_write = event_new(srv->base, fd, EV_WRITE | EV_PERSIST,
+	    conn_on_writable, c);
+	c->ev_flush = event_new(srv->base, -1, 0, conn_on_writable, c);
+	c->ev_timer = evtimer_new(srv->base, conn_on_timer, c);
+	if (c->in == NULL || c->out == NULL || c->ev_read == NULL ||
+	    c->ev_write == NULL || c->ev_flush == NULL || c->ev_timer == NULL) {
+		conn_free_io(c);
 		free(c);
 		return NULL;
 	}
-	if ((c->ev_timer = evtimer_new(srv->base, conn_on_timer, c)) == NULL) {
-		bufferevent_free(c->bev);
-		free(c);
-		return NULL;
-	}
-	/* Buffer at most one maximal frame of input at a time. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-	    DTP_HEADER_LEN + (size_t)srv->cfg.max_frame);
-	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event,
-	    c);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) != 0) {
-		event_free(c->ev_timer);
-		bufferevent_free(c->bev);
+	conn_set_reading(c, true);
+	if (!c->reading) {
+		conn_free_io(c);
 		free(c);
 		return NULL;
 	}
 	conn_arm(c, CONN_HELLO_TIMEOUT_S);
-	{
-		struct timeval wt = { CONN_WRITE_TIMEOUT_S, 0 };
-
-		bufferevent_set_timeouts(c->bev, NULL, &wt);
-	}
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->n_conns++;
 	log_debug("conn %lu: new client pid %ld uid %ld", c->id, (long)c->pid,
@@ -527,8 +625,7 @@ conn_close(struct conn *c, const char *why)
 	ops_goodbye(&c->ident);
 	TAILQ_REMOVE(&c->srv->conns, c, entry);
 	c->srv->n_conns--;
-	event_free(c->ev_timer);
-	bufferevent_free(c->bev);
+	conn_free_io(c);
 	server_conn_gone(c->srv);
 	free(c);
 }
@@ -543,12 +640,10 @@ static void
 conn_drained(struct conn *c)
 {
 	c->state = CONN_CLOSING;
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+	if (evbuffer_get_length(c->out) == 0)
 		conn_arm(c, 0);
-	} else {
-		bufferevent_enable(c->bev, EV_WRITE);
+	else /* the write that empties it closes c */
 		conn_arm(c, CONN_CLOSE_TIMEOUT_S);
-	}
 }
 
 /* Stops reading from c; requests in flight run to their end, and c closes
@@ -559,7 +654,7 @@ conn_shutdown(struct conn *c)
 	if (c->state == CONN_CLOSING || c->state == CONN_DRAINING)
 		return;
 	c->state = CONN_DRAINING;
-	bufferevent_disable(c->bev, EV_READ);
+	conn_set_reading(c, false);
 	if (c->n_reqs == 0)
 		conn_drained(c);
 }
