@@ -296,8 +296,35 @@ wbuf_push(dyntable_ctx *c, char *frame, size_t len)
 	return 0;
 }
 
+/*
+ * Sends the write buffer right away when no write is pending, instead of
+ * asking the loop to say when the socket is writable (with libevent that
+ * round costs two epoll_ctl and an epoll_wait per request). Only what is
+ * left (EAGAIN, a short write) waits for the loop. Called from request
+ * calls, so it never fails the context nor calls back: on any other error
+ * the bytes stay queued and the loop's write event (or the next poll of a
+ * sync call) finds the error through ctx_write() and ctx_read().
+ */
+static void
+wbuf_send_now(dyntable_ctx *c)
+{
+	if (!c->writing && c->fd >= 0 && c->woff < c->wlen) {
+		ssize_t n;
+
+		do
+			n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n > 0)
+			c->woff += (size_t)n;
+		if (c->woff == c->wlen)
+			c->woff = c->wlen = 0;
+	}
+	hook_want_write(c);
+}
+
 /* Moves held requests into the write buffer while the daemon's window
- * (max_inflight) has room, then asks the loop for write readiness. */
+ * (max_inflight) has room, then sends them (wbuf_send_now). */
 static void
 req_pump(dyntable_ctx *c)
 {
@@ -315,7 +342,7 @@ req_pump(dyntable_ctx *c)
 		c->nsent++;
 		c->first_held = r->next;
 	}
-	hook_want_write(c);
+	wbuf_send_now(c);
 }
 
 /* ---- connection state --------------------------------------------------- */
@@ -858,7 +885,7 @@ submit(dyntable_ctx *c, dyntable_op op, const dtc_args *a, const json_t *doc,
 	} else if (!c->first_held) {
 		c->first_held = r;
 	}
-	hook_want_write(c);
+	wbuf_send_now(c);
 	if (idp)
 		*idp = r->id;
 	return DYNTABLE_OK;

@@ -213,10 +213,12 @@ dyntable_result *dtc_result_error(dyntable_op op, dyntable_status st,
 
 /*
  * Builds the result of op from a decoded reply. The result copies what it
- * needs: m may be freed afterwards. A reply whose content does not fit the
- * op becomes a result with DYNTABLE_ERR_PROTOCOL. NULL when out of memory.
+ * needs, except a table's, which takes m's objects over (m->up's zone):
+ * either way m's objects are not to be used afterwards, only freed
+ * (dtp_msg_free). A reply whose content does not fit the op becomes a
+ * result with DYNTABLE_ERR_PROTOCOL. NULL when out of memory.
  */
-dyntable_result *dtc_result_reply(dyntable_op op, const dtp_msg *m);
+dyntable_result *dtc_result_reply(dyntable_op op, dtp_msg *m);
 
 /* Maps a wire error code to a status: 1-13 keep their number. */
 dyntable_status dtc_status_from_wire(uint64_t code);

@@ -8,8 +8,10 @@
  *    (dyntable_libevent.h, dyntable_poll.h, or your own hooks), then call
  *    dyntable_create_table() & co. with a callback. Each callback fires
  *    exactly once: with the answer, or with an error when the connection
- *    is lost or the context is freed. The result is valid only during the
- *    callback.
+ *    is lost or the context is freed; never from inside the call that
+ *    made the request (which sends it at once when the socket takes it).
+ *    The result, and everything it points to (dyntable_table_json()'s
+ *    string too), is valid only during the callback.
  *
  *  - blocking: call dyntable_sync_create_table() & co. on a context that is
  *    not attached to a loop. Each returns a result you own and free with
@@ -254,9 +256,9 @@ typedef struct dyntable_index {
 } dyntable_index;
 
 /*
- * A table as DescribeTable reports it: the common fields, parsed, and the
- * whole TableDescription as JSON for everything else. Strings are NULL
- * where DynamoDB reported nothing.
+ * A table as DescribeTable reports it: the common fields, parsed; the
+ * whole TableDescription, for everything else, from dyntable_table_json().
+ * Strings are NULL where DynamoDB reported nothing.
  */
 typedef struct dyntable_table {
 	const char *name;
@@ -280,8 +282,16 @@ typedef struct dyntable_table {
 	const dyntable_index *gsi;
 	size_t n_lsi;
 	const dyntable_index *lsi;
-	const char *json; /* the complete TableDescription, compact JSON */
 } dyntable_table;
+
+/*
+ * The complete TableDescription of t (a result's table, not a copy of
+ * it) as compact JSON. Built on the first call, which returns the same
+ * string as every later one; it belongs to the result and goes with it.
+ * NULL when out of memory. Not safe to call from two threads at once on
+ * the same result (the first call stores the string in it).
+ */
+DYNTABLE_API const char *dyntable_table_json(const dyntable_table *t);
 
 /* Which request a result answers. */
 typedef enum dyntable_op {
@@ -378,8 +388,10 @@ DYNTABLE_API int dyntable_fd(const dyntable_ctx *c);
 
 /*
  * An adapter tells the library how to watch its fd. The library calls
- * add_read once attached, add_write when it has bytes to send and
- * del_write when it has sent them; cleanup when the context goes away.
+ * add_read once attached; add_write when it has bytes to send that the
+ * socket did not take at once (a request is sent from the call that makes
+ * it when it can be) and del_write when it has sent them; cleanup when
+ * the context goes away.
  * The loop calls dyntable_handle_read/write when the fd is ready.
  */
 typedef struct dyntable_hooks {

@@ -381,14 +381,21 @@ print_json(const struct ctl *ctl, const char *key, json_t *value)
 	return CTL_OK;
 }
 
-/* A TableDescription (compact JSON from the library) under key. */
+/* A TableDescription (compact JSON from the library; NULL: it ran out of
+ * memory) under key. */
 static int
 print_table_json(const struct ctl *ctl, const char *key, const char *doc)
 {
 	json_error_t jerr;
-	json_t *desc = json_loads(doc, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *desc;
 	char msg[sizeof jerr.text + 64];
 
+	if (doc == NULL) {
+		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_NOMEM),
+		    "out of memory");
+		return CTL_FAILED;
+	}
+	desc = json_loads(doc, JSON_REJECT_DUPLICATES, &jerr);
 	if (desc == NULL) {
 		snprintf(msg, sizeof msg, "cannot parse the table description: "
 		    "%s", jerr.text);
@@ -667,7 +674,10 @@ print_table(const dyntable_table *t)
 {
 	/* DynamoDB omits BillingModeSummary for provisioned tables. */
 	const char *billing = t->billing_mode ? t->billing_mode : "PROVISIONED";
-	json_t *desc = t->json ? json_loads(t->json, 0, NULL) : NULL;
+	/* The indexes' details are only in the whole description. */
+	const char *text = t->n_gsi + t->n_lsi > 0 ? dyntable_table_json(t) :
+	    NULL;
+	json_t *desc = text ? json_loads(text, 0, NULL) : NULL;
 	time_t when = (time_t)t->creation_time;
 	struct tm tm;
 	char created[32];
@@ -756,14 +766,14 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 	case DYNTABLE_OP_DESCRIBE_TABLE:
 		break;
 	}
-	if (t == NULL || (json && t->json == NULL)) {
+	if (t == NULL) {
 		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_PROTOCOL),
 		    "the answer carries no table description");
 		return CTL_FAILED;
 	}
 	if (json)
 		return print_table_json(ctl, r->op == DYNTABLE_OP_DESCRIBE_TABLE ?
-		    "Table" : "TableDescription", t->json);
+		    "Table" : "TableDescription", dyntable_table_json(t));
 	print_table(t);
 	return CTL_OK;
 }

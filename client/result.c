@@ -1,8 +1,14 @@
 /*
- * libdyntable: results. Builds a dyntable_result from a decoded reply.
- * Everything is copied out of the msgpack objects, so the reply (and the
- * read buffer under it) can go before the callback runs. A table keeps
- * its TableDescription as a jansson tree; the parsed fields point into it.
+ * libdyntable: results. Builds a dyntable_result from a decoded reply,
+ * so that the reply (and the read buffer under it) can go before the
+ * callback runs. Small answers are copied out of the msgpack objects. A
+ * table's result takes the reply's objects over instead (the zone that
+ * holds them, and the payload their strings point into): its common
+ * fields are read straight from the TableDescription map, their strings
+ * copied into the same zone, NUL-terminated; the map itself becomes JSON
+ * only when dyntable_table_json() asks (most callers never do: the
+ * conversion cost as much as the rest of the library's work per
+ * describe).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,15 +19,22 @@
 #include "client_internal.h"
 #include "dtp_json.h"
 
+/* A table and what it owns. pub must stay first: dyntable_table_json()
+ * gets from the public pointer to the private one. */
+typedef struct table_priv {
+	dyntable_table pub;	   /* what callers see */
+	msgpack_zone *zone;	   /* the reply's objects, then pub's strings
+				      and index arrays */
+	const msgpack_object *desc; /* the TableDescription map, in zone */
+	char *json;		   /* dyntable_table_json(), once asked */
+} table_priv;
+
 /* A result and everything it owns. pub must stay first: the public
  * pointer is the private one. */
 typedef struct result_priv {
 	dyntable_result pub;	/* what callers see */
-	dyntable_table table;	/* pub.table points here when set */
-	json_t *root;		/* TableDescription; strings point in */
-	char *json;		/* table.json, from json_dumps */
+	table_priv table;	/* pub.table points here when set */
 	char *status_json;	/* pub.status_json */
-	dyntable_index *idx;	/* table.gsi then table.lsi */
 	char *message;		/* pub.message */
 	char *aws_type;		/* pub.aws_type */
 	char *table_status;	/* pub.table_status */
@@ -54,10 +67,10 @@ dyntable_result_free(dyntable_result *r)
 
 	if (!p)
 		return;
-	json_decref(p->root);
-	free(p->json);
+	if (p->table.zone)
+		msgpack_zone_free(p->table.zone);
+	free(p->table.json);
 	free(p->status_json);
-	free(p->idx);
 	free(p->message);
 	free(p->aws_type);
 	free(p->table_status);
@@ -97,166 +110,296 @@ dtc_result_error(dyntable_op op, dyntable_status st, const char *msg)
 
 /* ---- TableDescription --------------------------------------------------- */
 
+/*
+ * The reading below keeps what jansson's getters did on the converted tree:
+ * a member of the wrong type reads as absent (NULL, 0, false). The map has
+ * passed dtp_json_check(), so keys are unique and strings hold no NUL.
+ */
+
+/* Where a table's strings go: the zone it took over. */
+typedef struct table_zone {
+	msgpack_zone *zone;
+	bool nomem;		/* an allocation failed */
+} table_zone;
+
+/* o's string, NUL-terminated in the zone; NULL when o is not a str. */
 static const char *
-jstr(const json_t *obj, const char *key)
+keep(table_zone *z, const msgpack_object *o)
 {
-	return json_string_value(json_object_get(obj, key));
+	char *s;
+
+	if (!o || o->type != MSGPACK_OBJECT_STR)
+		return NULL;
+	s = msgpack_zone_malloc_no_align(z->zone, (size_t)o->via.str.size + 1);
+	if (!s) {
+		z->nomem = true;
+		return NULL;
+	}
+	if (o->via.str.size)
+		memcpy(s, o->via.str.ptr, o->via.str.size);
+	s[o->via.str.size] = '\0';
+	return s;
 }
 
+/* A str member of a map, or NULL. */
+static const msgpack_object *
+mstr(const msgpack_object *map, const char *key)
+{
+	const msgpack_object *v = dtp_map_get(map, key);
+
+	return v && v->type == MSGPACK_OBJECT_STR ? v : NULL;
+}
+
+/* An integer member; a float within range is truncated; else 0. */
 static long long
-jint(const json_t *obj, const char *key)
+mint(const msgpack_object *map, const char *key)
 {
-	const json_t *v = json_object_get(obj, key);
+	const msgpack_object *v = dtp_map_get(map, key);
 
-	if (json_is_integer(v))
-		return (long long)json_integer_value(v);
-	if (json_is_real(v) && json_real_value(v) > -9e18 &&
-	    json_real_value(v) < 9e18)
-		return (long long)json_real_value(v);
-	return 0;
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case MSGPACK_OBJECT_POSITIVE_INTEGER: /* at most INT64_MAX: checked */
+		return (long long)v->via.u64;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return (long long)v->via.i64;
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		if (v->via.f64 > -9e18 && v->via.f64 < 9e18)
+			return (long long)v->via.f64;
+		return 0;
+	default:
+		return 0;
+	}
 }
 
-/* The type of attribute name in AttributeDefinitions; 0 when unknown. */
-static dyntable_type
-attr_type(const json_t *defs, const char *name)
+/* A number member as a double; else 0. */
+static double
+mnum(const msgpack_object *map, const char *key)
 {
-	size_t i;
-	json_t *d;
+	const msgpack_object *v = dtp_map_get(map, key);
 
-	json_array_foreach(defs, i, d) {
-		const char *n = jstr(d, "AttributeName");
-		const char *t = jstr(d, "AttributeType");
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return (double)(long long)v->via.u64;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return (double)v->via.i64;
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		return v->via.f64;
+	default:
+		return 0;
+	}
+}
 
-		if (!n || !t || strcmp(n, name) != 0)
+/* True when the member is the boolean true. */
+static bool
+mtrue(const msgpack_object *map, const char *key)
+{
+	bool b = false;
+
+	return dtp_get_bool(dtp_map_get(map, key), &b) && b;
+}
+
+/* The elements of an array member (*n of them), or NULL and 0. */
+static const msgpack_object *
+marray(const msgpack_object *map, const char *key, size_t *n)
+{
+	const msgpack_object *v = dtp_map_get(map, key);
+
+	if (!v || v->type != MSGPACK_OBJECT_ARRAY) {
+		*n = 0;
+		return NULL;
+	}
+	*n = v->via.array.size;
+	return v->via.array.ptr;
+}
+
+/* True if str objects a and b hold the same bytes. */
+static bool
+str_same(const msgpack_object *a, const msgpack_object *b)
+{
+	return a->via.str.size == b->via.str.size && (a->via.str.size == 0 ||
+	    memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size) == 0);
+}
+
+/* The type of attribute name (a str) in AttributeDefinitions: the first
+ * definition of that name with a str type decides; 0 when unknown. */
+static dyntable_type
+attr_type(const msgpack_object *defs, size_t n_defs,
+    const msgpack_object *name)
+{
+	for (size_t i = 0; i < n_defs; i++) {
+		const msgpack_object *n = mstr(&defs[i], "AttributeName");
+		const msgpack_object *t = mstr(&defs[i], "AttributeType");
+
+		if (!n || !t || !str_same(n, name))
 			continue;
-		if (strcmp(t, "S") == 0)
+		if (dtp_str_eq(t, "S"))
 			return DYNTABLE_S;
-		if (strcmp(t, "N") == 0)
+		if (dtp_str_eq(t, "N"))
 			return DYNTABLE_N;
-		if (strcmp(t, "B") == 0)
+		if (dtp_str_eq(t, "B"))
 			return DYNTABLE_B;
 		break;
 	}
 	return (dyntable_type)0;
 }
 
-/* The first HASH and first RANGE attribute of a KeySchema, with types. */
+/* The first HASH and first RANGE attribute of x's KeySchema, with types. */
 static void
-key_schema(const json_t *schema, const json_t *defs, dyntable_attr *pk,
-    dyntable_attr *sk)
+key_schema(table_zone *z, const msgpack_object *x, const msgpack_object *defs,
+    size_t n_defs, dyntable_attr *pk, dyntable_attr *sk)
 {
-	size_t i;
-	json_t *k;
+	const msgpack_object *hash = NULL, *range = NULL;
+	size_t n;
+	const msgpack_object *ks = marray(x, "KeySchema", &n);
 
-	json_array_foreach(schema, i, k) {
-		const char *n = jstr(k, "AttributeName");
-		const char *t = jstr(k, "KeyType");
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *name = mstr(&ks[i], "AttributeName");
+		const msgpack_object *t = mstr(&ks[i], "KeyType");
 
-		if (!n || !t)
+		if (!name || !t)
 			continue;
-		if (!pk->name && strcmp(t, "HASH") == 0)
-			pk->name = n;
-		else if (!sk->name && strcmp(t, "RANGE") == 0)
-			sk->name = n;
+		if (!hash && dtp_str_eq(t, "HASH"))
+			hash = name;
+		else if (!range && dtp_str_eq(t, "RANGE"))
+			range = name;
 	}
-	if (pk->name)
-		pk->type = attr_type(defs, pk->name);
-	if (sk->name)
-		sk->type = attr_type(defs, sk->name);
+	if (hash) {
+		pk->name = keep(z, hash);
+		pk->type = attr_type(defs, n_defs, hash);
+	}
+	if (range) {
+		sk->name = keep(z, range);
+		sk->type = attr_type(defs, n_defs, range);
+	}
 }
 
-/* Fills idx from a GlobalSecondaryIndexes or LocalSecondaryIndexes array. */
+/* Fills idx from the n elements of a GlobalSecondaryIndexes or
+ * LocalSecondaryIndexes array. */
 static void
-indexes(const json_t *arr, const json_t *defs, bool gsi, dyntable_index *idx)
+indexes(table_zone *z, const msgpack_object *arr, size_t n,
+    const msgpack_object *defs, size_t n_defs, bool gsi, dyntable_index *idx)
 {
-	size_t i;
-	json_t *x;
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *x = &arr[i];
 
-	json_array_foreach(arr, i, x) {
-		idx[i].name = jstr(x, "IndexName");
-		idx[i].status = gsi ? jstr(x, "IndexStatus") : NULL;
-		idx[i].projection = jstr(json_object_get(x, "Projection"),
-		    "ProjectionType");
-		key_schema(json_object_get(x, "KeySchema"), defs,
-		    &idx[i].partition_key, &idx[i].sort_key);
+		idx[i].name = keep(z, mstr(x, "IndexName"));
+		idx[i].status = gsi ? keep(z, mstr(x, "IndexStatus")) : NULL;
+		idx[i].projection = keep(z, mstr(dtp_map_get(x, "Projection"),
+		    "ProjectionType"));
+		key_schema(z, x, defs, n_defs, &idx[i].partition_key,
+		    &idx[i].sort_key);
 	}
 }
 
 /*
- * Parses a TableDescription map into p->table. Returns 0; -1 when out of
- * memory; 1 when the map cannot be a table (p then holds the error).
+ * Parses the TableDescription map o of reply m into p->table, taking m's
+ * objects over. Returns 0; -1 when out of memory; 1 when the map cannot
+ * be a table (p then holds the error and m is untouched).
  */
 static int
-parse_table(result_priv *p, const msgpack_object *o)
+parse_table(result_priv *p, dtp_msg *m, const msgpack_object *o)
 {
 	char why[160];
-	dyntable_table *t = &p->table;
+	table_priv *tp = &p->table;
+	dyntable_table *t = &tp->pub;
 
 	if (!o || o->type != MSGPACK_OBJECT_MAP)
 		return set_error(p, DYNTABLE_ERR_PROTOCOL,
 		    "reply without a table description") ? -1 : 1;
-	why[0] = '\0';
-	p->root = dtp_to_json(o, why, sizeof why);
-	if (!p->root) {
+	/* What dtp_to_json() would refuse is refused now, as when the
+	 * JSON was built here: the accessor can then only run out of
+	 * memory. */
+	if (!dtp_json_check(o, why, sizeof why)) {
 		char msg[200];
 
 		snprintf(msg, sizeof msg, "bad table description: %s",
 		    why[0] ? why : "out of memory");
 		return set_error(p, DYNTABLE_ERR_PROTOCOL, msg) ? -1 : 1;
 	}
-	const json_t *r = p->root;
-	const json_t *defs = json_object_get(r, "AttributeDefinitions");
-	const json_t *pt = json_object_get(r, "ProvisionedThroughput");
-	const json_t *gsi = json_object_get(r, "GlobalSecondaryIndexes");
-	const json_t *lsi = json_object_get(r, "LocalSecondaryIndexes");
+	tp->zone = msgpack_unpacked_release_zone(&m->up);
+	tp->desc = o;
+	if (!tp->zone) /* dtp_decode_reply always makes one */
+		return -1;
 
-	t->name = jstr(r, "TableName");
-	t->status = jstr(r, "TableStatus");
-	t->arn = jstr(r, "TableArn");
-	t->read_capacity = jint(pt, "ReadCapacityUnits");
-	t->write_capacity = jint(pt, "WriteCapacityUnits");
-	t->billing_mode = jstr(json_object_get(r, "BillingModeSummary"),
-	    "BillingMode");
-	if (!t->billing_mode && json_is_object(pt))
+	table_zone z = { tp->zone, false };
+	size_t n_defs, n_gsi, n_lsi;
+	const msgpack_object *defs = marray(o, "AttributeDefinitions",
+	    &n_defs);
+	const msgpack_object *gsi = marray(o, "GlobalSecondaryIndexes",
+	    &n_gsi);
+	const msgpack_object *lsi = marray(o, "LocalSecondaryIndexes",
+	    &n_lsi);
+	const msgpack_object *pt = dtp_map_get(o, "ProvisionedThroughput");
+	const msgpack_object *ss = dtp_map_get(o, "StreamSpecification");
+	const msgpack_object *sse = dtp_map_get(o, "SSEDescription");
+
+	t->name = keep(&z, mstr(o, "TableName"));
+	t->status = keep(&z, mstr(o, "TableStatus"));
+	t->arn = keep(&z, mstr(o, "TableArn"));
+	t->read_capacity = mint(pt, "ReadCapacityUnits");
+	t->write_capacity = mint(pt, "WriteCapacityUnits");
+	t->billing_mode = keep(&z, mstr(dtp_map_get(o, "BillingModeSummary"),
+	    "BillingMode"));
+	if (!t->billing_mode && pt && pt->type == MSGPACK_OBJECT_MAP)
 		/* DynamoDB omits the summary for tables that were always
 		 * provisioned; on demand ones report 0 capacity. */
 		t->billing_mode = t->read_capacity > 0 ? "PROVISIONED" :
 		    "PAY_PER_REQUEST";
-	t->table_class = jstr(json_object_get(r, "TableClassSummary"),
-	    "TableClass");
-	key_schema(json_object_get(r, "KeySchema"), defs, &t->partition_key,
-	    &t->sort_key);
-	t->item_count = jint(r, "ItemCount");
-	t->size_bytes = jint(r, "TableSizeBytes");
-	t->creation_time = json_number_value(json_object_get(r,
-	    "CreationDateTime"));
-	t->deletion_protection = json_is_true(json_object_get(r,
-	    "DeletionProtectionEnabled"));
-	const json_t *ss = json_object_get(r, "StreamSpecification");
-	if (json_is_true(json_object_get(ss, "StreamEnabled")))
-		t->stream_view_type = jstr(ss, "StreamViewType");
-	const json_t *sse = json_object_get(r, "SSEDescription");
-	t->sse_status = jstr(sse, "Status");
-	t->sse_type = jstr(sse, "SSEType");
-	t->kms_key_arn = jstr(sse, "KMSMasterKeyArn");
+	t->table_class = keep(&z, mstr(dtp_map_get(o, "TableClassSummary"),
+	    "TableClass"));
+	key_schema(&z, o, defs, n_defs, &t->partition_key, &t->sort_key);
+	t->item_count = mint(o, "ItemCount");
+	t->size_bytes = mint(o, "TableSizeBytes");
+	t->creation_time = mnum(o, "CreationDateTime");
+	t->deletion_protection = mtrue(o, "DeletionProtectionEnabled");
+	if (mtrue(ss, "StreamEnabled"))
+		t->stream_view_type = keep(&z, mstr(ss, "StreamViewType"));
+	t->sse_status = keep(&z, mstr(sse, "Status"));
+	t->sse_type = keep(&z, mstr(sse, "SSEType"));
+	t->kms_key_arn = keep(&z, mstr(sse, "KMSMasterKeyArn"));
 
-	t->n_gsi = json_array_size(gsi);
-	t->n_lsi = json_array_size(lsi);
-	if (t->n_gsi + t->n_lsi > 0) {
-		p->idx = calloc(t->n_gsi + t->n_lsi, sizeof *p->idx);
-		if (!p->idx)
+	if (n_gsi + n_lsi > 0) {
+		size_t size = (n_gsi + n_lsi) * sizeof(dyntable_index);
+		dyntable_index *idx = msgpack_zone_malloc(tp->zone, size);
+
+		if (!idx)
 			return -1;
-		indexes(gsi, defs, true, p->idx);
-		indexes(lsi, defs, false, p->idx + t->n_gsi);
-		t->gsi = t->n_gsi ? p->idx : NULL;
-		t->lsi = t->n_lsi ? p->idx + t->n_gsi : NULL;
+		memset(idx, 0, size);
+		indexes(&z, gsi, n_gsi, defs, n_defs, true, idx);
+		indexes(&z, lsi, n_lsi, defs, n_defs, false, idx + n_gsi);
+		t->n_gsi = n_gsi;
+		t->n_lsi = n_lsi;
+		t->gsi = n_gsi ? idx : NULL;
+		t->lsi = n_lsi ? idx + n_gsi : NULL;
 	}
-	p->json = json_dumps(r, JSON_COMPACT);
-	if (!p->json)
+	if (z.nomem)
 		return -1;
-	t->json = p->json;
 	p->pub.table = t;
 	return 0;
+}
+
+/*
+ * Converts the kept description on the first call. Not thread-safe on one
+ * result (documented): it caches into the result the caller was given as
+ * const.
+ */
+const char *
+dyntable_table_json(const dyntable_table *t)
+{
+	table_priv *tp = (table_priv *)t;
+
+	if (tp && !tp->json) {
+		json_t *j = dtp_to_json(tp->desc, NULL, 0);
+
+		tp->json = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	}
+	return tp ? tp->json : NULL;
 }
 
 /* ---- per operation ------------------------------------------------------ */
@@ -364,7 +507,7 @@ parse_error(result_priv *p, const dtp_msg *m)
 }
 
 dyntable_result *
-dtc_result_reply(dyntable_op op, const dtp_msg *m)
+dtc_result_reply(dyntable_op op, dtp_msg *m)
 {
 	result_priv *p = result_new(op);
 	int rc = 0;
@@ -379,7 +522,8 @@ dtc_result_reply(dyntable_op op, const dtp_msg *m)
 		case DYNTABLE_OP_DESCRIBE_TABLE:
 		case DYNTABLE_OP_DELETE_TABLE:
 		case DYNTABLE_OP_WAIT_TABLE_ACTIVE:
-			rc = parse_table(p, dtp_map_get(m->result, "table"));
+			rc = parse_table(p, m, dtp_map_get(m->result,
+			    "table"));
 			break;
 		case DYNTABLE_OP_TABLE_EXISTS:
 			rc = parse_exists(p, m->result);

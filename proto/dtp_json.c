@@ -13,51 +13,89 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The path of the value being converted, for error messages. */
+/*
+ * The path of the value being converted, for error messages: a stack of
+ * steps, each a map key (pointing into the msgpack object) or an array
+ * index. Only errors spell it out (path_text), so a value that converts
+ * costs no formatting.
+ */
+struct jstep {
+	const char *key; /* a map key; NULL: an array index */
+	uint32_t n;	 /* the key's length, or the index */
+};
+
 struct jpath {
+	struct jstep step[DTP_DEPTH_MAX]; /* one per enclosing container */
+	unsigned depth;			  /* steps taken */
+};
+
+/* The path spelt out: "KeySchema[0].AttributeName", at most 199 bytes. */
+struct jtext {
 	char buf[200];
 	size_t len; /* strlen(buf) */
 };
 
-/* Appends printf output to the path, truncating silently when full. */
-static void path_add(struct jpath *p, const char *fmt, ...)
+/* Appends printf output to the text, truncating silently when full. */
+static void text_add(struct jtext *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
-path_add(struct jpath *p, const char *fmt, ...)
+text_add(struct jtext *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
-	if (p->len + 1 >= sizeof(p->buf))
+	if (t->len + 1 >= sizeof(t->buf))
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(p->buf + p->len, sizeof(p->buf) - p->len, fmt, ap);
+	n = vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		p->len += (size_t)n < sizeof(p->buf) - p->len ?
-		    (size_t)n : sizeof(p->buf) - p->len - 1;
+		t->len += (size_t)n < sizeof(t->buf) - t->len ?
+		    (size_t)n : sizeof(t->buf) - t->len - 1;
 }
 
 /* Appends ".key" (or "key" at the top), non-printable bytes as '?'. */
 static void
-path_key(struct jpath *p, const char *key, size_t len)
+text_key(struct jtext *t, const char *key, size_t len)
 {
-	if (p->len > 0)
-		path_add(p, ".");
-	for (size_t i = 0; i < len && p->len + 1 < sizeof(p->buf); i++) {
+	if (t->len > 0)
+		text_add(t, ".");
+	for (size_t i = 0; i < len && t->len + 1 < sizeof(t->buf); i++) {
 		unsigned char c = (unsigned char)key[i];
 
-		p->buf[p->len++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		t->buf[t->len++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 	}
-	p->buf[p->len] = '\0';
+	t->buf[t->len] = '\0';
 }
 
 static void
-path_cut(struct jpath *p, size_t len)
+path_text(const struct jpath *p, struct jtext *t)
 {
-	p->len = len;
-	p->buf[len] = '\0';
+	t->len = 0;
+	t->buf[0] = '\0';
+	for (unsigned i = 0; i < p->depth && i < DTP_DEPTH_MAX; i++) {
+		if (p->step[i].key != NULL)
+			text_key(t, p->step[i].key, p->step[i].n);
+		else
+			text_add(t, "[%" PRIu32 "]", p->step[i].n);
+	}
+}
+
+/* Enters a map's member (key, n bytes) or, key NULL, array element n. */
+static void
+path_push(struct jpath *p, const char *key, uint32_t n)
+{
+	/* the walk refuses deeper nesting before it gets here */
+	if (p->depth < DTP_DEPTH_MAX)
+		p->step[p->depth] = (struct jstep){ key, n };
+	p->depth++;
+}
+
+static void
+path_pop(struct jpath *p)
+{
+	p->depth--;
 }
 
 /* "<path>: <reason>" into err; the top level is called "top level". */
@@ -67,12 +105,14 @@ static void jerr(char *err, size_t errlen, const struct jpath *p,
 static void
 jerr(char *err, size_t errlen, const struct jpath *p, const char *fmt, ...)
 {
+	struct jtext t;
 	va_list ap;
 	int n;
 
 	if (err == NULL || errlen == 0)
 		return;
-	n = snprintf(err, errlen, "%s: ", p->len > 0 ? p->buf : "top level");
+	path_text(p, &t);
+	n = snprintf(err, errlen, "%s: ", t.len > 0 ? t.buf : "top level");
 	if (n < 0 || (size_t)n >= errlen)
 		return;
 	va_start(ap, fmt);
@@ -126,16 +166,21 @@ utf8_problem(const char *str, size_t n)
 	return NULL;
 }
 
-static json_t *to_json(const msgpack_object *o, unsigned depth,
+/*
+ * The walk behind dtp_to_json() and dtp_json_check(): with build false it
+ * only checks, allocates nothing (but for the key set of a large map) and
+ * returns json_null(), jansson's static null, for a value that would
+ * convert. So the two cannot disagree on what converts.
+ */
+static json_t *to_json(const msgpack_object *o, bool build, unsigned depth,
     struct jpath *p, char *err, size_t errlen);
 
 /* An array at nesting level depth (1 = outermost container). */
 static json_t *
-array_to_json(const msgpack_object_array *a, unsigned depth, struct jpath *p,
-    char *err, size_t errlen)
+array_to_json(const msgpack_object_array *a, bool build, unsigned depth,
+    struct jpath *p, char *err, size_t errlen)
 {
-	json_t *arr = json_array();
-	size_t at = p->len;
+	json_t *arr = build ? json_array() : json_null();
 
 	if (arr == NULL) {
 		jerr(err, errlen, p, "out of memory");
@@ -144,12 +189,12 @@ array_to_json(const msgpack_object_array *a, unsigned depth, struct jpath *p,
 	for (uint32_t i = 0; i < a->size; i++) {
 		json_t *v;
 
-		path_add(p, "[%" PRIu32 "]", i);
-		v = to_json(&a->ptr[i], depth, p, err, errlen);
+		path_push(p, NULL, i);
+		v = to_json(&a->ptr[i], build, depth, p, err, errlen);
 		if (v == NULL)
 			goto fail;
-		path_cut(p, at);
-		if (json_array_append_new(arr, v) != 0) {
+		path_pop(p);
+		if (build && json_array_append_new(arr, v) != 0) {
 			jerr(err, errlen, p, "out of memory");
 			goto fail;
 		}
@@ -160,13 +205,37 @@ fail:
 	return NULL;
 }
 
+/* Maps up to this size are checked for duplicate keys pair by pair (a
+ * TableDescription's largest has about 20 keys); larger ones through a
+ * jansson object used as a set. */
+#define DUP_PAIRWISE_MAX 32
+
+/* True if key i of m equals one before it. */
+static bool
+key_seen_before(const msgpack_object_map *m, uint32_t i)
+{
+	const msgpack_object *k = &m->ptr[i].key;
+
+	for (uint32_t j = 0; j < i; j++) {
+		const msgpack_object *e = &m->ptr[j].key;
+
+		if (e->via.str.size == k->via.str.size &&
+		    (k->via.str.size == 0 || memcmp(e->via.str.ptr,
+		    k->via.str.ptr, k->via.str.size) == 0))
+			return true;
+	}
+	return false;
+}
+
 /* A map with str keys, valid UTF-8 without NUL, each key once. */
 static json_t *
-map_to_json(const msgpack_object_map *m, unsigned depth, struct jpath *p,
-    char *err, size_t errlen)
+map_to_json(const msgpack_object_map *m, bool build, unsigned depth,
+    struct jpath *p, char *err, size_t errlen)
 {
-	json_t *obj = json_object();
-	size_t at = p->len;
+	/* obj: the object being built, or when only checking, the set of
+	 * keys of a large map (a small one is checked pairwise) */
+	bool keyed = build || m->size > DUP_PAIRWISE_MAX;
+	json_t *obj = keyed ? json_object() : json_null();
 
 	if (obj == NULL) {
 		jerr(err, errlen, p, "out of memory");
@@ -186,55 +255,57 @@ map_to_json(const msgpack_object_map *m, unsigned depth, struct jpath *p,
 			jerr(err, errlen, p, "map key %s", why);
 			goto fail;
 		}
-		path_key(p, k->via.str.ptr, k->via.str.size);
-		if (json_object_getn(obj, k->via.str.ptr, k->via.str.size)) {
+		path_push(p, k->via.str.ptr, k->via.str.size);
+		if (keyed ? json_object_getn(obj, k->via.str.ptr,
+		    k->via.str.size) != NULL : key_seen_before(m, i)) {
 			jerr(err, errlen, p, "duplicate key");
 			goto fail;
 		}
-		v = to_json(&m->ptr[i].val, depth, p, err, errlen);
+		v = to_json(&m->ptr[i].val, build, depth, p, err, errlen);
 		if (v == NULL)
 			goto fail;
-		if (json_object_setn_new_nocheck(obj, k->via.str.ptr,
-		    k->via.str.size, v) != 0) {
+		if (keyed && json_object_setn_new_nocheck(obj,
+		    k->via.str.ptr, k->via.str.size, v) != 0) {
 			jerr(err, errlen, p, "out of memory");
 			goto fail;
 		}
-		path_cut(p, at);
+		path_pop(p);
 	}
-	return obj;
+	if (!build)
+		json_decref(obj);
+	return build ? obj : json_null();
 fail:
 	json_decref(obj);
 	return NULL;
 }
 
 /*
- * Converts o, found at path p, nested in depth containers. Returns a new
- * reference or NULL with err set.
+ * Converts (or, build false, checks) o, found at path p, nested in depth
+ * containers. Returns a new reference (json_null() when checking) or NULL
+ * with err set.
  */
 static json_t *
-to_json(const msgpack_object *o, unsigned depth, struct jpath *p, char *err,
-    size_t errlen)
+to_json(const msgpack_object *o, bool build, unsigned depth, struct jpath *p,
+    char *err, size_t errlen)
 {
 	json_t *j = NULL;
 	const char *why;
 
 	switch (o->type) {
 	case MSGPACK_OBJECT_NIL:
-		j = json_null();
-		break;
+		return json_null();
 	case MSGPACK_OBJECT_BOOLEAN:
-		j = json_boolean(o->via.boolean);
-		break;
+		return json_boolean(o->via.boolean);
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 		if (o->via.u64 > INT64_MAX) {
 			jerr(err, errlen, p, "integer above %" PRId64,
 			    INT64_MAX);
 			return NULL;
 		}
-		j = json_integer((json_int_t)o->via.u64);
+		j = build ? json_integer((json_int_t)o->via.u64) : json_null();
 		break;
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		j = json_integer((json_int_t)o->via.i64);
+		j = build ? json_integer((json_int_t)o->via.i64) : json_null();
 		break;
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
@@ -242,7 +313,7 @@ to_json(const msgpack_object *o, unsigned depth, struct jpath *p, char *err,
 			jerr(err, errlen, p, "not a finite number");
 			return NULL;
 		}
-		j = json_real(o->via.f64);
+		j = build ? json_real(o->via.f64) : json_null();
 		break;
 	case MSGPACK_OBJECT_STR:
 		why = utf8_problem(o->via.str.ptr, o->via.str.size);
@@ -250,8 +321,9 @@ to_json(const msgpack_object *o, unsigned depth, struct jpath *p, char *err,
 			jerr(err, errlen, p, "%s", why);
 			return NULL;
 		}
-		j = json_stringn_nocheck(o->via.str.size > 0 ?
-		    o->via.str.ptr : "", o->via.str.size);
+		j = !build ? json_null() : json_stringn_nocheck(
+		    o->via.str.size > 0 ? o->via.str.ptr : "",
+		    o->via.str.size);
 		break;
 	case MSGPACK_OBJECT_ARRAY:
 	case MSGPACK_OBJECT_MAP:
@@ -261,9 +333,10 @@ to_json(const msgpack_object *o, unsigned depth, struct jpath *p, char *err,
 			return NULL;
 		}
 		if (o->type == MSGPACK_OBJECT_ARRAY)
-			return array_to_json(&o->via.array, depth + 1, p, err,
-			    errlen);
-		return map_to_json(&o->via.map, depth + 1, p, err, errlen);
+			return array_to_json(&o->via.array, build, depth + 1,
+			    p, err, errlen);
+		return map_to_json(&o->via.map, build, depth + 1, p, err,
+		    errlen);
 	case MSGPACK_OBJECT_BIN:
 	case MSGPACK_OBJECT_EXT:
 		jerr(err, errlen, p, "bin and ext values are not allowed");
@@ -277,18 +350,36 @@ to_json(const msgpack_object *o, unsigned depth, struct jpath *p, char *err,
 	return j;
 }
 
+/* err cleared, or "top level: no value" for a NULL o. */
+static bool
+walk_start(const msgpack_object *o, struct jpath *p, char *err,
+    size_t errlen)
+{
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (o == NULL)
+		jerr(err, errlen, p, "no value");
+	return o != NULL;
+}
+
 json_t *
 dtp_to_json(const msgpack_object *o, char *err, size_t errlen)
 {
-	struct jpath p = { .len = 0 };
+	struct jpath p = { .depth = 0 };
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (o == NULL) {
-		jerr(err, errlen, &p, "no value");
+	if (!walk_start(o, &p, err, errlen))
 		return NULL;
-	}
-	return to_json(o, 0, &p, err, errlen);
+	return to_json(o, true, 0, &p, err, errlen);
+}
+
+bool
+dtp_json_check(const msgpack_object *o, char *err, size_t errlen)
+{
+	struct jpath p = { .depth = 0 };
+
+	if (!walk_start(o, &p, err, errlen))
+		return false;
+	return to_json(o, false, 0, &p, err, errlen) != NULL;
 }
 
 /* ---- JSON -> msgpack ----------------------------------------------------- */

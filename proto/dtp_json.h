@@ -11,6 +11,7 @@
 #ifndef DTP_JSON_H
 #define DTP_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -24,6 +25,14 @@
  * not valid UTF-8". Depth is bounded by DTP_DEPTH_MAX.
  */
 json_t *dtp_to_json(const msgpack_object *o, char *err, size_t errlen);
+
+/*
+ * True when dtp_to_json(o) would succeed given the memory; else false with
+ * the reason it would give in err. Allocates nothing for the documents
+ * the protocol carries (maps of up to 32 keys), so a caller can check a
+ * document now and convert it later, if ever.
+ */
+bool dtp_json_check(const msgpack_object *o, char *err, size_t errlen);
 
 /* Packs j into e. Returns 0, or -1 on a value it cannot carry (a JSON
  * object key with NUL, nesting deeper than DTP_DEPTH_MAX) or out of memory;

@@ -238,16 +238,20 @@ check_body_at(const char *table, const char *want_text, int line)
 }
 #define check_body(table, want) check_body_at((table), (want), __LINE__)
 
-/* The TableDescription t->json as a json_t, AttributeDefinitions sorted. */
+/* The TableDescription dyntable_table_json(t) as a json_t,
+ * AttributeDefinitions sorted. */
 static json_t *
 desc_json(const dyntable_table *t)
 {
 	json_error_t err;
+	const char *text;
 	json_t *j;
 
 	assert_non_null(t);
-	assert_non_null(t->json);
-	if ((j = json_loads(t->json, 0, &err)) == NULL)
+	text = dyntable_table_json(t);
+	assert_non_null(text);
+	assert_ptr_equal(dyntable_table_json(t), text); /* built once */
+	if ((j = json_loads(text, 0, &err)) == NULL)
 		fail_msg("table json does not parse: %s", err.text);
 	sort_attr_defs(j);
 	return j;

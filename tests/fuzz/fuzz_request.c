@@ -7,7 +7,8 @@
  * a request and as a reply. Whatever decodes is encoded again with the dtp
  * encoder and decoded a second time, which must succeed and give the same
  * message; its maps also go through dtp_to_json and dtp_pack_json, which
- * must be lossless (dtp_json.h).
+ * must be lossless (dtp_json.h), and dtp_json_check, which must agree with
+ * dtp_to_json.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -95,18 +96,23 @@ finish(dtp_enc *e, char **frame)
 static void
 json_roundtrip(const msgpack_object *map)
 {
-	char err[160], *frame;
+	char err[160], why[160], *frame;
 	const char *key;
 	json_t *j, *j2, *v;
+	bool ok;
 	dtp_enc e;
 	dtp_msg m;
 	uint32_t plen;
 
 	memset(err, ERR_FILL, sizeof(err));
+	ok = dtp_json_check(map, why, sizeof(why));
 	j = dtp_to_json(map, err, sizeof(err));
+	/* the check says what the conversion does, for the same reason */
+	FUZZ_CHECK(ok == (j != NULL));
 	if (j == NULL) {
 		check_err(err, sizeof(err));
 		FUZZ_CHECK(err[0] != '\0');
+		FUZZ_CHECK(strcmp(why, err) == 0);
 		return;
 	}
 	FUZZ_CHECK(json_is_object(j));

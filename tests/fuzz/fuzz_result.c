@@ -4,13 +4,15 @@
  * dtc_result_reply() needs no socket: it takes a decoded reply. The input
  * is a reply payload (no frame header), decoded with dtp_decode_reply as
  * client.c does, then turned into a result for every operation, as if it
- * answered each. Every string the result exposes is read to its end, so
- * that the sanitizers see a dangling or unterminated one. Properties
+ * answered each. The message is freed before the result is looked at,
+ * and every string the result exposes is read to its end, so that the
+ * sanitizers see a dangling or unterminated one. Properties
  * (client_internal.h, dyntable.h): the result answers the op it was asked
  * for; an error reply gives an error status with a message; an ok reply
  * gives DYNTABLE_OK or, when its content does not fit the op,
- * DYNTABLE_ERR_PROTOCOL with a message; table->json is the description as
- * a JSON object.
+ * DYNTABLE_ERR_PROTOCOL with a message; dyntable_table_json() is the
+ * description as a JSON object, the same string on every call, and the
+ * parsed name, status, ARN and index counts say what it says.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -44,10 +46,21 @@ touch_index(const dyntable_index *x)
 	touch_attr(&x->sort_key);
 }
 
+/* True when s is what the JSON value v says: its string, NULL for none. */
+static bool
+str_agrees(const char *s, const json_t *v)
+{
+	if (!json_is_string(v))
+		return s == NULL;
+	return s != NULL && strlen(s) == json_string_length(v) &&
+	    memcmp(s, json_string_value(v), strlen(s)) == 0;
+}
+
 static void
 touch_table(const dyntable_table *t)
 {
 	json_error_t jerr;
+	const char *text;
 	json_t *j;
 
 	touch(t->name);
@@ -61,14 +74,25 @@ touch_table(const dyntable_table *t)
 		touch_index(&t->gsi[i]);
 	for (size_t i = 0; i < t->n_lsi; i++)
 		touch_index(&t->lsi[i]);
-	FUZZ_CHECK(t->json != NULL);
-	j = json_loads(t->json, 0, &jerr);
+	text = dyntable_table_json(t);
+	FUZZ_CHECK(text != NULL);
+	FUZZ_CHECK(dyntable_table_json(t) == text); /* built once */
+	j = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	FUZZ_CHECK(json_is_object(j));
+	/* The parsed fields agree with the description. */
+	FUZZ_CHECK(str_agrees(t->name, json_object_get(j, "TableName")));
+	FUZZ_CHECK(str_agrees(t->status, json_object_get(j, "TableStatus")));
+	FUZZ_CHECK(str_agrees(t->arn, json_object_get(j, "TableArn")));
+	FUZZ_CHECK(t->n_gsi == json_array_size(json_object_get(j,
+	    "GlobalSecondaryIndexes")));
+	FUZZ_CHECK(t->n_lsi == json_array_size(json_object_get(j,
+	    "LocalSecondaryIndexes")));
 	json_decref(j);
 }
 
+/* r answers op with a reply that was ok (or an error reply). */
 static void
-check_result(dyntable_op op, const dtp_msg *m, const dyntable_result *r)
+check_result(dyntable_op op, bool ok, const dyntable_result *r)
 {
 	FUZZ_CHECK(r->op == op);
 	touch(r->message);
@@ -78,7 +102,7 @@ check_result(dyntable_op op, const dtp_msg *m, const dyntable_result *r)
 		touch_table(r->table);
 	for (size_t i = 0; i < r->n_tables; i++)
 		touch(r->tables[i]);
-	if (!m->ok) {
+	if (!ok) {
 		FUZZ_CHECK(r->status != DYNTABLE_OK && r->message != NULL);
 		FUZZ_CHECK(r->table == NULL && r->n_tables == 0);
 		return;
@@ -108,21 +132,28 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[160];
-	dtp_msg m;
 
-	if (dtp_decode_reply(data, size, &m, err, sizeof(err)) ==
-	    DTP_DECODE_OK) {
-		for (int op = DYNTABLE_OP_CREATE_TABLE;
-		    op <= DYNTABLE_OP_WAIT_TABLE_DELETED; op++) {
-			dyntable_result *r = dtc_result_reply((dyntable_op)op,
-			    &m);
+	for (int op = DYNTABLE_OP_CREATE_TABLE;
+	    op <= DYNTABLE_OP_WAIT_TABLE_DELETED; op++) {
+		dyntable_result *r;
+		dtp_msg m;
+		bool ok;
 
-			if (r == NULL)
-				continue; /* out of memory */
-			check_result((dyntable_op)op, &m, r);
-			dyntable_result_free(r);
+		/* Decoded afresh for each op: a table's result takes the
+		 * message's objects over. */
+		if (dtp_decode_reply(data, size, &m, err, sizeof(err)) !=
+		    DTP_DECODE_OK) {
+			dtp_msg_free(&m);
+			break;
 		}
+		ok = m.ok;
+		r = dtc_result_reply((dyntable_op)op, &m);
+		/* The result must not need the message any more. */
+		dtp_msg_free(&m);
+		if (r == NULL)
+			continue; /* out of memory */
+		check_result((dyntable_op)op, ok, r);
+		dyntable_result_free(r);
 	}
-	dtp_msg_free(&m);
 	return 0;
 }

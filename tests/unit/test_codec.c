@@ -139,6 +139,26 @@ expect_rep(const void *payload, size_t len, dtp_decode_rc want,
 	dtp_msg_free(&m);
 }
 
+/*
+ * to_json(), checking on the way that dtp_json_check() agrees: the
+ * same verdict, the same reason. Every conversion below goes through it.
+ */
+static json_t *
+to_json(const msgpack_object *o, char *err, size_t errlen)
+{
+	char why[256];
+	bool ok;
+	json_t *j;
+
+	assert_true(errlen <= sizeof(why));
+	ok = dtp_json_check(o, why, errlen);
+	j = dtp_to_json(o, err, errlen);
+	assert_int_equal(ok, j != NULL);
+	if (!ok && errlen > 0)
+		assert_string_equal(why, err);
+	return j;
+}
+
 /* Deterministic PRNG (xorshift64*), so fuzz failures reproduce. */
 static uint64_t
 rnd(uint64_t *s)
@@ -1221,7 +1241,7 @@ fuzz_one(const unsigned char *b, size_t n, unsigned *passed)
 	if (rc == DTP_DECODE_OK) {
 		assert_true(m.op < DTP_OP_COUNT);
 		if (m.args != NULL) {
-			json_t *j = dtp_to_json(m.args, err, sizeof(err));
+			json_t *j = to_json(m.args, err, sizeof(err));
 
 			json_decref(j);
 		}
@@ -1617,7 +1637,7 @@ test_json_roundtrip(void **state)
 	assert_int_equal(dtp_map_get(t, "RestoreSummary")->type,
 	    MSGPACK_OBJECT_NIL);
 
-	out = dtp_to_json(t, err, sizeof(err));
+	out = to_json(t, err, sizeof(err));
 	if (out == NULL)
 		fail_msg("dtp_to_json: %s", err);
 	assert_true(json_equal(in, out));
@@ -1671,13 +1691,13 @@ expect_bad_name(const char *bytes, size_t n, const char *want)
 	msgpack_pack_str_body(&p.pk, bytes, n);
 	unpack_raw(&p, &up);
 	if (want == NULL) {
-		json_t *j = dtp_to_json(&up.data, err, sizeof(err));
+		json_t *j = to_json(&up.data, err, sizeof(err));
 
 		if (j == NULL)
 			fail_msg("refused: %s", err);
 		json_decref(j);
 	} else {
-		assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+		assert_null(to_json(&up.data, err, sizeof(err)));
 		assert_string_equal(err, want);
 	}
 	msgpack_unpacked_destroy(&up);
@@ -1721,7 +1741,7 @@ test_json_refusals(void **state)
 	msgpack_pack_uint32(&p.pk, 7);
 	pk_str(&p, "x");
 	unpack_raw(&p, &up);
-	assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+	assert_null(to_json(&up.data, err, sizeof(err)));
 	assert_string_equal(err,
 	    "AttributeDefinitions[1]: map key is not a str");
 	msgpack_unpacked_destroy(&up);
@@ -1734,7 +1754,7 @@ test_json_refusals(void **state)
 	msgpack_pack_str_body(&p.pk, "\xff", 1);
 	msgpack_pack_nil(&p.pk);
 	unpack_raw(&p, &up);
-	assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+	assert_null(to_json(&up.data, err, sizeof(err)));
 	assert_string_equal(err, "top level: map key not valid UTF-8");
 	msgpack_unpacked_destroy(&up);
 	pk_free(&p);
@@ -1747,8 +1767,32 @@ test_json_refusals(void **state)
 	pk_str(&p, "a");
 	msgpack_pack_nil(&p.pk);
 	unpack_raw(&p, &up);
-	assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+	assert_null(to_json(&up.data, err, sizeof(err)));
 	assert_string_equal(err, "a: duplicate key");
+	msgpack_unpacked_destroy(&up);
+	pk_free(&p);
+
+	/* in a map too large to check pair by pair: the last key repeats
+	 * the first; without it the map is fine */
+	pk_init(&p);
+	msgpack_pack_map(&p.pk, 41);
+	for (int i = 0; i < 41; i++) {
+		char k[8];
+
+		snprintf(k, sizeof(k), "k%d", i % 40);
+		pk_str(&p, k);
+		msgpack_pack_int(&p.pk, i);
+	}
+	unpack_raw(&p, &up);
+	assert_null(to_json(&up.data, err, sizeof(err)));
+	assert_string_equal(err, "k0: duplicate key");
+	up.data.via.map.size = 40;
+	{
+		json_t *j = to_json(&up.data, err, sizeof(err));
+
+		assert_non_null(j);
+		json_decref(j);
+	}
 	msgpack_unpacked_destroy(&up);
 	pk_free(&p);
 
@@ -1762,11 +1806,11 @@ test_json_refusals(void **state)
 	pk_str(&p, "big");
 	msgpack_pack_uint64(&p.pk, (uint64_t)INT64_MAX + 1);
 	unpack_raw(&p, &up);
-	assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+	assert_null(to_json(&up.data, err, sizeof(err)));
 	assert_string_equal(err, "big: integer above 9223372036854775807");
 	up.data.via.map.size = 2; /* without "big" */
 	{
-		json_t *j = dtp_to_json(&up.data, err, sizeof(err));
+		json_t *j = to_json(&up.data, err, sizeof(err));
 
 		assert_non_null(j);
 		assert_true(json_integer_value(json_object_get(j, "max")) ==
@@ -1788,23 +1832,23 @@ test_json_refusals(void **state)
 	msgpack_pack_ext_body(&p.pk, "x", 1);
 	msgpack_pack_double(&p.pk, NAN);
 	unpack_raw(&p, &up);
-	assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+	assert_null(to_json(&up.data, err, sizeof(err)));
 	assert_string_equal(err, "[1]: bin and ext values are not allowed");
 	up.data.via.array.ptr[1] = up.data.via.array.ptr[0];
-	assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+	assert_null(to_json(&up.data, err, sizeof(err)));
 	assert_string_equal(err, "[2]: bin and ext values are not allowed");
 	up.data.via.array.ptr[2] = up.data.via.array.ptr[0];
-	assert_null(dtp_to_json(&up.data, err, sizeof(err)));
+	assert_null(to_json(&up.data, err, sizeof(err)));
 	assert_string_equal(err, "[3]: not a finite number");
 	up.data.via.array.size = 3;
 	{
-		json_t *j = dtp_to_json(&up.data, err, sizeof(err));
+		json_t *j = to_json(&up.data, err, sizeof(err));
 
 		assert_non_null(j);
 		assert_true(json_real_value(json_array_get(j, 0)) == 0.5);
 		json_decref(j);
 	}
-	assert_null(dtp_to_json(NULL, err, sizeof(err)));
+	assert_null(to_json(NULL, err, sizeof(err)));
 	msgpack_unpacked_destroy(&up);
 	pk_free(&p);
 }
@@ -1842,10 +1886,10 @@ test_json_depth(void **state)
 		objs[i].via.array.size = i < 32 ? 1 : 0;
 		objs[i].via.array.ptr = i < 32 ? &objs[i + 1] : NULL;
 	}
-	assert_null(dtp_to_json(&objs[0], err, sizeof(err)));
+	assert_null(to_json(&objs[0], err, sizeof(err)));
 	assert_has(err, "nesting deeper than 32");
 	assert_has(err, "[0][0][0]");
-	j = dtp_to_json(&objs[1], err, sizeof(err));
+	j = to_json(&objs[1], err, sizeof(err));
 	assert_non_null(j);
 	json_decref(j);
 
@@ -1853,7 +1897,7 @@ test_json_depth(void **state)
 	pk_init(&p);
 	pack_nested(&p, 32);
 	unpack_raw(&p, &up);
-	j = dtp_to_json(&up.data, err, sizeof(err));
+	j = to_json(&up.data, err, sizeof(err));
 	assert_non_null(j);
 	json_decref(j);
 	msgpack_unpacked_destroy(&up);
