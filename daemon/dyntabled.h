@@ -169,6 +169,10 @@ typedef struct sigv4_result {
 int sigv4_sign(const sigv4_request *req, const sigv4_key *key,
     sigv4_result *res);
 void sigv4_result_free(sigv4_result *res);
+/* Frees the digest and HMAC objects the first sigv4_sign() fetched; call
+ * at exit (before OpenSSL's own cleanup), or never. Signing again after
+ * it fetches them again. */
+void sigv4_cleanup(void);
 
 /* ---- creds.c: credentials, kept behind a signing API ---------------------- */
 
@@ -425,10 +429,11 @@ void upstream_creds_changed(struct upstream *u);
 
 /*
  * Sends "DynamoDB_20120810.<operation>" with body (JSON text, copied),
- * signing every attempt afresh and retrying by the standard policy. cb
- * fires exactly once, from the event loop, never from inside this call,
- * unless upstream_cancel() is called first. Returns NULL when out of
- * memory (cb will not fire).
+ * signing every attempt afresh and retrying by the standard policy. With
+ * max_connections calls sending already, it waits its turn in the pool's
+ * queue (no HTTP timeout runs there). cb fires exactly once, from the
+ * event loop, never from inside this call, unless upstream_cancel() is
+ * called first. Returns NULL when out of memory (cb will not fire).
  */
 struct upcall *upstream_call(struct upstream *u, const char *operation,
     const char *body, upstream_cb *cb, void *arg);

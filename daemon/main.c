@@ -155,6 +155,7 @@ out:
 	listener_free(srv.listener);
 	creds_free(srv.creds); /* cancels its fetches: before the pool */
 	upstream_free(srv.up);
+	sigv4_cleanup();
 	if (ev_int != NULL)
 		event_free(ev_int);
 	if (ev_term != NULL)

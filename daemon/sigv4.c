@@ -1,6 +1,6 @@
 /*
  * sigv4.c: AWS Signature Version 4 (AWS4-HMAC-SHA256), Authorization
- * header form. Pure: no I/O, no globals, nothing logged.
+ * header form. Pure: no I/O, nothing logged.
  *
  * The canonical request and the string to sign follow the AWS SigV4
  * documentation and the aws-c-auth signing test suite kept in
@@ -8,6 +8,11 @@
  * more, query keys and values are decoded and encoded again). Hashing
  * and HMAC are OpenSSL 3 (EVP_Digest, EVP_MAC "HMAC"); key material
  * derived here is wiped with OPENSSL_cleanse() before it is released.
+ *
+ * The one state kept between calls: the SHA-256 digest and an unkeyed
+ * HMAC-SHA256 context, fetched on first use (a fetch looks the algorithm
+ * up by name, which costs as much as the hashing of a signature) and
+ * freed by sigv4_cleanup(). Not thread-safe, like the daemon's one loop.
  *
  * Every string is built in a growable buffer (struct sigv4_buf): no
  * fixed-size buffer holds anything whose length comes from the caller.
@@ -238,13 +243,53 @@ static void sigv4_buf_encode_byte(struct sigv4_buf *b, unsigned char c,
 
 /* ---- hashing -------------------------------------------------------------- */
 
+static EVP_MD *sigv4_md;	       /* SHA-256 */
+static EVP_MAC_CTX *sigv4_hmac_ctx; /* HMAC-SHA256 without a key: dup it */
+
+/* Fetches the digest and sets up the HMAC context once; false if
+ * OpenSSL cannot (no default provider, out of memory). */
+static bool sigv4_init(void)
+{
+	static char digest_name[] = "SHA256";
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+
+	if (sigv4_hmac_ctx != NULL)
+		return true;
+	if (sigv4_md == NULL &&
+	    (sigv4_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return false;
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return false;
+	sigv4_hmac_ctx = EVP_MAC_CTX_new(mac); /* holds its own reference */
+	EVP_MAC_free(mac);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest_name, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (sigv4_hmac_ctx != NULL &&
+	    EVP_MAC_CTX_set_params(sigv4_hmac_ctx, params) != 1) {
+		EVP_MAC_CTX_free(sigv4_hmac_ctx);
+		sigv4_hmac_ctx = NULL;
+	}
+	return sigv4_hmac_ctx != NULL;
+}
+
+/* See dyntabled.h. */
+void sigv4_cleanup(void)
+{
+	EVP_MAC_CTX_free(sigv4_hmac_ctx);
+	EVP_MD_free(sigv4_md);
+	sigv4_hmac_ctx = NULL;
+	sigv4_md = NULL;
+}
+
 /* SHA-256 of n bytes at p as 64 hex digits and a NUL; -1 on failure. */
 static int sigv4_sha256_hex(const void *p, size_t n, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(p, n, md, &mdlen, sigv4_md, NULL) != 1 ||
 	    mdlen != SIGV4_HASH_LEN)
 		return -1;
 	sigv4_hex(md, SIGV4_HASH_LEN, out);
@@ -272,15 +317,13 @@ static int sigv4_hmac(EVP_MAC_CTX *ctx, const unsigned char *key,
 /*
  * Derives the signing key ("AWS4" + secret, then date, region, service,
  * "aws4_request") and writes HMAC(signing key, string_to_sign) as hex to
- * sig_hex. Every intermediate key is wiped before return.
+ * sig_hex. Every intermediate key is wiped before return; the keyed
+ * context is a copy of sigv4_hmac_ctx, freed (and so wiped) here.
  */
 static int sigv4_signature(const char *secret, const char *date8,
     const char *region, const char *service, const char *string_to_sign,
     char sig_hex[65])
 {
-	static char digest_name[] = "SHA256";
-	OSSL_PARAM params[2];
-	EVP_MAC *mac = NULL;
 	EVP_MAC_CTX *ctx = NULL;
 	unsigned char ka[SIGV4_HASH_LEN], kb[SIGV4_HASH_LEN];
 	unsigned char *ksecret = NULL;
@@ -295,12 +338,7 @@ static int sigv4_signature(const char *secret, const char *date8,
 	memcpy(ksecret, "AWS4", 4);
 	memcpy(ksecret + 4, secret, slen);
 
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    digest_name, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (ctx = EVP_MAC_CTX_new(mac)) == NULL ||
-	    EVP_MAC_CTX_set_params(ctx, params) != 1)
+	if ((ctx = EVP_MAC_CTX_dup(sigv4_hmac_ctx)) == NULL)
 		goto out;
 
 	if (sigv4_hmac(ctx, ksecret, slen + 4, date8, strlen(date8), ka) ||
@@ -315,7 +353,6 @@ static int sigv4_signature(const char *secret, const char *date8,
 	rc = 0;
 out:
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	OPENSSL_cleanse(ksecret, slen + 4);
 	free(ksecret);
 	OPENSSL_cleanse(ka, sizeof(ka));
@@ -660,7 +697,7 @@ int sigv4_sign(const sigv4_request *req, const sigv4_key *key,
 	    key->session_token[0] != '\0';
 	sign_token = with_token && req != NULL &&
 	    (req->flags & SIGV4_OMIT_TOKEN) == 0;
-	if (sigv4_check(req, key, with_token) == -1)
+	if (sigv4_check(req, key, with_token) == -1 || !sigv4_init())
 		return -1;
 	if (sigv4_dates(req->now, res->amz_date, date8) == -1)
 		goto fail;

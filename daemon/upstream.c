@@ -7,10 +7,20 @@
  * with curl_multi_assign(), and finished transfers drained with
  * curl_multi_info_read() after every curl_multi_socket_action().
  *
- * Each upstream call (struct upcall) makes one HTTP attempt at a time
- * with a fresh easy handle (keep-alive reuse comes from the multi's
- * connection cache), signs every attempt afresh and retries by the
- * standard policy of retry.c on its own libevent timer.
+ * Each upstream call (struct upcall) makes one HTTP attempt at a time,
+ * signs every attempt afresh and retries by the standard policy of
+ * retry.c on its own libevent timer.
+ *
+ * Easy handles: at most max_connections calls hold one (are in the
+ * multi) at once, so curl never queues transfers itself; the other calls
+ * wait in the pool's FIFO (UPCALL_QUEUED), costing their struct upcall
+ * rather than a handle and its receive buffer, and take a handle as one
+ * comes back, oldest first. A handle comes back when its attempt ends
+ * (out of the multi, never from a curl callback) and is kept for the
+ * next attempt with its constant options set (upstream_easy_get); each
+ * attempt sets only what is its own (upcall_setopts). http_timeout_ms
+ * bounds each attempt from when it has a handle: the wait in the queue
+ * has no CURLOPT_TIMEOUT running (the client's own timeout covers it).
  *
  * Re-entrancy: user callbacks run only from our libevent callbacks, never
  * from a curl callback and never from upstream_call(). A callback may
@@ -60,6 +70,7 @@
 #define UPSTREAM_MAX_REPLY     (8u << 20) /* larger replies are an error */
 #define UPSTREAM_MAX_OP	       64u	  /* longest operation name */
 #define UPSTREAM_CONNECT_MS    3000u	  /* connect timeout ceiling */
+#define UPSTREAM_IDLE_UNLIMITED 16u	  /* idle handles kept, no max */
 
 /*
  * Backoff bases (shared/reference/dynamodb-and-aws.md §4): throttling
@@ -104,6 +115,12 @@ struct upstream {
 	struct retry_bucket bucket;
 	uint64_t rng;			/* xorshift64* state, never 0 */
 	TAILQ_HEAD(, upcall) calls;	/* every call not yet delivered */
+	TAILQ_HEAD(, upcall) queue;	/* UPCALL_QUEUED calls, oldest first */
+	struct event *pump;		/* starts them as handles come back */
+	unsigned max_busy;		/* calls with a handle at once, 0: any */
+	unsigned busy;			/* calls with a handle (UPCALL_SENDING) */
+	CURL **idle;			/* handles out of the multi, for reuse */
+	unsigned n_idle, max_idle;
 	TAILQ_HEAD(, upfetch) fetches;	/* every fetch not yet delivered */
 	LIST_HEAD(, upstream_sock) socks;
 	struct upstream_stats stats;
@@ -112,6 +129,7 @@ struct upstream {
 };
 
 enum upcall_state {
+	UPCALL_QUEUED,	   /* in u->queue, waiting for an easy handle */
 	UPCALL_SENDING,	   /* an attempt's easy handle is in the multi */
 	UPCALL_BACKOFF,	   /* waiting on uc->timer for the next attempt */
 	UPCALL_WAIT_CREDS, /* waiting for keys, until uc->creds_deadline */
@@ -131,6 +149,10 @@ struct upcall_outcome {
 	char *message;		/* owned */
 };
 
+/* Request headers of an attempt: Host, Content-Type, X-Amz-Target,
+ * X-Amz-Date, Authorization, Expect and X-Amz-Security-Token. */
+#define UPCALL_MAX_HEADERS 7
+
 /* The reply of one attempt, as it arrives. */
 struct upcall_buf {
 	char *data;
@@ -146,6 +168,7 @@ struct upcall {
 	struct upstream *u;
 	struct upstream_target *target;	/* a reference */
 	TAILQ_ENTRY(upcall) entry;	/* in u->calls until delivery */
+	TAILQ_ENTRY(upcall) qentry;	/* in u->queue while UPCALL_QUEUED */
 	enum upcall_state state;
 	char op[UPSTREAM_MAX_OP + 1];	/* e.g. "DescribeTable" */
 	char *body;			/* request JSON, owned */
@@ -154,7 +177,9 @@ struct upcall {
 	void *arg;
 	struct event *timer;		/* backoff and deferred delivery */
 	CURL *easy;			/* the attempt in flight, or NULL */
-	struct curl_slist *headers;	/* its headers, secrets inside */
+	struct curl_slist hdr[UPCALL_MAX_HEADERS]; /* its headers: lines */
+	char *hdr_buf;			/* in here, secrets inside, wiped */
+	size_t hdr_len;
 	char errbuf[CURL_ERROR_SIZE];	/* CURLOPT_ERRORBUFFER */
 	struct upcall_buf reply;
 	unsigned attempts;		/* HTTP attempts started */
@@ -333,15 +358,20 @@ upstream_timer_event_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* CURLMOPT_TIMERFUNCTION: only (re)arms or stops the one timer; never
- * calls curl. 0 ms fires on the next loop iteration. */
+ * calls curl. 0 ms (curl asks for it after every new transfer) makes the
+ * timer active at once: libevent runs it in this loop iteration, without
+ * the epoll_wait(..., 0) a zero timeout would cost. evtimer_del first
+ * drops a pending timeout, or the event from the active queue. */
 static int
 upstream_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
 	struct upstream *u = userp;
 	struct timeval tv;
 
-	if (timeout_ms < 0) {
+	if (timeout_ms <= 0) {
 		evtimer_del(u->timer);
+		if (timeout_ms == 0)
+			event_active(u->timer, EV_TIMEOUT, 1);
 		return 0;
 	}
 	tv.tv_sec = timeout_ms / 1000;
@@ -423,23 +453,54 @@ upcall_fail(struct upcall *uc, bool transport, enum retry_class cls,
 	uc->out.message = strdup(message);
 }
 
-/* Removes the attempt's easy handle from the multi and frees it with its
- * headers. Never called from a curl callback. */
+/* Wipes and frees the attempt's headers. */
+static void
+upcall_wipe_headers(struct upcall *uc)
+{
+	if (uc->hdr_buf != NULL) {
+		explicit_bzero(uc->hdr_buf, uc->hdr_len);
+		free(uc->hdr_buf);
+		uc->hdr_buf = NULL;
+	}
+}
+
+/*
+ * Ends the attempt: its easy handle leaves the multi and goes back to the
+ * idle ones (freed when enough are idle), its headers are wiped. Never
+ * called from a curl callback. The handle's turn passes to the oldest
+ * queued call from u->pump, in this loop iteration: not from in here,
+ * where the caller may be about to cancel that call too (a client
+ * leaving), and before any call made from a callback meanwhile, which
+ * queues behind it. The idle handle keeps pointers into this call
+ * (PRIVATE, buffers, headers): curl does not use them out of the multi,
+ * and the next attempt sets them all.
+ */
 static void
 upcall_release_easy(struct upcall *uc)
 {
+	struct upstream *u = uc->u;
+
 	if (uc->easy != NULL) {
-		curl_multi_remove_handle(uc->u->multi, uc->easy);
-		curl_easy_cleanup(uc->easy);
+		curl_multi_remove_handle(u->multi, uc->easy);
+		if (u->n_idle < u->max_idle)
+			u->idle[u->n_idle++] = uc->easy;
+		else
+			curl_easy_cleanup(uc->easy);
 		uc->easy = NULL;
+		u->busy--;
+		if (!TAILQ_EMPTY(&u->queue))
+			event_active(u->pump, EV_TIMEOUT, 1);
 	}
-	upstream_slist_wipe(uc->headers);
-	uc->headers = NULL;
+	upcall_wipe_headers(uc);
 }
 
+/* Frees the call, out of the queue and with its handle back; the caller
+ * has taken it out of u->calls. */
 static void
 upcall_free(struct upcall *uc)
 {
+	if (uc->state == UPCALL_QUEUED)
+		TAILQ_REMOVE(&uc->u->queue, uc, qentry);
 	upcall_release_easy(uc);
 	upstream_target_unref(uc->target);
 	if (uc->timer != NULL)
@@ -517,35 +578,48 @@ upcall_header_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-/* Appends "name: value" to uc->headers; false when out of memory. The
- * temporary line is wiped: it may hold a secret. */
+/*
+ * Sets the attempt's headers: "name: value" lines ("name:" for a NULL
+ * value: curl then sends no such header) in one buffer, linked through
+ * uc->hdr (curl only reads the list). false when out of memory.
+ */
 static bool
-upcall_add_header(struct upcall *uc, const char *name, const char *value)
+upcall_set_headers(struct upcall *uc, const sigv4_header *h, size_t n)
 {
-	struct curl_slist *l;
-	char *line = upstream_fmt("%s: %s", name, value);
+	size_t len = 0, off = 0;
 
-	if (line == NULL)
+	for (size_t i = 0; i < n; i++)
+		len += strlen(h[i].name) + 3 +
+		    (h[i].value != NULL ? strlen(h[i].value) : 0);
+	if ((uc->hdr_buf = malloc(len)) == NULL)
 		return false;
-	l = curl_slist_append(uc->headers, line);
-	explicit_bzero(line, strlen(line));
-	free(line);
-	if (l == NULL)
-		return false;
-	uc->headers = l;
+	uc->hdr_len = len;
+	for (size_t i = 0; i < n; i++) {
+		uc->hdr[i].data = uc->hdr_buf + off;
+		uc->hdr[i].next = i + 1 < n ? &uc->hdr[i + 1] : NULL;
+		off += (size_t)snprintf(uc->hdr_buf + off, len - off,
+			   "%s:%s%s", h[i].name, h[i].value != NULL ? " " : "",
+			   h[i].value != NULL ? h[i].value : "") + 1;
+	}
 	return true;
 }
 
-/* Sets the easy handle's options; false on failure. */
-static bool
-upcall_setopts(struct upcall *uc, CURL *e)
+/*
+ * An easy handle for an attempt: an idle one, or a new one with the
+ * options every attempt shares; NULL when out of memory.
+ * upcall_setopts() adds the attempt's own.
+ */
+static CURL *
+upstream_easy_get(struct upstream *u)
 {
-	struct upstream *u = uc->u;
+	CURL *e;
 	long connect_ms = UPSTREAM_CONNECT_MS;
 
+	if (u->n_idle != 0)
+		return u->idle[--u->n_idle];
 	if (u->timeout_ms != 0 && u->timeout_ms < connect_ms)
 		connect_ms = (long)u->timeout_ms;
-	return curl_easy_setopt(e, CURLOPT_URL, uc->target->url) == CURLE_OK &&
+	if ((e = curl_easy_init()) != NULL &&
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
 	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
 		CURLE_OK &&
@@ -557,10 +631,6 @@ upcall_setopts(struct upcall *uc, CURL *e)
 	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
 		(long)CURL_HTTP_VERSION_1_1) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_POST, 1L) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_POSTFIELDS, uc->body) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		(curl_off_t)uc->body_len) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, uc->headers) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_USERAGENT,
 		"dyntabled/" DYNTABLED_VERSION) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)u->timeout_ms) ==
@@ -571,18 +641,33 @@ upcall_setopts(struct upcall *uc, CURL *e)
 	    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upcall_write_cb) ==
+		CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, upcall_header_cb) ==
+		CURLE_OK)
+		return e;
+	curl_easy_cleanup(e);
+	return NULL;
+}
+
+/* Sets the attempt's own options on e; false on failure. */
+static bool
+upcall_setopts(struct upcall *uc, CURL *e)
+{
+	return curl_easy_setopt(e, CURLOPT_URL, uc->target->url) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		(curl_off_t)uc->body_len) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_POSTFIELDS, uc->body) == CURLE_OK &&
+	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, uc->hdr) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, uc->errbuf) ==
 		CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_PRIVATE, uc) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upcall_write_cb) ==
-		CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, uc) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, upcall_header_cb) ==
-		CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_HEADERDATA, uc) == CURLE_OK;
 }
 
 static bool upcall_arm(struct upcall *uc, unsigned ms);
+static void upcall_soon(struct upcall *uc);
 
 /* Records "no credentials" with creds.c's reason. */
 static void
@@ -625,22 +710,34 @@ upcall_wait_creds(struct upcall *uc)
 	return true;
 }
 
+/* May a call take an easy handle now (the queue aside)? */
+static bool
+upstream_room(const struct upstream *u)
+{
+	return u->max_busy == 0 || u->busy < u->max_busy;
+}
+
 /*
- * Starts one attempt: signs, builds the handle, adds it to the multi.
- * Returns true when started, or when waiting for keys still being
- * fetched (state UPCALL_WAIT_CREDS); false with uc->out set (final, not
- * retryable) when it could not; the caller delivers.
+ * Starts one attempt: signs, takes an easy handle, adds it to the multi.
+ * Returns true when started, when queued for a handle (state
+ * UPCALL_QUEUED: other calls were first, or every handle is busy; not
+ * when dequeued: upstream_pump_cb() gives it its turn), or when
+ * waiting for keys still being fetched (UPCALL_WAIT_CREDS); false with
+ * uc->out set (final, not retryable) when it could not; the caller
+ * delivers.
  */
 static bool
-upcall_start(struct upcall *uc)
+upcall_start(struct upcall *uc, bool dequeued)
 {
 	struct upstream *u = uc->u;
 	const struct upstream_target *t = uc->target;
 	char target[sizeof UPSTREAM_TARGET_PREFIX + UPSTREAM_MAX_OP];
-	sigv4_header hdrs[3];
+	sigv4_header hdrs[UPCALL_MAX_HEADERS];
 	sigv4_request req;
 	sigv4_result res;
 	const char *token;
+	size_t n;
+	CURL *e = NULL;
 	bool ok;
 
 	upcall_outcome_clear(&uc->out);
@@ -654,6 +751,11 @@ upcall_start(struct upcall *uc)
 		upcall_fail_no_creds(uc);
 		return false;
 	}
+	if (!dequeued && (!TAILQ_EMPTY(&u->queue) || !upstream_room(u))) {
+		uc->state = UPCALL_QUEUED;
+		TAILQ_INSERT_TAIL(&u->queue, uc, qentry);
+		return true;
+	}
 
 	snprintf(target, sizeof target, UPSTREAM_TARGET_PREFIX "%s", uc->op);
 	hdrs[0] = (sigv4_header){ "Host", t->host };
@@ -664,7 +766,7 @@ upcall_start(struct upcall *uc)
 		.path = t->path,
 		.query = NULL,
 		.headers = hdrs,
-		.n_headers = sizeof hdrs / sizeof hdrs[0],
+		.n_headers = 3,
 		.body = uc->body,
 		.body_len = uc->body_len,
 		.region = t->region,
@@ -687,40 +789,51 @@ upcall_start(struct upcall *uc)
 	}
 	uc->creds_waited = false;
 	token = creds_session_token(u->creds);
-	ok = upcall_add_header(uc, "Host", t->host) &&
-	    upcall_add_header(uc, "Content-Type", UPSTREAM_CONTENT_TYPE) &&
-	    upcall_add_header(uc, "X-Amz-Target", target) &&
-	    upcall_add_header(uc, "X-Amz-Date", res.amz_date) &&
-	    res.authorization != NULL &&
-	    upcall_add_header(uc, "Authorization", res.authorization) &&
-	    (token == NULL ||
-		upcall_add_header(uc, "X-Amz-Security-Token", token));
-	sigv4_result_free(&res);
+	hdrs[3] = (sigv4_header){ "X-Amz-Date", res.amz_date };
+	hdrs[4] = (sigv4_header){ "Authorization", res.authorization };
 	/* No 100-continue round trip; curl would add "Expect" for big
 	 * bodies otherwise. */
-	if (ok) {
-		struct curl_slist *l = curl_slist_append(uc->headers, "Expect:");
-		ok = l != NULL;
-		if (ok)
-			uc->headers = l;
-	}
-	if (!ok || (uc->easy = curl_easy_init()) == NULL ||
-	    !upcall_setopts(uc, uc->easy) ||
-	    curl_multi_add_handle(u->multi, uc->easy) != CURLM_OK) {
-		if (uc->easy != NULL) {
-			curl_easy_cleanup(uc->easy);
-			uc->easy = NULL;
-		}
-		upstream_slist_wipe(uc->headers);
-		uc->headers = NULL;
+	hdrs[5] = (sigv4_header){ "Expect", NULL };
+	hdrs[6] = (sigv4_header){ "X-Amz-Security-Token", token };
+	n = token != NULL ? 7 : 6;
+	ok = res.authorization != NULL && upcall_set_headers(uc, hdrs, n);
+	sigv4_result_free(&res);
+	if (!ok || (e = upstream_easy_get(u)) == NULL ||
+	    !upcall_setopts(uc, e) ||
+	    curl_multi_add_handle(u->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e); /* its options may be half set */
+		upcall_wipe_headers(uc);
 		upcall_fail(uc, true, RETRY_NO,
 		    "could not start the HTTP request (out of memory)");
 		return false;
 	}
+	uc->easy = e;
+	u->busy++;
 	uc->attempts++;
 	u->stats.requests++;
 	uc->state = UPCALL_SENDING;
 	return true;
+}
+
+/*
+ * libevent: u->pump, made active when a handle came back while calls
+ * were queued. Gives the free handles to the queued calls, oldest first.
+ * Calls nothing back (a call that cannot start is delivered from its
+ * timer), so the pool cannot go away under it.
+ */
+static void
+upstream_pump_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *u = arg;
+	struct upcall *uc;
+
+	while (upstream_room(u) && (uc = TAILQ_FIRST(&u->queue)) != NULL) {
+		TAILQ_REMOVE(&u->queue, uc, qentry);
+		if (!upcall_start(uc, true)) {
+			uc->state = UPCALL_DEFERRED;
+			upcall_soon(uc);
+		}
+	}
 }
 
 /* Fills uc->out from a complete HTTP answer: status and reply body. */
@@ -827,6 +940,15 @@ upcall_deliver(struct upcall *uc)
 	upcall_free(uc);
 }
 
+/* Runs uc->timer's callback from the loop, in this iteration (event_active
+ * cannot fail, unlike evtimer_add); a pending timeout is dropped. */
+static void
+upcall_soon(struct upcall *uc)
+{
+	evtimer_del(uc->timer);
+	event_active(uc->timer, EV_TIMEOUT, 1);
+}
+
 /* Arms uc->timer for ms milliseconds; false if libevent refused. */
 static bool
 upcall_arm(struct upcall *uc, unsigned ms)
@@ -926,7 +1048,7 @@ upcall_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	upstream_enter(u);
 	if (uc->state == UPCALL_BACKOFF || uc->state == UPCALL_WAIT_CREDS) {
-		if (!upcall_start(uc))
+		if (!upcall_start(uc, false))
 			upcall_deliver(uc);
 	} else if (uc->state == UPCALL_DEFERRED) {
 		upcall_deliver(uc);
@@ -1062,6 +1184,7 @@ upstream_new(struct event_base *base, const struct config *cfg,
 	u->timeout_ms = cfg->http_timeout_ms;
 	u->max_attempts = cfg->max_attempts != 0 ? cfg->max_attempts : 1;
 	TAILQ_INIT(&u->calls);
+	TAILQ_INIT(&u->queue);
 	TAILQ_INIT(&u->fetches);
 	LIST_INIT(&u->socks);
 	retry_bucket_init(&u->bucket);
@@ -1074,8 +1197,14 @@ upstream_new(struct event_base *base, const struct config *cfg,
 	if ((u->target = upstream_target_new(cfg->endpoint, cfg->region)) ==
 	    NULL)
 		goto fail;
-	if ((u->timer = evtimer_new(base, upstream_timer_event_cb, u)) ==
+	/* As many idle handles as may be busy, or a few when any number
+	 * may: a burst beyond that frees what it made. */
+	u->max_busy = cfg->max_connections;
+	u->max_idle = conns > 0 ? (unsigned)conns : UPSTREAM_IDLE_UNLIMITED;
+	if ((u->idle = calloc(u->max_idle, sizeof *u->idle)) == NULL ||
+	    (u->timer = evtimer_new(base, upstream_timer_event_cb, u)) ==
 		NULL ||
+	    (u->pump = event_new(base, -1, 0, upstream_pump_cb, u)) == NULL ||
 	    (u->multi = curl_multi_init()) == NULL) {
 		log_err("upstream: out of memory");
 		goto fail;
@@ -1129,6 +1258,9 @@ upstream_destroy(struct upstream *u)
 		upcall_free(uc);
 	}
 	upstream_drop_fetches(u);
+	while (u->n_idle != 0)
+		curl_easy_cleanup(u->idle[--u->n_idle]);
+	free(u->idle);
 	/* curl may report sockets removed while it closes its
 	 * connections; whatever it leaves is freed after. */
 	if (u->multi != NULL)
@@ -1137,6 +1269,8 @@ upstream_destroy(struct upstream *u)
 		upstream_sock_free(us);
 	if (u->timer != NULL)
 		event_free(u->timer);
+	if (u->pump != NULL)
+		event_free(u->pump);
 	upstream_target_unref(u->target);
 	free(u);
 }
@@ -1211,16 +1345,10 @@ upstream_call(struct upstream *u, const char *operation, const char *body,
 
 	if (!valid)
 		upcall_fail(uc, true, RETRY_NO, "invalid operation name");
-	if (!valid || !upcall_start(uc)) {
-		/* Never call back from in here: deliver on the next loop
-		 * iteration instead. */
+	if (!valid || !upcall_start(uc, false)) {
+		/* Never call back from in here: deliver from the loop. */
 		uc->state = UPCALL_DEFERRED;
-		if (!upcall_arm(uc, 0)) {
-			TAILQ_REMOVE(&u->calls, uc, entry);
-			u->stats.in_flight--;
-			upcall_free(uc);
-			return NULL;
-		}
+		upcall_soon(uc);
 	}
 	return uc;
 }
@@ -1272,9 +1400,8 @@ upstream_creds_changed(struct upstream *u)
 	/* Each waiting call re-checks from its own timer: no callback runs
 	 * from in here. */
 	TAILQ_FOREACH(uc, &u->calls, entry)
-		if (uc->state == UPCALL_WAIT_CREDS && !upcall_arm(uc, 0))
-			log_warn("upstream: %s: cannot wake it (libevent)",
-			    uc->op);
+		if (uc->state == UPCALL_WAIT_CREDS)
+			upcall_soon(uc);
 }
 
 /* ---- fetches for the credential providers --------------------------------- */
