@@ -24,6 +24,16 @@ raw_tname(const char *prefix, const char *what)
 	return b;
 }
 
+rawc *
+raw_connect_ok(void)
+{
+	rawc *c = rawc_connect(NULL, NULL, NULL);
+
+	if (c == NULL)
+		fail_msg("cannot connect to the daemon");
+	return c;
+}
+
 void
 raw_check_ok(json_t *rep, const char *what)
 {

@@ -40,15 +40,6 @@
 			skip();                                           \
 	} while (0)
 
-static rawc *
-conn(void)
-{
-	rawc *c = rawc_connect(NULL, NULL, NULL);
-
-	if (c == NULL)
-		fail_msg("cannot connect to the daemon");
-	return c;
-}
 
 static void
 faults(const char *rules)
@@ -122,7 +113,7 @@ static void
 test_limit_and_order(void **state)
 {
 	enum { N = 12 };
-	rawc *c = conn();
+	rawc *c = raw_connect_ok();
 	uint32_t ids[N];
 	json_t *log, *e, *rep;
 	json_int_t start[N], end[N];
@@ -206,7 +197,7 @@ test_many_clients_with_retries(void **state)
 	    "\"status500\",\"count\":3},{\"target\":\"DescribeTable\","
 	    "\"action\":\"delay\",\"ms\":100}]");
 	for (int c = 0; c < NC; c++)
-		cs[c] = conn();
+		cs[c] = raw_connect_ok();
 	for (int i = 0; i < PER; i++)
 		for (int c = 0; c < NC; c++) {
 			snprintf(prefix, sizeof(prefix), "many%d-", c);
@@ -226,7 +217,7 @@ test_many_clients_with_retries(void **state)
 static void
 test_queued_cancel(void **state)
 {
-	rawc *a = conn(), *b = conn();
+	rawc *a = raw_connect_ok(), *b = raw_connect_ok();
 	uint32_t ids[2];
 	long long t0, ms;
 

@@ -52,15 +52,6 @@ check_err(json_t *rep, const char *name, const char *aws_type,
 	}
 }
 
-static rawc *
-conn(void)
-{
-	rawc *c = rawc_connect(NULL, NULL, NULL);
-
-	if (c == NULL)
-		fail_msg("cannot connect to the daemon");
-	return c;
-}
 
 static json_t *
 name_args(const char *name, int timeout_ms)
@@ -120,7 +111,7 @@ describes_for_waiters(const char *name, unsigned n, unsigned conns)
 
 	assert_true(conns <= 32);
 	for (unsigned i = 0; i < conns; i++)
-		cs[i] = conn();
+		cs[i] = raw_connect_ok();
 	create(cs[0], name, false);
 	before = pc_count("DescribeTable");
 	for (unsigned i = 0; i < n; i++)
@@ -167,7 +158,7 @@ test_coalescing(void **state)
 static void
 test_deadline(void **state)
 {
-	rawc *c = conn();
+	rawc *c = raw_connect_ok();
 	long long t0 = rawc_now_ms();
 	json_t *rep = call_name(c, "wait_table_active", tname("never"), 400);
 	long long ms = rawc_now_ms() - t0;
@@ -190,7 +181,7 @@ test_deadline(void **state)
 static void
 test_disconnect_stops_poller(void **state)
 {
-	rawc *c = conn(), *other;
+	rawc *c = raw_connect_ok(), *other;
 	json_t *a = name_args(tname("gone"), LONG_MS), *rep;
 	long c1, c2, c3;
 
@@ -210,7 +201,7 @@ test_disconnect_stops_poller(void **state)
 		fail_msg("the poller went on after its only waiter left "
 		    "(%ld then %ld calls)", c2, c3);
 	/* The daemon still serves, and its counters agree. */
-	other = conn();
+	other = raw_connect_ok();
 	rep = rawc_call(other, "status", NULL, LONG_MS);
 	raw_check_ok(rep, "status");
 	assert_int_equal(json_integer_value(json_object_get(rawc_result(rep),
@@ -225,7 +216,7 @@ test_disconnect_stops_poller(void **state)
 static void
 test_table_only(void **state)
 {
-	rawc *c = conn();
+	rawc *c = raw_connect_ok();
 	const char *name = tname("only");
 	json_t *a = json_pack("{s:o,s:b,s:b}", "table",
 	    rawc_table_def(name, "byg"), "wait", 1, "table_only", 1);
@@ -287,7 +278,7 @@ survives(rawc *c, const char *rules, const char *op, const char *target,
 static void
 test_retries_survive(void **state)
 {
-	rawc *c = conn();
+	rawc *c = raw_connect_ok();
 	const char *name = tname("retry");
 	json_t *a;
 
@@ -326,7 +317,7 @@ test_retries_survive(void **state)
 static void
 test_not_retried(void **state)
 {
-	rawc *c = conn();
+	rawc *c = raw_connect_ok();
 	const char *name = tname("nr");
 	json_t *rep, *a;
 	long long t0;
@@ -403,7 +394,7 @@ static void
 test_mutation_limit(void **state)
 {
 	enum { N = 16 };
-	rawc *a = conn(), *b = conn();
+	rawc *a = raw_connect_ok(), *b = raw_connect_ok();
 	json_t *args, *rep;
 	long long t0, tb = 0, ta_last = 0;
 	char name[64];
@@ -468,7 +459,7 @@ test_mutation_limit(void **state)
 static void
 test_mutation_dropped(void **state)
 {
-	rawc *a = conn();
+	rawc *a = raw_connect_ok();
 	json_t *args;
 	char name[64];
 
