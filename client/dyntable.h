@@ -38,14 +38,14 @@ extern "C" {
 #endif
 
 #define DYNTABLE_VERSION_MAJOR 0
-#define DYNTABLE_VERSION_MINOR 1
+#define DYNTABLE_VERSION_MINOR 2
 #define DYNTABLE_VERSION_PATCH 0
-#define DYNTABLE_VERSION_STRING "0.1.0"
+#define DYNTABLE_VERSION_STRING "0.2.0"
 
 /* Where dyntabled listens unless DYNTABLE_SOCKET or an argument says. */
 #define DYNTABLE_DEFAULT_SOCKET "/run/dyntabled/dyntabled.sock"
 
-/* The library's version, e.g. "0.1.0" (may differ from the header's). */
+/* The library's version, e.g. "0.2.0" (may differ from the header's). */
 DYNTABLE_API const char *dyntable_version(void);
 
 /*
@@ -379,7 +379,7 @@ DYNTABLE_API void dyntable_free(dyntable_ctx *c);
 /* The context's error: DYNTABLE_OK while the connection is usable. */
 DYNTABLE_API dyntable_status dyntable_errcode(const dyntable_ctx *c);
 DYNTABLE_API const char *dyntable_errstr(const dyntable_ctx *c);
-/* The daemon's version string from the handshake, e.g. "dyntabled 0.1.0". */
+/* The daemon's version string from the handshake, e.g. "dyntabled 0.2.0". */
 DYNTABLE_API const char *dyntable_server(const dyntable_ctx *c);
 /* The socket's file descriptor, for adapters; -1 when not connected. */
 DYNTABLE_API int dyntable_fd(const dyntable_ctx *c);

@@ -23,7 +23,7 @@
 
 #include "dtp.h"
 
-#define DYNTABLED_VERSION "0.1.0"
+#define DYNTABLED_VERSION "0.2.0"
 
 struct event_base;
 struct server;
