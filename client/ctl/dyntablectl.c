@@ -11,8 +11,9 @@
  * daemon) in one of three ways: from the flags alone (a
  * dyntable_table_def), from a CreateTableInput file with the flags merged
  * in (--input-json, edited here with jansson), or from a model file
- * (--model, docs/MODEL.md). The daemon checks the definition; this file
- * only parses what the user typed.
+ * (--model, docs/MODEL.md, read by libdyntable's dyntable_model_from_json).
+ * The daemon checks the definition; this file only parses what the user
+ * typed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -166,8 +167,7 @@ struct ctl {
 	const char *input_path; /* --input-json */
 	const char *model_path; /* --model */
 	json_t *input;		/* --input-json: the CreateTableInput to send */
-	json_t *model_doc;	/* --model: the file; model strings live in it */
-	dyntable_model model;	/* --model */
+	dyntable_model *model;	/* --model, from libdyntable */
 	void **owned;		/* memory freed by ctl_free() */
 	size_t n_owned;
 };
@@ -218,7 +218,7 @@ ctl_free(struct ctl *ctl)
 	free(ctl->lsis);
 	free(ctl->tags);
 	json_decref(ctl->input);
-	json_decref(ctl->model_doc);
+	dyntable_model_free(ctl->model);
 }
 
 /* j, or exit when jansson could not allocate it. */
@@ -1224,273 +1224,36 @@ load_input(struct ctl *ctl)
 
 /* ---- create: model files (docs/MODEL.md) ------------------------------- */
 
-static int model_error(const struct ctl *ctl, const char *at,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* A usage error about the model file, naming the member at. */
-static int
-model_error(const struct ctl *ctl, const char *at, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return usage_error(ctl->verb, "bad --model %s: %s: %s", ctl->model_path,
-	    at, msg);
-}
-
-/* The first member of obj not in allowed (NULL-terminated), or NULL. */
-static const char *
-unknown_key(const json_t *obj, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-	size_t i;
-
-	json_object_foreach((json_t *)obj, key, v) {
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL)
-			return key;
-	}
-	return NULL;
-}
-
-static bool
-parse_type(const char *word, dyntable_type *t)
-{
-	static const struct {
-		const char *word;
-		dyntable_type type;
-	} types[] = {
-		{ "S", DYNTABLE_S }, { "STRING", DYNTABLE_S },
-		{ "N", DYNTABLE_N }, { "NUMBER", DYNTABLE_N },
-		{ "B", DYNTABLE_B }, { "BINARY", DYNTABLE_B },
-	};
-
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (strcasecmp(word, types[i].word) == 0) {
-			*t = types[i].type;
-			return true;
-		}
-	return false;
-}
-
-/* A model key: one name, or a list of 1 to max names. */
-static int
-model_names(const struct ctl *ctl, const char *at, const json_t *v,
-    const char **out, size_t max)
-{
-	const json_t *e;
-	size_t i;
-
-	if (json_is_string(v)) {
-		out[0] = json_string_value(v);
-		return CTL_CONTINUE;
-	}
-	if (!json_is_array(v) || json_array_size(v) < 1 ||
-	    json_array_size(v) > max)
-		return max == 1 ?
-		    model_error(ctl, at, "want an attribute name") :
-		    model_error(ctl, at, "want an attribute name or a list of "
-		    "1 to %zu", max);
-	json_array_foreach(v, i, e) {
-		if (!json_is_string(e))
-			return model_error(ctl, at, "element %zu is not a name",
-			    i);
-		out[i] = json_string_value(e);
-	}
-	return CTL_CONTINUE;
-}
-
-/* A model capacity: a whole number >= 1. */
-static int
-model_units(const struct ctl *ctl, const char *at, const json_t *v,
-    long long *out)
-{
-	if (v == NULL)
-		return CTL_CONTINUE;
-	if (!json_is_integer(v) || json_integer_value(v) < 1)
-		return model_error(ctl, at, "want a whole number of at least 1");
-	*out = json_integer_value(v);
-	return CTL_CONTINUE;
-}
-
-static int
-model_index(struct ctl *ctl, size_t n, const json_t *j,
-    dyntable_model_index *ix)
-{
-	static const char *const allowed[] = { "name", "type", "partition_key",
-		"sort_key", "projection", "read_capacity", "write_capacity",
-		NULL };
-	const json_t *v, *e;
-	const char *type, *bad, **nka;
-	char at[64];
-	size_t i;
-	int rc;
-
-#define AT(member) (snprintf(at, sizeof at, "indexes[%zu]%s%s", n, \
-	*(member) ? "." : "", (member)), at)
-	if (!json_is_object(j))
-		return model_error(ctl, AT(""), "want an object");
-	if ((bad = unknown_key(j, allowed)) != NULL)
-		return model_error(ctl, AT(bad), "unknown key (an index has "
-		    "name, type, partition_key, sort_key, projection, "
-		    "read_capacity, write_capacity)");
-	if (!json_is_string(v = json_object_get(j, "name")))
-		return model_error(ctl, AT("name"), "required, a string");
-	ix->name = json_string_value(v);
-	type = json_string_value(json_object_get(j, "type"));
-	if (type == NULL || (strcmp(type, "global") != 0 &&
-	    strcmp(type, "local") != 0))
-		return model_error(ctl, AT("type"), "required, \"global\" or "
-		    "\"local\"");
-	ix->local = strcmp(type, "local") == 0;
-
-	v = json_object_get(j, "partition_key");
-	if (ix->local && v != NULL)
-		return model_error(ctl, AT("partition_key"), "a local index "
-		    "has the table's partition key; leave it out");
-	if (!ix->local && v == NULL)
-		return model_error(ctl, AT("partition_key"), "required for a "
-		    "global index");
-	if (v != NULL && (rc = model_names(ctl, AT("partition_key"), v,
-	    ix->partition_keys, DYNTABLE_INDEX_KEYS_MAX)) != CTL_CONTINUE)
-		return rc;
-	v = json_object_get(j, "sort_key");
-	if (ix->local && v == NULL)
-		return model_error(ctl, AT("sort_key"), "required for a local "
-		    "index");
-	if (v != NULL && (rc = model_names(ctl, AT("sort_key"), v,
-	    ix->sort_keys, ix->local ? 1 : DYNTABLE_INDEX_KEYS_MAX)) !=
-	    CTL_CONTINUE)
-		return rc;
-
-	v = json_object_get(j, "projection");
-	if (v == NULL || (json_is_string(v) &&
-	    strcmp(json_string_value(v), "ALL") == 0))
-		ix->projection = DYNTABLE_PROJECTION_ALL;
-	else if (json_is_string(v) &&
-	    strcmp(json_string_value(v), "KEYS_ONLY") == 0)
-		ix->projection = DYNTABLE_PROJECTION_KEYS_ONLY;
-	else if (json_is_array(v)) {
-		ix->projection = DYNTABLE_PROJECTION_INCLUDE;
-		nka = keep_calloc(ctl, json_array_size(v), sizeof *nka);
-		json_array_foreach(v, i, e) {
-			if (!json_is_string(e))
-				return model_error(ctl, AT("projection"),
-				    "element %zu is not an attribute name", i);
-			nka[i] = json_string_value(e);
-		}
-		ix->non_key_attributes = nka;
-		ix->n_non_key_attributes = json_array_size(v);
-	} else
-		return model_error(ctl, AT("projection"), "want \"ALL\", "
-		    "\"KEYS_ONLY\" or a list of attribute names (INCLUDE)");
-
-	if (ix->local && (json_object_get(j, "read_capacity") != NULL ||
-	    json_object_get(j, "write_capacity") != NULL))
-		return model_error(ctl, AT(json_object_get(j, "read_capacity") ?
-		    "read_capacity" : "write_capacity"), "a local index uses "
-		    "the table's capacity; leave it out");
-	if ((rc = model_units(ctl, AT("read_capacity"),
-	    json_object_get(j, "read_capacity"), &ix->read_capacity)) !=
-	    CTL_CONTINUE)
-		return rc;
-	return model_units(ctl, AT("write_capacity"),
-	    json_object_get(j, "write_capacity"), &ix->write_capacity);
-#undef AT
-}
-
-/* Parses --model FILE into ctl->model; strings stay in ctl->model_doc. */
+/* Reads --model FILE into ctl->model with libdyntable's parser; TABLE,
+ * when given, replaces the file's table name. */
 static int
 load_model(struct ctl *ctl)
 {
-	static const char *const allowed[] = { "table", "attributes",
-		"partition_key", "sort_key", "indexes", NULL };
-	static const struct {
-		const char *member;
-		unsigned flag;
-	} keys[] = {
-		{ "partition_key", DYNTABLE_MODEL_PARTITION_KEY },
-		{ "sort_key", DYNTABLE_MODEL_SORT_KEY },
-	};
-	dyntable_model_attr *attrs;
-	dyntable_model_index *ixs;
-	const json_t *m, *v, *a;
-	const char *bad, *key, *name;
-	char at[300];
-	size_t i, n;
+	char err[512], *text;
+	json_t *doc;
+	dyntable_status st;
 	int rc = CTL_USAGE;
 
-	if ((ctl->model_doc = load_json(ctl, "model", ctl->model_path,
-	    &rc)) == NULL)
+	/* Read here, like --input-json, for the same messages (stdin, I/O). */
+	if ((doc = load_json(ctl, "model", ctl->model_path, &rc)) == NULL)
 		return rc;
-	m = ctl->model_doc;
-	if (!json_is_object(m))
-		return model_error(ctl, "top level", "want a JSON object");
-	if ((bad = unknown_key(m, allowed)) != NULL)
-		return model_error(ctl, bad, "unknown key (a model has table, "
-		    "attributes, partition_key, sort_key, indexes)");
-
-	v = json_object_get(m, "table");
-	if (v != NULL && !json_is_string(v))
-		return model_error(ctl, "table", "want a string");
-	if (ctl->table == NULL && v == NULL)
+	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENCODE_ANY);
+	json_decref(doc);
+	if (text == NULL)
+		oom();
+	st = dyntable_model_from_json(text, ctl->table, &ctl->model, err,
+	    sizeof err);
+	free(text);
+	if (st == DYNTABLE_ERR_NOMEM)
+		oom();
+	if (st != DYNTABLE_OK && strcmp(err, "table: required") == 0)
 		return usage_error(ctl->verb, "TABLE missing, and %s names no "
 		    "table", ctl->model_path);
-	if (ctl->table == NULL) /* TABLE, when given, replaces it */
-		ctl->table = json_string_value(v);
-	ctl->model.table_name = ctl->table;
-
-	v = json_object_get(m, "attributes");
-	if (!json_is_object(v) || json_object_size(v) == 0)
-		return model_error(ctl, "attributes", "required, an object of "
-		    "\"NAME\": \"TYPE\" (S, N or B)");
-	attrs = keep_calloc(ctl, json_object_size(v), sizeof *attrs);
-	n = 0;
-	json_object_foreach((json_t *)v, key, a) {
-		snprintf(at, sizeof at, "attributes.%s", key);
-		if (!json_is_string(a) ||
-		    !parse_type(json_string_value(a), &attrs[n].type))
-			return model_error(ctl, at, "want \"S\", \"N\" or "
-			    "\"B\"");
-		attrs[n++].name = key;
-	}
-	ctl->model.attrs = attrs;
-	ctl->model.n_attrs = n;
-
-	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-		v = json_object_get(m, keys[k].member);
-		if (v == NULL && k == 0)
-			return model_error(ctl, keys[k].member, "required");
-		if (v == NULL)
-			continue;
-		if ((name = json_string_value(v)) == NULL)
-			return model_error(ctl, keys[k].member, "want the name "
-			    "of one of the attributes");
-		for (i = 0; i < n && strcmp(attrs[i].name, name) != 0; i++)
-			;
-		if (i == n)
-			return model_error(ctl, keys[k].member, "\"%s\" is not "
-			    "in attributes", name);
-		attrs[i].flags |= keys[k].flag;
-	}
-
-	v = json_object_get(m, "indexes");
-	if (v == NULL)
-		return CTL_CONTINUE;
-	if (!json_is_array(v))
-		return model_error(ctl, "indexes", "want a list of indexes");
-	ixs = keep_calloc(ctl, json_array_size(v), sizeof *ixs);
-	json_array_foreach(v, i, a)
-		if ((rc = model_index(ctl, i, a, &ixs[i])) != CTL_CONTINUE)
-			return rc;
-	ctl->model.indexes = ixs;
-	ctl->model.n_indexes = json_array_size(v);
+	if (st != DYNTABLE_OK)
+		return usage_error(ctl->verb, "bad --model %s: %s",
+		    ctl->model_path, err);
+	ctl->table = ctl->model->table_name;
 	return CTL_CONTINUE;
 }
 
@@ -1525,7 +1288,7 @@ create_dry_run(const struct ctl *ctl)
 	if (ctl->input != NULL)
 		j = json_incref(ctl->input);
 	else if (ctl->seen & O_MODEL)
-		st = dyntable_model_json(&ctl->model, &ctl->def.options, &doc,
+		st = dyntable_model_json(ctl->model, &ctl->def.options, &doc,
 		    err, sizeof err);
 	else
 		st = dyntable_table_def_json(&ctl->def, &doc, err, sizeof err);
@@ -1567,7 +1330,7 @@ cmd_create(dyntable_ctx *c, const struct ctl *ctl)
 		r = dyntable_sync_create_table_json(c, doc, wo);
 		free(doc);
 	} else if (ctl->seen & O_MODEL)
-		r = dyntable_sync_model_create_table(c, &ctl->model,
+		r = dyntable_sync_model_create_table(c, ctl->model,
 		    &ctl->def.options, wo);
 	else
 		r = dyntable_sync_create_table(c, &ctl->def, wo);
@@ -1845,6 +1608,27 @@ bad_option(char **argv, char *buf, size_t len)
 		return buf;
 	}
 	return argv[optind - 1];
+}
+
+/* S, N, B or their long names, in any case (as model files take them). */
+static bool
+parse_type(const char *word, dyntable_type *t)
+{
+	static const struct {
+		const char *word;
+		dyntable_type type;
+	} types[] = {
+		{ "S", DYNTABLE_S }, { "STRING", DYNTABLE_S },
+		{ "N", DYNTABLE_N }, { "NUMBER", DYNTABLE_N },
+		{ "B", DYNTABLE_B }, { "BINARY", DYNTABLE_B },
+	};
+
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcasecmp(word, types[i].word) == 0) {
+			*t = types[i].type;
+			return true;
+		}
+	return false;
 }
 
 /* "NAME:TYPE" into a; splits at the last ':' (names may hold one). */
