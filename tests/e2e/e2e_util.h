@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "dyntable.h"
+#include "e2e_env.h"
 
 #define WAIT_MS 20000u /* generous bound for any table to settle */
 
@@ -52,13 +53,13 @@ bool list_has(dyntable_ctx *c, const char *name);
 /*
  * The requests the proxy saw with X-Amz-Target ending in ".op" whose body
  * has TableName == table (any table when NULL): their bodies, as a JSON
- * array the caller frees. NULL when there is no request log (a daemon
- * not started by harness.sh): the caller skips that check.
+ * array the caller frees. Never NULL: without a request log the test
+ * fails, or is skipped against a daemon already running (e2e_need_env).
  */
 json_t *recorded(const char *op, const char *table);
 
-/* How many requests the proxy has logged so far, of any kind; -1 when
- * there is no request log. */
+/* How many requests the proxy has logged so far, of any kind; without a
+ * request log, as recorded(). */
 long reqlog_count(void);
 
 #endif /* E2E_UTIL_H */

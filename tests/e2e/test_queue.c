@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "e2e_env.h"
 #include "proxyctl.h"
 #include "raw_check.h"
 #include "rawc.h"
@@ -34,11 +35,8 @@
 #define STR(x) XSTR(x)
 #define XSTR(x) #x
 
-#define NEED_PROXY()                                                      \
-	do {                                                              \
-		if (!pc_available())                                      \
-			skip();                                           \
-	} while (0)
+/* The proxy's control API: see e2e_need_env(). */
+#define NEED_PROXY() e2e_need_env("DYNTABLE_TEST_CONTROL")
 
 
 static void

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "e2e_env.h"
 #include "proxyctl.h"
 #include "raw_check.h"
 #include "rawc.h"
@@ -90,12 +91,8 @@ faults(const char *rules)
 		fail_msg("cannot set faults %s", rules);
 }
 
-#define NEED_PROXY()                                                      \
-	do {                                                              \
-		if (!pc_available()) {                                    \
-			skip();                                           \
-		}                                                         \
-	} while (0)
+/* The proxy's control API: see e2e_need_env(). */
+#define NEED_PROXY() e2e_need_env("DYNTABLE_TEST_CONTROL")
 
 /* ---- coalescing --------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_result: libdyntable's reply-to-result parsing (client/result.c).
+ * fuzz_result: libdyntable's reply-to-result parsing (client/lib/result.c).
  *
  * dtc_result_reply() needs no socket: it takes a decoded reply. The input
  * is a reply payload (no frame header), decoded with dtp_decode_reply as

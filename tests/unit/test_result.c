@@ -1,5 +1,5 @@
 /*
- * Unit tests of libdyntable's replies to results (client/result.c): a
+ * Unit tests of libdyntable's replies to results (client/lib/result.c): a
  * table's fields read straight from the TableDescription map, the whole
  * description from dyntable_table_json(), and the malformed replies that
  * become DYNTABLE_ERR_PROTOCOL. Each reply is packed as the daemon packs

@@ -239,6 +239,25 @@ DYNTABLE_API dyntable_status dyntable_model_json(const dyntable_model *m,
     const dyntable_table_options *opts, char **json, char *err,
     size_t errlen);
 
+/*
+ * A model from the JSON text of a model file (docs/MODEL.md), as
+ * `dyntablectl create --model` reads it. table_name, when not NULL,
+ * replaces the file's "table" (it is not copied: it must outlive the
+ * model); a file without one then needs it. On success *m is a new model
+ * the caller frees with dyntable_model_free(); everything else it points
+ * to belongs to it. Only the file's shape is checked here; the model's
+ * own rules where it is used (dyntable_model_json() & co.). On failure
+ * returns DYNTABLE_ERR_INVALID (or NOMEM) with *m NULL and, in err
+ * (errlen bytes; may be NULL), "line L, column C: ..." for text that is
+ * not JSON, exactly "table: required" for a model that names no table,
+ * else the member and what is wrong, e.g. "indexes[0].type: required,
+ * \"global\" or \"local\"".
+ */
+DYNTABLE_API dyntable_status dyntable_model_from_json(const char *json,
+    const char *table_name, dyntable_model **m, char *err, size_t errlen);
+/* Frees a model from dyntable_model_from_json(). NULL is fine. */
+DYNTABLE_API void dyntable_model_free(dyntable_model *m);
+
 /* How to wait. NULL where a dyntable_wait_opts pointer is taken: no wait. */
 typedef struct dyntable_wait_opts {
 	unsigned timeout_ms; /* 0: the daemon's default, 60 s */

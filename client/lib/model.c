@@ -2,8 +2,8 @@
  * libdyntable: models. A model names each attribute once, with its type
  * and key role; its indexes refer to attributes by name. This file turns
  * a model into the hand-written definition it stands for, which then
- * takes the one path to a CreateTableInput (dtc_def_doc), and provides the
- * spec's Model methods on top of the ordinary requests.
+ * takes the one path to a CreateTableInput (dtc_def_doc). The spec's Model
+ * methods are rows of DTC_REQUESTS (client_internal.h) on top of this.
  *
  * Checked here: what only a model can get wrong (keys flagged twice or
  * not at all, an index naming an undeclared attribute, a key attribute
@@ -276,53 +276,4 @@ dyntable_model_json(const dyntable_model *m, const dyntable_table_options *opts,
 	dtc_args a = { .src = DTC_SRC_MODEL, .model = m, .opts = opts };
 
 	return dtc_create_json(&a, json, err, errlen);
-}
-
-dyntable_status
-dyntable_model_create_table(dyntable_ctx *c, const dyntable_model *m,
-    const dyntable_table_options *opts, const dyntable_wait_opts *wait,
-    dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = {
-		.src = DTC_SRC_MODEL,
-		.model = m,
-		.opts = opts,
-		.wait = wait != NULL,
-		.timeout_ms = wait ? wait->timeout_ms : 0,
-		.table_only = wait ? wait->table_only : false,
-	};
-
-	return dtc_submit(c, DYNTABLE_OP_CREATE_TABLE, &a, cb, NULL, privdata,
-	    NULL, NULL, 0);
-}
-
-dyntable_status
-dyntable_model_table_exists(dyntable_ctx *c, const dyntable_model *m,
-    dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = {
-		.src = DTC_SRC_MODEL,
-		.model = m,
-		.name = m ? m->table_name : NULL,
-	};
-
-	return dtc_submit(c, DYNTABLE_OP_TABLE_EXISTS, &a, cb, NULL, privdata,
-	    NULL, NULL, 0);
-}
-
-dyntable_status
-dyntable_model_delete_table(dyntable_ctx *c, const dyntable_model *m,
-    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = {
-		.src = DTC_SRC_MODEL,
-		.model = m,
-		.name = m ? m->table_name : NULL,
-		.wait = wait != NULL,
-		.timeout_ms = wait ? wait->timeout_ms : 0,
-		.table_only = wait ? wait->table_only : false,
-	};
-
-	return dtc_submit(c, DYNTABLE_OP_DELETE_TABLE, &a, cb, NULL, privdata,
-	    NULL, NULL, 0);
 }

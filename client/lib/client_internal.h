@@ -115,6 +115,75 @@ struct dyntable_ctx {
 					     failed before queuing; "" */
 };
 
+/* ---- the request entry points ------------------------------------------ */
+
+/*
+ * Every public request, one row each; request.c expands the rows into the
+ * asynchronous entry points, sync.c into their dyntable_sync_ twins:
+ *
+ *   X(name, OP, PARAMS, ARGS)
+ *
+ *   name    dyntable_<name>(PARAMS..., cb, privdata) and
+ *           dyntable_sync_<name>(PARAMS...), as dyntable.h declares them
+ *   OP      the dyntable_op sent (DYNTABLE_OP_<OP>)
+ *   PARAMS  the public parameters, the context first, in parentheses
+ *   ARGS    the dtc_args they stand for: designated initialisers, or 0
+ *
+ * Adding a request is a row here, its prototypes in dyntable.h, and (for
+ * a new op) its packing in dtc_request_encode() and its result in
+ * result.c. The compiler checks each row against dyntable.h.
+ */
+#define DTC_WAIT(w)                                                        \
+	.wait = (w) != NULL, .timeout_ms = (w) ? (w)->timeout_ms : 0,      \
+	.table_only = (w) ? (w)->table_only : false
+#define DTC_MODEL(m)                                                       \
+	.src = DTC_SRC_MODEL, .model = (m), .name = (m) ? (m)->table_name : NULL
+
+#define DTC_REQUESTS(X)                                                    \
+	X(create_table, CREATE_TABLE,                                      \
+	    (dyntable_ctx *c, const dyntable_table_def *def,                \
+	    const dyntable_wait_opts *wait),                                \
+	    (.def = def, DTC_WAIT(wait)))                                   \
+	X(create_table_json, CREATE_TABLE,                                 \
+	    (dyntable_ctx *c, const char *create_table_input,               \
+	    const dyntable_wait_opts *wait),                                \
+	    (.src = DTC_SRC_INPUT, .input = create_table_input,             \
+	    DTC_WAIT(wait)))                                                \
+	X(describe_table, DESCRIBE_TABLE, (dyntable_ctx *c, const char *name), \
+	    (.name = name))                                                 \
+	X(table_exists, TABLE_EXISTS, (dyntable_ctx *c, const char *name),  \
+	    (.name = name))                                                 \
+	X(list_tables, LIST_TABLES, (dyntable_ctx *c), (0))                 \
+	X(list_all_tables, LIST_TABLES, (dyntable_ctx *c), (.all = true))   \
+	X(delete_table, DELETE_TABLE,                                      \
+	    (dyntable_ctx *c, const char *name,                             \
+	    const dyntable_wait_opts *wait),                                \
+	    (.name = name, DTC_WAIT(wait)))                                 \
+	X(wait_for_table_active, WAIT_TABLE_ACTIVE,                        \
+	    (dyntable_ctx *c, const char *name, unsigned timeout_ms),       \
+	    (.name = name, .timeout_ms = timeout_ms))                       \
+	X(wait_for_table_active_opts, WAIT_TABLE_ACTIVE,                   \
+	    (dyntable_ctx *c, const char *name, const dyntable_wait_opts *w), \
+	    (.name = name, DTC_WAIT(w))) /* .wait: unused by waits */       \
+	X(wait_for_table_deleted, WAIT_TABLE_DELETED,                      \
+	    (dyntable_ctx *c, const char *name, unsigned timeout_ms),       \
+	    (.name = name, .timeout_ms = timeout_ms))                       \
+	X(daemon_status, STATUS, (dyntable_ctx *c), (0))                    \
+	X(reap, REAP, (dyntable_ctx *c), (0))                               \
+	X(model_create_table, CREATE_TABLE,                                \
+	    (dyntable_ctx *c, const dyntable_model *m,                      \
+	    const dyntable_table_options *opts,                             \
+	    const dyntable_wait_opts *wait),                                \
+	    (DTC_MODEL(m), .opts = opts, DTC_WAIT(wait)))                   \
+	X(model_table_exists, TABLE_EXISTS,                                \
+	    (dyntable_ctx *c, const dyntable_model *m), (DTC_MODEL(m)))     \
+	X(model_delete_table, DELETE_TABLE,                                \
+	    (dyntable_ctx *c, const dyntable_model *m,                      \
+	    const dyntable_wait_opts *wait),                                \
+	    (DTC_MODEL(m), DTC_WAIT(wait)))
+
+#define DTC_UNPAREN(...) __VA_ARGS__
+
 /* ---- client.c ------------------------------------------------------------ */
 
 /*

@@ -3,7 +3,7 @@
  * from a table definition to its CreateTableInput (a jansson tree, dumped
  * for dyntable_table_def_json() and packed for the wire); the encoding of
  * each operation's args with the shared codec; and the public
- * asynchronous entry points.
+ * asynchronous entry points, expanded from DTC_REQUESTS.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -706,134 +706,14 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 
 /* ---- the public asynchronous API ---------------------------------------- */
 
-/* Submits op for a user callback (dtc_submit refuses a NULL one). */
-static dyntable_status
-submit_cb(dyntable_ctx *c, dyntable_op op, const dtc_args *a, dyntable_cb *cb,
-    void *privdata)
-{
-	return dtc_submit(c, op, a, cb, NULL, privdata, NULL, NULL, 0);
-}
-
-dyntable_status
-dyntable_create_table(dyntable_ctx *c, const dyntable_table_def *def,
-    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = {
-		.def = def,
-		.wait = wait != NULL,
-		.timeout_ms = wait ? wait->timeout_ms : 0,
-		.table_only = wait ? wait->table_only : false,
-	};
-
-	return submit_cb(c, DYNTABLE_OP_CREATE_TABLE, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_create_table_json(dyntable_ctx *c, const char *create_table_input,
-    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = {
-		.src = DTC_SRC_INPUT,
-		.input = create_table_input,
-		.wait = wait != NULL,
-		.timeout_ms = wait ? wait->timeout_ms : 0,
-		.table_only = wait ? wait->table_only : false,
-	};
-
-	return submit_cb(c, DYNTABLE_OP_CREATE_TABLE, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_describe_table(dyntable_ctx *c, const char *name, dyntable_cb *cb,
-    void *privdata)
-{
-	dtc_args a = { .name = name };
-
-	return submit_cb(c, DYNTABLE_OP_DESCRIBE_TABLE, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_table_exists(dyntable_ctx *c, const char *name, dyntable_cb *cb,
-    void *privdata)
-{
-	dtc_args a = { .name = name };
-
-	return submit_cb(c, DYNTABLE_OP_TABLE_EXISTS, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_list_tables(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = { 0 };
-
-	return submit_cb(c, DYNTABLE_OP_LIST_TABLES, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_delete_table(dyntable_ctx *c, const char *name,
-    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = {
-		.name = name,
-		.wait = wait != NULL,
-		.timeout_ms = wait ? wait->timeout_ms : 0,
-		.table_only = wait ? wait->table_only : false,
-	};
-
-	return submit_cb(c, DYNTABLE_OP_DELETE_TABLE, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_wait_for_table_active(dyntable_ctx *c, const char *name,
-    unsigned timeout_ms, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
-
-	return submit_cb(c, DYNTABLE_OP_WAIT_TABLE_ACTIVE, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_wait_for_table_deleted(dyntable_ctx *c, const char *name,
-    unsigned timeout_ms, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = { .name = name, .timeout_ms = timeout_ms };
-
-	return submit_cb(c, DYNTABLE_OP_WAIT_TABLE_DELETED, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_wait_for_table_active_opts(dyntable_ctx *c, const char *name,
-    const dyntable_wait_opts *w, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = {
-		.name = name,
-		.timeout_ms = w ? w->timeout_ms : 0,
-		.table_only = w ? w->table_only : false,
-	};
-
-	return submit_cb(c, DYNTABLE_OP_WAIT_TABLE_ACTIVE, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_list_all_tables(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = { .all = true };
-
-	return submit_cb(c, DYNTABLE_OP_LIST_TABLES, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_daemon_status(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = { 0 };
-
-	return submit_cb(c, DYNTABLE_OP_STATUS, &a, cb, privdata);
-}
-
-dyntable_status
-dyntable_reap(dyntable_ctx *c, dyntable_cb *cb, void *privdata)
-{
-	dtc_args a = { 0 };
-
-	return submit_cb(c, DYNTABLE_OP_REAP, &a, cb, privdata);
-}
+/* One definition per row of DTC_REQUESTS (client_internal.h). */
+#define DTC_ASYNC(name, OP, PARAMS, ARGS)                                  \
+	dyntable_status                                                    \
+	dyntable_##name(DTC_UNPAREN PARAMS, dyntable_cb *cb, void *privdata) \
+	{                                                                  \
+		const dtc_args a = { DTC_UNPAREN ARGS };                   \
+                                                                           \
+		return dtc_submit(c, DYNTABLE_OP_##OP, &a, cb, NULL,       \
+		    privdata, NULL, NULL, 0);                               \
+	}
+DTC_REQUESTS(DTC_ASYNC)

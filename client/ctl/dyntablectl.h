@@ -1,0 +1,134 @@
+/*
+ * dyntablectl's internal API, one heading per file:
+ *
+ *   dyntablectl.c  the verbs: the command table (verbs[]), one small
+ *                  handler per verb, main()
+ *   options.c      the command line: options, SPECs, --input-json and
+ *                  --model files, into a checked struct ctl; --help
+ *   output.c       the one result printer and the error lines; the exit
+ *                  codes (CTL_*)
+ */
+#ifndef DYNTABLECTL_H
+#define DYNTABLECTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "dyntable.h"
+
+#define PROG "dyntablectl"
+
+/* Exit codes, for shell scripts. */
+enum {
+	CTL_OK = 0,
+	CTL_ABSENT = 1,	     /* exists: the table does not exist */
+	CTL_USAGE = 2,	     /* bad command line */
+	CTL_UNREACHABLE = 3, /* cannot reach or talk to the daemon */
+	CTL_FAILED = 4,	     /* the daemon or DynamoDB refused or failed */
+	CTL_TIMEOUT = 5,     /* a wait's deadline passed */
+	CTL_CONTINUE = -1,   /* internal: parsing done, go on */
+};
+
+/* Verb options, one bit each; a verb's row lists those it accepts. */
+enum {
+	O_PK = 1u << 0,
+	O_SK = 1u << 1,
+	O_BILLING = 1u << 2,
+	O_RCU = 1u << 3,
+	O_WCU = 1u << 4,
+	O_WAIT = 1u << 5,
+	O_TIMEOUT = 1u << 6,
+	O_JSON = 1u << 7,
+	O_DELETED = 1u << 8,
+	O_CLASS = 1u << 9,
+	O_ENCRYPTION = 1u << 10,
+	O_KMS_KEY = 1u << 11,
+	O_TAG = 1u << 12,
+	O_STREAM = 1u << 13,
+	O_PROTECT = 1u << 14,
+	O_GSI = 1u << 15,
+	O_LSI = 1u << 16,
+	O_INPUT = 1u << 17,
+	O_MODEL = 1u << 18,
+	O_DRY_RUN = 1u << 19,
+	O_EPHEMERAL = 1u << 20,
+	O_TABLE_ONLY = 1u << 21,
+	O_ALL = 1u << 22,
+};
+#define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
+
+
+struct ctl;
+
+/* A row of verbs[], below the handlers. */
+struct verb {
+	const char *name;
+	/* c is NULL under --dry-run (only for verbs that take it) */
+	int (*run)(dyntable_ctx *c, const struct ctl *ctl);
+	const char *usage; /* arguments after the verb */
+	const char *about;
+	unsigned opts;	  /* O_* accepted */
+	bool takes_table; /* one TABLE argument, else none */
+	const char *details; /* more help after the options, or NULL */
+	/* reads what the request needs before connecting: CTL_CONTINUE or
+	 * the exit code; NULL for none */
+	int (*prepare)(struct ctl *ctl);
+};
+
+/* The command line, parsed and checked. */
+struct ctl {
+	const struct verb *verb;
+	const char *table;	/* TABLE; NULL for list */
+	unsigned seen;		/* O_* options given */
+	unsigned timeout_ms;	/* --timeout; 0: the daemon's default */
+
+	/* create */
+	dyntable_table_def def;	/* the flags; def.options serve all paths */
+	dyntable_gsi_def *gsis;	/* --gsi, in order; def.gsis once checked */
+	dyntable_lsi_def *lsis;	/* --lsi */
+	dyntable_tag *tags;	/* --tag */
+	const char *input_path; /* --input-json */
+	const char *model_path; /* --model */
+	json_t *input;		/* --input-json: the CreateTableInput to send */
+	dyntable_model *model;	/* --model, from libdyntable */
+	void **owned;		/* memory freed by ctl_free() */
+	size_t n_owned;
+};
+
+/* ---- dyntablectl.c ------------------------------------------------------ */
+
+/* The command table, NULL-terminated. */
+extern const struct verb verbs[];
+
+/* ---- options.c ---------------------------------------------------------- */
+
+/* Memory: oom() says so and exits CTL_FAILED; keep() hands p to ctl (freed
+ * by ctl_free()); must/put/push build JSON or exit. */
+void oom(void) __attribute__((noreturn));
+void *keep(struct ctl *ctl, void *p);
+void ctl_free(struct ctl *ctl);
+json_t *must(json_t *j);
+void put(json_t *obj, const char *key, json_t *val);
+void push(json_t *arr, json_t *val);
+/* create's row: reads --input-json (flags applied over it) or --model. */
+int prepare_create(struct ctl *ctl);
+void print_help(void);
+const char *bad_option(char **argv, char *buf, size_t len);
+/* The verb's arguments (argv[0] is the verb) into ctl, checked:
+ * CTL_CONTINUE or the exit code. */
+int parse_verb(struct ctl *ctl, int argc, char **argv);
+
+/* ---- output.c ----------------------------------------------------------- */
+
+void put_oneline(FILE *f, const char *s);
+void print_error(const struct ctl *ctl, const char *type, const char *msg);
+int status_exit(dyntable_status st);
+char *pretty(json_t *j);
+int print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r);
+int usage_error(const struct verb *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif /* DYNTABLECTL_H */
