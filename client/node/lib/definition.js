@@ -19,7 +19,7 @@ function attrType (t) {
 
 // [name, type] (a key), or a list of them for a multi-attribute GSI key.
 function keyList (k, field) {
-  if (k === undefined || k === null) return []
+  if (k === undefined || k === null || (Array.isArray(k) && k.length === 0)) return []
   if (!Array.isArray(k)) fail(field, 'want [name, type] or a list of them')
   return Array.isArray(k[0]) ? k : [k]
 }
