@@ -37,3 +37,12 @@ if [ ! -d tests/tools/node_modules/dynalite ]; then
   echo "setup: installing dynalite (pinned by tests/tools/package-lock.json)"
   npm ci --prefix tests/tools --no-audit --no-fund
 fi
+
+# The Node.js client (client/node) and its Jest example, pinned by their
+# package-lock.json files; again whenever a lock file is newer.
+for d in client/node client/node/examples/jest; do
+  if [ -f "$d/package-lock.json" ] && [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in $d"
+    npm ci --prefix "$d" --no-audit --no-fund
+  fi
+done

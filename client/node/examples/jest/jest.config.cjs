@@ -1,0 +1,4 @@
+module.exports = {
+  preset: 'dyntable',
+  testMatch: ['<rootDir>/test/**/*.test.js']
+}

@@ -1,0 +1,2 @@
+import jest from './index.js'
+export const { tables, tableName } = jest

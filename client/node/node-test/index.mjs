@@ -1,0 +1,2 @@
+import nodeTest from './index.js'
+export const { useTables } = nodeTest

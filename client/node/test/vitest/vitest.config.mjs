@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    globalSetup: ['dyntable/vitest/global-setup'],
+    include: ['test/**/*.test.mjs'],
+    maxWorkers: 2
+  }
+})

@@ -1,0 +1,1 @@
+export default function setup (project: unknown): Promise<() => Promise<void>>
