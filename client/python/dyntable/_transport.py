@@ -189,16 +189,18 @@ class AsyncConnection:
         self._pending[i] = fut
         self._writer.write(frame)  # whole, at once: frames never interleave
         try:
-            async with self._drain_lock:
-                await self._writer.drain()
+            try:
+                async with self._drain_lock:
+                    await self._writer.drain()
+            except OSError as e:  # not around the await below: some of
+                # our errors are OSErrors too (TimeoutError, PermissionError)
+                self._pending.pop(i, None)
+                raise DisconnectedError(f"sending to dyntabled failed: {e}") from None
             return await fut
         except asyncio.CancelledError:
             if self._pending.pop(i, None) is not None:
                 self._abandoned.add(i)  # the answer will come; skip it then
             raise
-        except (ConnectionError, OSError) as e:
-            self._pending.pop(i, None)
-            raise DisconnectedError(f"sending to dyntabled failed: {e}") from None
 
     async def _read_loop(self) -> None:
         err: DyntableError = DisconnectedError("the connection to dyntabled was closed")
