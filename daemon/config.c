@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "dyntabled.h"
+#include "redact.h"
 
 #define CONFIG_DEFAULT_SOCKET "/run/dyntabled/dyntabled.sock"
 
@@ -53,7 +56,11 @@ config_usage(FILE *f)
 	    "  --log-level LEVEL      error, warn, info (default) or debug\n"
 	    "  --max-frame BYTES      largest request frame accepted (default 1048576)\n"
 	    "  --max-inflight N       requests in flight per connection (default 256)\n"
-	    "  --max-clients N        connections at once (default 1024)\n"
+	    "  --max-clients N        connections at once (default 1024); root, the daemon's\n"
+	    "                         user and [access] admins may use 16 more\n"
+	    "  --max-clients-per-uid N\n"
+	    "                         connections of one uid at once (default: half of\n"
+	    "                         --max-clients), so no one user locks out the rest\n"
 	    "  --wait-default SECONDS wait timeout when a client gives none (default 60)\n"
 	    "  --wait-max SECONDS     longest wait a client may ask for (default 3600)\n"
 	    "  --poll-min-ms MS       first DescribeTable delay of a wait (default 50)\n"
@@ -105,6 +112,24 @@ config_usage(FILE *f)
 }
 
 /* Parses an unsigned decimal in [min, max]; false on anything else. */
+/* A configuration error, on stderr before the log exists. Settings may
+ * quote secrets (an endpoint's user:password): redacted like the log. */
+static void __attribute__((format(printf, 1, 2)))
+config_complain(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	n = redact(line); /* also turns the caller's newline into a blank */
+	while (n > 0 && line[n - 1] == ' ')
+		line[--n] = '\0';
+	fprintf(stderr, "dyntabled: %s\n", line);
+}
+
 static bool
 config_parse_uint(const char *s, unsigned long min, unsigned long max,
     unsigned long *out)
@@ -411,6 +436,7 @@ enum {
 	OPT_MAX_FRAME,
 	OPT_MAX_INFLIGHT,
 	OPT_MAX_CLIENTS,
+	OPT_MAX_CLIENTS_PER_UID,
 	OPT_WAIT_DEFAULT,
 	OPT_WAIT_MAX,
 	OPT_POLL_MIN,
@@ -437,6 +463,8 @@ static const struct option config_options[] = {
 	{ "max-frame", required_argument, NULL, OPT_MAX_FRAME },
 	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
 	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "max-clients-per-uid", required_argument, NULL,
+	    OPT_MAX_CLIENTS_PER_UID },
 	{ "wait-default", required_argument, NULL, OPT_WAIT_DEFAULT },
 	{ "wait-max", required_argument, NULL, OPT_WAIT_MAX },
 	{ "poll-min-ms", required_argument, NULL, OPT_POLL_MIN },
@@ -454,84 +482,63 @@ static const struct option config_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Numeric options: where each lands and its bounds. */
-static bool
-config_set_number(struct config *cfg, int opt, const char *arg)
+/* Numeric options: where each lands, its bounds as given and its unit
+ * (scale: what one unit is in the field, e.g. 1000 for seconds in ms). */
+static const struct config_number {
+	int opt;
+	size_t field;		/* offsetof(struct config, ...), an unsigned */
+	unsigned long min, max;
+	unsigned scale;
+	const char *unit;
+} config_numbers[] = {
+#define CFG_NUM(o, f, lo, hi, sc, u) \
+	{ o, offsetof(struct config, f), lo, hi, sc, u }
+	CFG_NUM(OPT_MAX_FRAME, max_frame, 1024, DTP_FRAME_MAX, 1, "bytes"),
+	CFG_NUM(OPT_MAX_INFLIGHT, max_inflight, 1, 65536, 1, ""),
+	CFG_NUM(OPT_MAX_CLIENTS, max_clients, 1, 1000000, 1, ""),
+	CFG_NUM(OPT_MAX_CLIENTS_PER_UID, max_clients_per_uid, 1, 1000000, 1,
+	    ""),
+	CFG_NUM(OPT_WAIT_DEFAULT, wait_default_ms, 1, 86400, 1000, "seconds"),
+	CFG_NUM(OPT_WAIT_MAX, wait_max_ms, 1, 86400, 1000, "seconds"),
+	CFG_NUM(OPT_POLL_MIN, poll_min_ms, 1, 600000, 1, "ms"),
+	CFG_NUM(OPT_POLL_MAX, poll_max_ms, 1, 600000, 1, "ms"),
+	CFG_NUM(OPT_HTTP_TIMEOUT, http_timeout_ms, 100, 600000, 1, "ms"),
+	CFG_NUM(OPT_MAX_ATTEMPTS, max_attempts, 1, 20, 1, ""),
+	CFG_NUM(OPT_MAX_CONNECTIONS, max_connections, 1, 1024, 1, ""),
+	/* AWS allows 500 table operations per account at once */
+	CFG_NUM(OPT_MAX_MUTATIONS, max_mutations, 1, 500, 1, ""),
+	CFG_NUM(OPT_EPHEMERAL_GRACE, ephemeral_grace_ms, 0, 86400, 1000,
+	    "seconds"),
+	CFG_NUM(OPT_EPHEMERAL_TTL, ephemeral_ttl_s, 10, 30 * 86400, 1,
+	    "seconds"),
+	CFG_NUM(OPT_CREDS_TIMEOUT, creds_timeout_ms, 100, 600000, 1, "ms"),
+#undef CFG_NUM
+};
+
+/* Sets a numeric option. 1: opt is not one; 0: set; -1: refused, with a
+ * message that gives the allowed range. */
+static int
+config_set_number(struct config *cfg, int opt, const char *arg,
+    const char *where)
 {
+	const struct config_number *n = NULL;
 	unsigned long v;
 
-	switch (opt) {
-	case OPT_MAX_FRAME:
-		if (!config_parse_uint(arg, 1024, DTP_FRAME_MAX, &v))
-			return false;
-		cfg->max_frame = (uint32_t)v;
-		return true;
-	case OPT_MAX_INFLIGHT:
-		if (!config_parse_uint(arg, 1, 65536, &v))
-			return false;
-		cfg->max_inflight = (unsigned)v;
-		return true;
-	case OPT_MAX_CLIENTS:
-		if (!config_parse_uint(arg, 1, 1000000, &v))
-			return false;
-		cfg->max_clients = (unsigned)v;
-		return true;
-	case OPT_WAIT_DEFAULT:
-	case OPT_WAIT_MAX:
-		if (!config_parse_uint(arg, 1, 86400, &v))
-			return false;
-		if (opt == OPT_WAIT_DEFAULT)
-			cfg->wait_default_ms = (unsigned)v * 1000;
-		else
-			cfg->wait_max_ms = (unsigned)v * 1000;
-		return true;
-	case OPT_POLL_MIN:
-	case OPT_POLL_MAX:
-		if (!config_parse_uint(arg, 1, 600000, &v))
-			return false;
-		if (opt == OPT_POLL_MIN)
-			cfg->poll_min_ms = (unsigned)v;
-		else
-			cfg->poll_max_ms = (unsigned)v;
-		return true;
-	case OPT_HTTP_TIMEOUT:
-		if (!config_parse_uint(arg, 100, 600000, &v))
-			return false;
-		cfg->http_timeout_ms = (unsigned)v;
-		return true;
-	case OPT_MAX_ATTEMPTS:
-		if (!config_parse_uint(arg, 1, 20, &v))
-			return false;
-		cfg->max_attempts = (unsigned)v;
-		return true;
-	case OPT_MAX_CONNECTIONS:
-		if (!config_parse_uint(arg, 1, 1024, &v))
-			return false;
-		cfg->max_connections = (unsigned)v;
-		return true;
-	case OPT_MAX_MUTATIONS: /* AWS allows 500 per account at once */
-		if (!config_parse_uint(arg, 1, 500, &v))
-			return false;
-		cfg->max_mutations = (unsigned)v;
-		return true;
-	case OPT_EPHEMERAL_GRACE:
-		if (!config_parse_uint(arg, 0, 86400, &v))
-			return false;
-		cfg->ephemeral_grace_ms = (unsigned)v * 1000;
-		return true;
-	case OPT_EPHEMERAL_TTL:
-		if (!config_parse_uint(arg, 10, 30 * 86400, &v))
-			return false;
-		cfg->ephemeral_ttl_s = (unsigned)v;
-		return true;
-	case OPT_CREDS_TIMEOUT:
-		if (!config_parse_uint(arg, 100, 600000, &v))
-			return false;
-		cfg->creds_timeout_ms = (unsigned)v;
-		return true;
-	default:
-		return false;
+	for (size_t i = 0; i < sizeof(config_numbers) /
+	    sizeof(config_numbers[0]); i++)
+		if (config_numbers[i].opt == opt)
+			n = &config_numbers[i];
+	if (n == NULL)
+		return 1;
+	if (!config_parse_uint(arg, n->min, n->max, &v)) {
+		config_complain("bad value \"%s\" for %s: a whole number from "
+		    "%lu to %lu%s%s\n", arg, where, n->min, n->max,
+		    n->unit[0] != '\0' ? " " : "", n->unit);
+		return -1;
 	}
+	*(unsigned *)(void *)((char *)cfg + n->field) =
+	    (unsigned)(v * n->scale);
+	return 0;
 }
 
 /* Fills in endpoint and region, then the defaults that depend on them. */
@@ -542,7 +549,7 @@ config_resolve(struct config *cfg)
 	char err[320];
 
 	if (config_resolve_into(cfg, &r, err, sizeof(err)) != 0) {
-		fprintf(stderr, "dyntabled: %s\n", err);
+		config_complain("%s\n", err);
 		return -1;
 	}
 	cfg->endpoint = r.endpoint;
@@ -554,6 +561,11 @@ config_resolve(struct config *cfg)
 		cfg->poll_min_ms = cfg->poll_max_ms;
 	if (cfg->wait_default_ms > cfg->wait_max_ms)
 		cfg->wait_default_ms = cfg->wait_max_ms;
+	if (cfg->max_clients_per_uid == 0)
+		cfg->max_clients_per_uid = cfg->max_clients > 1 ?
+		    cfg->max_clients / 2 : 1;
+	if (cfg->max_clients_per_uid > cfg->max_clients)
+		cfg->max_clients_per_uid = cfg->max_clients;
 	return 0;
 }
 
@@ -608,7 +620,7 @@ config_apply(struct config *cfg, int opt, const char *arg, const char *where)
 		unsigned long m = strtoul(arg, &end, 8);
 
 		if (*arg == '\0' || *end != '\0' || m > 0777) {
-			fprintf(stderr, "dyntabled: bad %s \"%s\": octal "
+			config_complain("bad %s \"%s\": octal "
 			    "permission bits\n", where, arg);
 			return -1;
 		}
@@ -620,7 +632,7 @@ config_apply(struct config *cfg, int opt, const char *arg, const char *where)
 		return 0;
 	case OPT_LOG_LEVEL:
 		if (!log_level_parse(arg, &cfg->log_level)) {
-			fprintf(stderr, "dyntabled: bad %s \"%s\": error, warn, "
+			config_complain("bad %s \"%s\": error, warn, "
 			    "info or debug\n", where, arg);
 			return -1;
 		}
@@ -632,16 +644,11 @@ config_apply(struct config *cfg, int opt, const char *arg, const char *where)
 		config_usage(stdout);
 		return 1;
 	default:
-		if (!config_set_number(cfg, opt, arg)) {
-			fprintf(stderr, "dyntabled: bad value \"%s\" for %s\n",
-			    arg, where);
-			return -1;
-		}
-		return 0;
+		return config_set_number(cfg, opt, arg, where) == 0 ? 0 : -1;
 	}
 	free(*dst);
 	if ((*dst = strdup(arg)) == NULL) {
-		fprintf(stderr, "dyntabled: out of memory\n");
+		config_complain("out of memory\n");
 		return -1;
 	}
 	return 0;
@@ -676,7 +683,7 @@ config_file_line(void *user, const char *section, const char *name,
 		    name);
 		if (o->name == NULL || o->val == OPT_CONFIG ||
 		    o->val == OPT_HELP || o->val == OPT_VERSION) {
-			fprintf(stderr, "dyntabled: %s: unknown setting\n",
+			config_complain("%s: unknown setting\n",
 			    where);
 			fc->failed = true;
 			return 0;
@@ -690,7 +697,7 @@ config_file_line(void *user, const char *section, const char *name,
 	if (policy_set(fc->policy, section, name, value, err,
 	    sizeof(err)) != 0) {
 		if (fc->daemon_keys)
-			fprintf(stderr, "dyntabled: %s: [%s] %s: %s\n",
+			config_complain("%s: [%s] %s: %s\n",
 			    fc->path, section, name, err);
 		else
 			log_err("reload: %s: [%s] %s: %s", fc->path, section,
@@ -721,10 +728,10 @@ config_read_file(struct config *cfg, const char *path, bool asked,
 	}
 	if (rc != 0 && !fc.failed) {
 		if (rc < 0)
-			fprintf(stderr, "dyntabled: %s: %s\n", path,
+			config_complain("%s: %s\n", path,
 			    strerror(errno));
 		else
-			fprintf(stderr, "dyntabled: %s: line %d: syntax error\n",
+			config_complain("%s: line %d: syntax error\n",
 			    path, rc);
 	}
 	if (rc != 0 || fc.failed) {
@@ -813,7 +820,7 @@ config_load(struct config *cfg, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "dyntabled: unexpected argument \"%s\"\n",
+		config_complain("unexpected argument \"%s\"\n",
 		    argv[optind]);
 		goto fail;
 	}

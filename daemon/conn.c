@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -55,6 +56,7 @@
 
 #include "dtp_json.h"
 #include "dyntabled.h"
+#include "redact.h"
 
 #define CONN_OUT_HIGH (8u << 20) /* stop reading a client above this */
 #define CONN_HELLO_TIMEOUT_S 10  /* accept -> hello complete */
@@ -538,23 +540,104 @@ conn_free_io(struct conn *c)
 	close(c->fd);
 }
 
+/* The count of uid's open connections; created at 0 when add (NULL when
+ * out of memory, or when !add and uid has none). */
+static unsigned *
+conn_uid_count(struct server *srv, uid_t uid, bool add)
+{
+	struct uid_conns *u;
+
+	for (size_t i = 0; i < srv->n_uid_conns; i++)
+		if (srv->uid_conns[i].uid == uid)
+			return &srv->uid_conns[i].n;
+	if (!add)
+		return NULL;
+	u = realloc(srv->uid_conns, (srv->n_uid_conns + 1) * sizeof(*u));
+	if (u == NULL)
+		return NULL;
+	srv->uid_conns = u;
+	u[srv->n_uid_conns] = (struct uid_conns){ .uid = uid, .n = 0 };
+	return &u[srv->n_uid_conns++].n;
+}
+
+/* uid's connection closed: its count goes down, its entry when at 0. */
+static void
+conn_uid_release(struct server *srv, uid_t uid)
+{
+	unsigned *n = conn_uid_count(srv, uid, false);
+	size_t i;
+
+	if (n == NULL || --*n != 0)
+		return;
+	i = (size_t)((struct uid_conns *)(void *)n - srv->uid_conns);
+	srv->uid_conns[i] = srv->uid_conns[--srv->n_uid_conns];
+	if (srv->n_uid_conns == 0) {
+		free(srv->uid_conns);
+		srv->uid_conns = NULL;
+	}
+}
+
+/*
+ * Fair admission (issue 11): --max-clients in all, --max-clients-per-uid
+ * for one uid, and CONN_ADMIN_RESERVE more for root, the daemon's user
+ * and [access] admins, who are held to no per-uid share. NULL when peer
+ * may connect, else the refusal, which names the limit.
+ */
+static const char *
+conn_admission(struct server *srv, const struct policy_peer *peer,
+    unsigned have, char *buf, size_t len)
+{
+	const struct config *cfg = &srv->cfg;
+	bool admin = policy_is_admin(cfg->policy, peer);
+
+	if (srv->n_conns >= cfg->max_clients + (admin ? CONN_ADMIN_RESERVE :
+	    0)) {
+		snprintf(buf, len, "too many clients (limit %u: dyntabled "
+		    "--max-clients)", cfg->max_clients);
+		return buf;
+	}
+	if (!admin && have >= cfg->max_clients_per_uid) {
+		snprintf(buf, len, "too many connections from uid %ld (limit "
+		    "%u: dyntabled --max-clients-per-uid)", (long)peer->uid,
+		    cfg->max_clients_per_uid);
+		return buf;
+	}
+	return NULL;
+}
+
+/* Warns about refused clients at most once a second: a flood of them
+ * must not flood the log too. */
+static void
+conn_log_refusal(const struct policy_peer *peer, const char *why)
+{
+	static struct log_rate rate;
+
+	if (log_rate_ok(&rate, 1))
+		log_warn("refused a client (pid %ld uid %ld): %s (%lu more "
+		    "refused since the last such warning)", (long)peer->pid,
+		    (long)peer->uid, why, rate.shown_suppressed);
+}
+
 struct conn *
 conn_new(struct server *srv, int fd)
 {
 	struct conn *c;
 	struct policy_peer peer;
 	gid_t groups[CONN_MAX_GROUPS];
+	unsigned *uid_n;
+	const char *refusal;
+	char why[128];
 
 	conn_get_peer(fd, &peer, groups, CONN_MAX_GROUPS);
 	if (srv->stopping) {
 		conn_refuse(fd, DTP_E_SHUTDOWN, "the daemon is shutting down");
 		return NULL;
 	}
-	if (srv->n_conns >= srv->cfg.max_clients) {
-		conn_refuse(fd, DTP_E_LIMIT, "too many clients");
-		log_warn("refused a client (pid %ld uid %ld): too many clients "
-		    "(limit %u)", (long)peer.pid, (long)peer.uid,
-		    srv->cfg.max_clients);
+	uid_n = conn_uid_count(srv, peer.uid, false);
+	if ((refusal = conn_admission(srv, &peer, uid_n != NULL ? *uid_n : 0,
+	    why, sizeof(why))) != NULL) {
+		conn_refuse(fd, DTP_E_LIMIT, refusal);
+		conn_log_refusal(&peer, refusal);
 		return NULL;
 	}
 	if (!policy_may_connect(srv->cfg.policy, &peer)) {
@@ -599,6 +682,12 @@ conn_new(struct server *srv, int fd)
 		free(c);
 		return NULL;
 	}
+	if ((uid_n = conn_uid_count(srv, peer.uid, true)) == NULL) {
+		conn_free_io(c);
+		free(c);
+		return NULL;
+	}
+	++*uid_n;
 	conn_arm(c, CONN_HELLO_TIMEOUT_S);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->n_conns++;
@@ -625,6 +714,7 @@ conn_close(struct conn *c, const char *why)
 	ops_goodbye(&c->ident);
 	TAILQ_REMOVE(&c->srv->conns, c, entry);
 	c->srv->n_conns--;
+	conn_uid_release(c->srv, c->uid);
 	conn_free_io(c);
 	server_conn_gone(c->srv);
 	free(c);
@@ -670,9 +760,22 @@ conn_abort_all(struct server *srv)
 		/* Replies close a drained connection from its timer only,
 		 * so the list stays intact here. */
 		while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+			/* Queued mutations were refused at SIGTERM: a create
+			 * or delete still holding its slot (or an ephemeral
+			 * create, whose slot ephemeral.c holds) was sent. */
+			bool sent = r->mut != NULL ||
+			    (r->op == DTP_OP_CREATE_TABLE && r->ext != NULL);
+
 			ops_abandon(r);
-			req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the daemon is "
-			    "shutting down and could not finish this in time");
+			if (sent)
+				req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the "
+				    "daemon is shutting down; this request was "
+				    "sent to DynamoDB but not answered in time: "
+				    "its outcome is unknown");
+			else
+				req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the "
+				    "daemon is shutting down and could not "
+				    "finish this in time");
 		}
 	}
 }
@@ -694,6 +797,25 @@ conn_close_all(struct server *srv)
 {
 	while (!TAILQ_EMPTY(&srv->conns))
 		conn_close(TAILQ_FIRST(&srv->conns), "daemon exiting");
+}
+
+void
+conn_recheck_all(struct server *srv)
+{
+	struct conn *c;
+
+	/* conn_fail only queues the DENIED reply; c closes once it is
+	 * written, from the loop, so the list stays intact here. */
+	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (c->state == CONN_CLOSING ||
+		    policy_may_connect(srv->cfg.policy, &c->peer))
+			continue;
+		log_warn("conn %lu (pid %ld uid %ld): no longer allowed by "
+		    "[access] after SIGHUP: closing it", c->id, (long)c->pid,
+		    (long)c->uid);
+		conn_fail(c, 0, DTP_E_DENIED, "access revoked: this user may "
+		    "no longer use dyntabled ([access] was re-read)");
+	}
 }
 
 const struct conn_ident *
@@ -756,7 +878,7 @@ req_reply_error(struct req *r, dtp_err code, const char *aws_type,
     const char *fmt, ...)
 {
 	struct conn *c = r->conn;
-	char msg[512];
+	char msg[512], type[64];
 	va_list ap;
 	dtp_enc e;
 	char *data;
@@ -765,6 +887,12 @@ req_reply_error(struct req *r, dtp_err code, const char *aws_type,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages quote DynamoDB, STS, processes: the one redaction point
+	 * for replies (the log has its own, in log.c). */
+	redact(msg);
+	if (aws_type != NULL)
+		aws_type = redact_quote(type, sizeof(type), aws_type,
+		    strlen(aws_type));
 	log_debug("conn %lu: request %u %s failed: %s%s%s", c->id, r->id,
 	    dtp_op_name(r->op), aws_type != NULL ? aws_type : "",
 	    aws_type != NULL ? ": " : "", msg);

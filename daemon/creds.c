@@ -40,6 +40,7 @@
 #include <event2/event.h>
 
 #include "dyntabled.h"
+#include "redact.h"
 
 #define CREDS_BACKOFF_MAX_S 60
 
@@ -358,6 +359,11 @@ creds_install(struct creds *cr, enum creds_provider pv, const char *source,
 	time_t now = time(NULL);
 	char when[32] = "";
 
+	/* From now on no log line, reply or status shows them, even quoted
+	 * by a process or an endpoint (redact.c), expired or not. */
+	redact_add_key_id(k->access_key_id);
+	redact_add_secret(k->secret_access_key);
+	redact_add_secret(k->session_token);
 	if (k->expires != 0 && k->expires <= now + CREDS_EXPIRY_MARGIN_S) {
 		snprintf(err, errlen, "%s: the keys it gave expire%s in %lld "
 		    "s", source, k->expires < now ? "d" : "",
@@ -392,8 +398,8 @@ creds_install(struct creds *cr, enum creds_provider pv, const char *source,
 static void
 creds_note_failure(struct creds *cr, const char *err)
 {
-	snprintf(cr->last_error, sizeof(cr->last_error), "%s", err);
-	log_warn("credentials: %s", err);
+	redact_quote(cr->last_error, sizeof(cr->last_error), err, strlen(err));
+	log_warn("credentials: %s", cr->last_error);
 }
 
 /* Backoff before retry number failures (>= 1): 1, 2, 4... 60 s, and

@@ -29,6 +29,7 @@
 #include <openssl/crypto.h>
 
 #include "dyntabled.h"
+#include "redact.h"
 
 #define CREDS_ECS_HOST		"http://169.254.170.2"
 #define CREDS_IMDS_V4		"http://169.254.169.254"
@@ -79,6 +80,7 @@ creds_http_read_token(const char *path, const char *what, char *err,
 	if ((t = creds_file_read_secret(path, &missing, why, sizeof(why))) ==
 	    NULL)
 		snprintf(err, errlen, "%s: %s", what, why);
+	redact_add_secret(t); /* STS or the agent may quote it back */
 	return t;
 }
 
@@ -303,6 +305,7 @@ creds_http_start_container(struct creds_http *h, char *err, size_t errlen)
 	} else if (creds_http_env("AWS_CONTAINER_AUTHORIZATION_TOKEN") !=
 	    NULL) {
 		token = strdup(getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
+		redact_add_secret(token);
 		if (token == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;

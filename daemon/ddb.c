@@ -702,6 +702,66 @@ ddb_check_create(json_t *in, char *err, size_t errlen)
 	return 0;
 }
 
+/* member of obj must be absent or of type want; the message names it. */
+static int
+ddb_desc_member(const json_t *obj, const char *where, const char *key,
+    json_type want, bool required, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(obj, key);
+	static const char *const type_names[] = {
+		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "a list",
+		[JSON_STRING] = "a string",
+	};
+
+	if (v == NULL && !required)
+		return 0;
+	if (v != NULL && json_typeof(v) == want)
+		return 0;
+	snprintf(err, errlen, "%s.%s is %s, not %s", where, key,
+	    v == NULL ? "missing" : "of the wrong type", type_names[want]);
+	return -1;
+}
+
+int
+ddb_check_table(const json_t *desc, char *err, size_t errlen)
+{
+	static const char *const lists[] = { "GlobalSecondaryIndexes",
+		"LocalSecondaryIndexes" };
+	const json_t *v;
+	size_t i;
+	char where[48];
+
+	if (!json_is_object(desc)) {
+		snprintf(err, errlen, "the table description is not an object");
+		return -1;
+	}
+	if (ddb_desc_member(desc, "Table", "TableName", JSON_STRING, true,
+		err, errlen) != 0 ||
+	    ddb_desc_member(desc, "Table", "TableStatus", JSON_STRING, true,
+		err, errlen) != 0)
+		return -1;
+	for (size_t l = 0; l < 2; l++) {
+		if (ddb_desc_member(desc, "Table", lists[l], JSON_ARRAY, false,
+		    err, errlen) != 0)
+			return -1;
+		json_array_foreach(json_object_get(desc, lists[l]), i, v) {
+			snprintf(where, sizeof(where), "Table.%s[%zu]",
+			    lists[l], i);
+			if (!json_is_object(v)) {
+				snprintf(err, errlen, "%s is not an object",
+				    where);
+				return -1;
+			}
+			if (ddb_desc_member(v, where, "IndexName",
+			    JSON_STRING, true, err, errlen) != 0 ||
+			    ddb_desc_member(v, where, "IndexStatus",
+			    JSON_STRING, l == 0, err, errlen) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 const char *
 ddb_table_status(const json_t *desc)
 {
@@ -738,4 +798,68 @@ ddb_error_code(const char *aws_type)
 	if (strcmp(aws_type, "ResourceInUseException") == 0)
 		return DTP_E_IN_USE;
 	return DTP_E_AWS;
+}
+
+/* ---- ListTables paging ---------------------------------------------------- */
+
+void
+ddb_pager_init(struct ddb_pager *pg, time_t now)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->started = now;
+}
+
+int
+ddb_pager_next(struct ddb_pager *pg, const json_t *reply, json_t *acc,
+    time_t now, char *err, size_t errlen)
+{
+	const json_t *names = json_object_get(reply, "TableNames");
+	const json_t *last = json_object_get(reply, "LastEvaluatedTableName");
+	const json_t *v;
+	const char *next;
+	size_t i;
+
+	pg->pages++;
+	if (!json_is_array(names)) {
+		snprintf(err, errlen, "ListTables reply has no TableNames list");
+		return -1;
+	}
+	json_array_foreach(names, i, v) {
+		if (!json_is_string(v)) {
+			snprintf(err, errlen, "ListTables reply: TableNames[%zu] "
+			    "is not a string", i);
+			return -1;
+		}
+		if (json_array_append((json_t *)acc, (json_t *)v) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	if (last == NULL || json_is_null(last))
+		return 0;
+	next = json_string_value(last);
+	if (next == NULL || !ddb_valid_name(next, json_string_length(last))) {
+		snprintf(err, errlen, "ListTables reply: LastEvaluatedTableName "
+		    "is not a table name");
+		return -1;
+	}
+	/* DynamoDB lists in name order: a token that does not move forward
+	 * would page forever. */
+	if (pg->last[0] != '\0' && strcmp(next, pg->last) <= 0) {
+		snprintf(err, errlen, "ListTables paging does not move forward "
+		    "(LastEvaluatedTableName %.64s after %.64s)", next, pg->last);
+		return -1;
+	}
+	if (pg->pages >= DDB_PAGES_MAX) {
+		snprintf(err, errlen, "ListTables gave more than %u pages",
+		    DDB_PAGES_MAX);
+		return -1;
+	}
+	if (now - pg->started > DDB_PAGING_MAX_S) {
+		snprintf(err, errlen, "ListTables paging took more than %d s",
+		    DDB_PAGING_MAX_S);
+		return -1;
+	}
+	snprintf(pg->last, sizeof(pg->last), "%s", next);
+	return 1;
 }

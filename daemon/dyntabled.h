@@ -43,6 +43,17 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* For warnings that a flood can repeat (refused clients, EMFILE): log
+ * when log_rate_ok() says so, at most once per interval; it then puts in
+ * shown_suppressed how many were left out since the last one shown. */
+struct log_rate {
+	bool started;
+	time_t last;			/* when the last one was shown */
+	unsigned long suppressed;	/* left out since */
+	unsigned long shown_suppressed; /* left out before this one */
+};
+bool log_rate_ok(struct log_rate *rl, unsigned interval_s);
+
 /* ---- config.c ------------------------------------------------------------- */
 
 /* Everything the command line, the environment and the shared config file
@@ -53,9 +64,11 @@ struct config {
 	char *endpoint;		 /* DynamoDB endpoint URL, resolved */
 	char *region;		 /* signing region, resolved */
 	enum log_level log_level;
-	uint32_t max_frame;	 /* largest request frame accepted */
+	unsigned max_frame;	 /* largest request frame accepted */
 	unsigned max_inflight;	 /* requests in flight per connection */
-	unsigned max_clients;	 /* connections at once */
+	unsigned max_clients;	 /* connections at once (+ CONN_ADMIN_RESERVE
+				  * for root, self and admins) */
+	unsigned max_clients_per_uid; /* connections of one uid at once */
 	unsigned wait_default_ms; /* wait timeout when the client gives none */
 	unsigned wait_max_ms;	 /* cap on a client's wait timeout */
 	unsigned poll_min_ms;	 /* first DescribeTable delay of a poller */
@@ -492,6 +505,11 @@ void upstream_get_stats(const struct upstream *u, struct upstream_stats *st);
  * field in err.
  */
 int ddb_check_create(json_t *input, char *err, size_t errlen);
+/* Checks the members of a TableDescription that the daemon reads
+ * (TableName, TableStatus, the indexes' names and statuses): 0, or -1
+ * with what is wrong in err. A reply that fails it is an upstream error,
+ * never a table with status "?". */
+int ddb_check_table(const json_t *desc, char *err, size_t errlen);
 /* True when TableStatus and every GSI IndexStatus are ACTIVE. */
 bool ddb_table_active(const json_t *desc);
 /* desc's TableStatus, or NULL. */
@@ -502,6 +520,29 @@ dtp_err ddb_error_code(const char *aws_type);
 bool ddb_valid_name(const char *name, size_t len);
 /* Checks that s (NUL-terminated) can start a table name. */
 bool ddb_valid_name_prefix(const char *s);
+
+/*
+ * ListTables paging, bounded (issue 11): every pager in the daemon (list,
+ * reap) goes through ddb_pager_next, so none can loop on an endpoint that
+ * always answers "there is more".
+ */
+#define DDB_PAGES_MAX 1000     /* 100,000 tables at 100 a page */
+#define DDB_PAGING_MAX_S 300   /* one listing, all its pages */
+
+struct ddb_pager {
+	unsigned pages;	       /* pages received */
+	time_t started;	       /* the first page's request */
+	char last[256];	       /* ExclusiveStartTableName of the next page */
+};
+
+void ddb_pager_init(struct ddb_pager *pg, time_t now);
+/* Checks one ListTables reply and appends its names to acc (an array).
+ * Returns 1 when another page follows (ask for it from pg->last), 0 when
+ * this was the last, -1 with err when the reply is malformed, the paging
+ * does not move forward, or it exceeds DDB_PAGES_MAX or DDB_PAGING_MAX_S:
+ * an upstream error. */
+int ddb_pager_next(struct ddb_pager *pg, const json_t *reply, json_t *acc,
+    time_t now, char *err, size_t errlen);
 
 /* ---- policy.c: access control on peer credentials, pure ------------------ */
 
@@ -549,6 +590,16 @@ void listener_resume(struct listener *l);
 
 /* ---- conn.c: one client connection ---------------------------------------- */
 
+/* Admission: a peer that is root, the daemon's user or an [access] admin
+ * may connect beyond --max-clients by this many, and is not held to
+ * --max-clients-per-uid, so that `status` always gets through. */
+#define CONN_ADMIN_RESERVE 16
+
+struct uid_conns {
+	uid_t uid;
+	unsigned n;
+};
+
 /* Takes an accepted, non-blocking fd. Returns NULL (fd closed) on error. */
 struct conn *conn_new(struct server *srv, int fd);
 /* Closes the connection: drops its requests (waits stop, upstream calls
@@ -561,6 +612,9 @@ void conn_shutdown_all(struct server *srv);
 void conn_abort_all(struct server *srv);
 /* Closes every connection at once (exit). */
 void conn_close_all(struct server *srv);
+/* SIGHUP re-read the access policy: closes, with DENIED, the connections
+ * of peers it no longer admits (logged). */
+void conn_recheck_all(struct server *srv);
 
 /* A client request being served. Owned by its connection. */
 struct req {
@@ -580,6 +634,7 @@ struct req {
 				 * create or a reap, or NULL */
 	json_t *acc;		/* op state: list pages so far, the
 				 * DeleteTable description; owned */
+	struct ddb_pager pager; /* list_tables: where the paging is */
 	TAILQ_ENTRY(req) entry; /* in conn's list */
 };
 
@@ -660,12 +715,19 @@ struct mutations *mutations_new(struct server *srv);
 void mutations_free(struct mutations *ms);
 /* Queues start(arg) behind owner's other jobs. start runs from the event
  * loop, never inside this call; it must make the call, and call
- * mutation_end() once the call is over. NULL when out of memory. */
+ * mutation_end() once the call is over. refuse (NULL: the job stays
+ * queued until exit) is called instead of start when the daemon stops
+ * before the job's turn: the job is over then, nothing was sent. NULL
+ * when out of memory. */
 struct mutation *mutation_queue(struct mutations *ms, const void *owner,
-    mutation_start_fn *start, void *arg);
+    mutation_start_fn *start, mutation_start_fn *refuse, void *arg);
 /* The job is over: a running one frees its slot, a queued one is dropped
  * (start will not run). m is freed. */
 void mutation_end(struct mutation *m);
+/* SIGTERM: no job starts any more; queued jobs with a refuse function are
+ * dropped and refused at once (their clients learn that nothing was
+ * sent); running ones go on. */
+void mutations_shutdown(struct mutations *ms);
 
 struct mutation_stats {
 	unsigned running, queued;
@@ -770,6 +832,8 @@ struct server {
 	struct ephemeral *eph;	 /* sessions and ephemeral tables */
 	struct conn_list conns;	 /* every open connection */
 	unsigned n_conns;
+	struct uid_conns *uid_conns; /* conn.c: open connections per uid */
+	size_t n_uid_conns;	 /* entries in use (uids with connections) */
 	time_t started;
 	unsigned long next_conn_id;
 	unsigned long reqs_in_flight; /* struct req alive, all connections */

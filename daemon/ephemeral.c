@@ -98,7 +98,10 @@ struct reap {
 	struct req *r;		/* the reap op, NULL at start-up or if gone */
 	enum reap_step step;
 	json_t *names;		/* every table (ListTables) */
+	struct ddb_pager pager;	/* the listing's paging, bounded */
 	size_t i;		/* names[i] is being looked at */
+	char *tag_token;	/* its tags: the NextToken last sent */
+	unsigned tag_pages;	/* its tags: pages read */
 	char *arn;		/* its ARN */
 	char *owner;		/* its dyntable:owner tag, or NULL */
 	long long expires;	/* its dyntable:expires, -1 if none */
@@ -354,6 +357,21 @@ eph_create_start(void *arg)
 	eph_table_free(et); /* ends et->mut */
 }
 
+/* SIGTERM while the CreateTable waited for its turn: nothing was sent. */
+static void
+eph_create_refused(void *arg)
+{
+	struct eph_table *et = arg;
+	struct req *r = et->r;
+
+	et->mut = NULL; /* already ended by the limiter */
+	eph_table_free(et);
+	if (r != NULL)
+		req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the daemon is "
+		    "shutting down; this CreateTable was not sent to DynamoDB "
+		    "(nothing changed)");
+}
+
 /* Replaces any dyntable:* tag of in's Tags by this table's. */
 static int
 eph_add_tags(struct eph_table *et, json_t *in, char *err, size_t errlen)
@@ -421,7 +439,7 @@ ephemeral_create(struct server *srv, struct req *r, json_t *input)
 		return;
 	}
 	if ((et->mut = mutation_queue(srv->muts, r->conn, eph_create_start,
-	    et)) == NULL) {
+	    eph_create_refused, et)) == NULL) {
 		eph_table_free(et);
 		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
 		return;
@@ -440,7 +458,7 @@ eph_retry_cb(evutil_socket_t fd, short what, void *arg)
 	struct eph_table *et = arg;
 
 	if ((et->mut = mutation_queue(et->e->srv->muts, et->e,
-	    eph_delete_start, et)) == NULL)
+	    eph_delete_start, NULL, et)) == NULL)
 		log_warn("ephemeral: %s: out of memory; table left to its "
 		    "tags", et->name);
 }
@@ -522,7 +540,7 @@ eph_delete(struct eph_table *et)
 	et->delay_ms = EPH_RETRY_MIN_MS;
 	et->give_up = time(NULL) + EPH_GIVE_UP_S;
 	if ((et->mut = mutation_queue(et->e->srv->muts, et->e,
-	    eph_delete_start, et)) == NULL) {
+	    eph_delete_start, NULL, et)) == NULL) {
 		log_warn("ephemeral: %s: out of memory; table left to its "
 		    "tags", et->name);
 		eph_table_free(et);
@@ -708,6 +726,7 @@ reap_free(struct reap *rp)
 	json_decref(rp->deleted);
 	free(rp->arn);
 	free(rp->owner);
+	free(rp->tag_token);
 	free(rp);
 }
 
@@ -737,9 +756,11 @@ reap_finish(struct reap *rp)
 	reap_free(rp);
 }
 
-/* The run cannot go on: answers its request with ur's error (or msg). */
+/* The run cannot go on: answers its request with ur's error, or with
+ * code and msg. */
 static void
-reap_fail(struct reap *rp, const upstream_reply *ur, const char *msg)
+reap_fail(struct reap *rp, const upstream_reply *ur, dtp_err code,
+    const char *msg)
 {
 	struct req *r = rp->r;
 
@@ -750,7 +771,7 @@ reap_fail(struct reap *rp, const upstream_reply *ur, const char *msg)
 		if (ur != NULL)
 			req_reply_upstream_error(r, ur);
 		else
-			req_reply_error(r, DTP_E_INTERNAL, NULL, "%s", msg);
+			req_reply_error(r, code, NULL, "%s", msg);
 	}
 	reap_free(rp);
 }
@@ -768,7 +789,7 @@ reap_call(struct reap *rp, enum reap_step step, const char *operation,
 {
 	rp->step = step;
 	if ((rp->uc = eph_call(rp->e, operation, body, cb, rp)) == NULL)
-		reap_fail(rp, NULL, "out of memory");
+		reap_fail(rp, NULL, DTP_E_INTERNAL, "out of memory");
 }
 
 static void
@@ -805,9 +826,28 @@ reap_delete_start(void *arg)
 
 static void reap_tags(void *arg, const upstream_reply *ur);
 
+#define REAP_TAG_PAGES_MAX 16 /* a table has at most 50 tags */
+
+/* Asks for a page of the table's tags; next_token NULL: the first. A
+ * token that repeats, or more than REAP_TAG_PAGES_MAX pages, ends the
+ * table's check as an error: no pager loops (issue 11). */
 static void
 reap_list_tags(struct reap *rp, const char *next_token)
 {
+	if (next_token == NULL) {
+		rp->tag_pages = 0;
+	} else if (++rp->tag_pages >= REAP_TAG_PAGES_MAX ||
+	    (rp->tag_token != NULL && strcmp(rp->tag_token, next_token) ==
+	    0)) {
+		log_warn("reap: %s: ListTagsOfResource paging does not end; "
+		    "skipping the table", reap_name(rp));
+		rp->errors++;
+		rp->i++;
+		reap_next(rp);
+		return;
+	}
+	free(rp->tag_token);
+	rp->tag_token = next_token != NULL ? strdup(next_token) : NULL;
 	reap_call(rp, REAP_TAGS, "ListTagsOfResource", json_pack("{s:s,s:s*}",
 	    "ResourceArn", rp->arn, "NextToken", next_token), reap_tags);
 }
@@ -861,8 +901,8 @@ reap_tags(void *arg, const upstream_reply *ur)
 	    !ephemeral_owns(rp->e, reap_name(rp))) {
 		rp->step = REAP_DELETE;
 		if ((rp->mut = mutation_queue(rp->e->srv->muts, rp,
-		    reap_delete_start, rp)) == NULL)
-			reap_fail(rp, NULL, "out of memory");
+		    reap_delete_start, NULL, rp)) == NULL)
+			reap_fail(rp, NULL, DTP_E_INTERNAL, "out of memory");
 		return;
 	}
 	rp->i++;
@@ -892,7 +932,7 @@ reap_described(void *arg, const upstream_reply *ur)
 	}
 	free(rp->arn);
 	if ((rp->arn = strdup(arn)) == NULL) {
-		reap_fail(rp, NULL, "out of memory");
+		reap_fail(rp, NULL, DTP_E_INTERNAL, "out of memory");
 		return;
 	}
 	reap_list_tags(rp, NULL);
@@ -923,29 +963,24 @@ static void
 reap_listed(void *arg, const upstream_reply *ur)
 {
 	struct reap *rp = arg;
-	const json_t *names = eph_ok(ur) ?
-	    json_object_get(ur->body, "TableNames") : NULL;
-	const char *last;
+	char err[192];
+	int rc;
 
 	rp->uc = NULL;
 	if (!eph_ok(ur)) {
-		reap_fail(rp, ur, NULL);
+		reap_fail(rp, ur, DTP_E_UPSTREAM, NULL);
 		return;
 	}
-	if (!json_is_array(names) ||
-	    json_array_extend(rp->names, (json_t *)names) != 0) {
-		reap_fail(rp, NULL, "DynamoDB's ListTables reply has no "
-		    "TableNames list");
-		return;
+	rc = ddb_pager_next(&rp->pager, ur->body, rp->names, time(NULL), err,
+	    sizeof(err));
+	if (rc < 0) {
+		reap_fail(rp, NULL, DTP_E_UPSTREAM, err);
+	} else if (rc > 0) {
+		reap_list(rp, rp->pager.last);
+	} else {
+		rp->i = 0;
+		reap_next(rp);
 	}
-	last = json_string_value(json_object_get(ur->body,
-	    "LastEvaluatedTableName"));
-	if (last != NULL) {
-		reap_list(rp, last);
-		return;
-	}
-	rp->i = 0;
-	reap_next(rp);
 }
 
 static void
@@ -978,6 +1013,7 @@ ephemeral_reap(struct server *srv, struct req *r)
 	rp->e = e;
 	rp->r = r;
 	rp->expires = -1;
+	ddb_pager_init(&rp->pager, time(NULL));
 	TAILQ_INSERT_TAIL(&e->reaps, rp, entry);
 	if (r != NULL)
 		r->ext = rp;

@@ -46,6 +46,7 @@ struct listener {
 	char *path;		 /* unlinked at exit when we bound it */
 	bool activated;		 /* fd came from systemd */
 	bool paused;
+	struct log_rate emfile_rate; /* its warning: once a minute */
 	dev_t dev;		 /* identity of the socket file we made */
 	ino_t ino;
 };
@@ -228,8 +229,12 @@ listener_on_accept(evutil_socket_t lfd, short what, void *arg)
 				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				log_warn("accept: %s; pausing for %d ms",
-				    strerror(errno), LISTENER_PAUSE_MS);
+				if (log_rate_ok(&l->emfile_rate, 60))
+					log_warn("accept: %s; pausing for %d ms "
+					    "at a time (%lu such pauses since "
+					    "the last warning)", strerror(errno),
+					    LISTENER_PAUSE_MS,
+					    l->emfile_rate.shown_suppressed);
 				listener_pause(l, LISTENER_PAUSE_MS);
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				log_warn("accept: %s", strerror(errno));

@@ -3,8 +3,11 @@
  *
  * Under systemd (JOURNAL_STREAM set) each line starts with a syslog
  * priority prefix such as "<4>", which journald turns into the entry's
- * priority; elsewhere lines carry a timestamp and a level word. Nothing
- * here knows about secrets: callers never pass them (see creds.c).
+ * priority; elsewhere lines carry a timestamp and a level word.
+ *
+ * Every line passes through redact() (redact.h): callers never pass a
+ * secret on purpose, but external text they quote (an endpoint's error, a
+ * credential_process's stderr, a URL) may hold one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include <time.h>
 
 #include "dyntabled.h"
+#include "redact.h"
 
 static enum log_level log_max = LOG_LVL_INFO;
 static bool log_journal; /* stderr is connected to journald */
@@ -90,10 +94,8 @@ log_vemit(enum log_level level, const char *fmt, va_list ap)
 	if (n < 0)
 		return;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	/* One line per record: fold embedded newlines (they come from peers). */
-	for (char *p = line; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	/* One line per record: redact() also folds embedded newlines. */
+	redact(line + n);
 	fprintf(stderr, "%s\n", line);
 }
 
@@ -110,3 +112,20 @@ LOG_FN(log_err, LOG_LVL_ERR)
 LOG_FN(log_warn, LOG_LVL_WARN)
 LOG_FN(log_info, LOG_LVL_INFO)
 LOG_FN(log_debug, LOG_LVL_DEBUG)
+
+bool
+log_rate_ok(struct log_rate *rl, unsigned interval_s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (rl->started && now.tv_sec - rl->last < (time_t)interval_s) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->started = true;
+	rl->last = now.tv_sec;
+	rl->shown_suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	return true;
+}

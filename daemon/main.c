@@ -55,6 +55,7 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	listener_free(srv->listener);
 	srv->listener = NULL;
 	waits_shutdown(srv->waits);
+	mutations_shutdown(srv->muts);
 	conn_shutdown_all(srv);
 	if (srv->n_conns == 0)
 		event_base_loopexit(srv->base, NULL);
@@ -76,6 +77,7 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	if (config_reload(&srv->cfg) > 0)
 		upstream_reconfigure(srv->up, &srv->cfg);
 	config_reload_policy(&srv->cfg);
+	conn_recheck_all(srv);
 	creds_reload(srv->creds);
 	sd_notify(0, "READY=1");
 }

@@ -42,6 +42,7 @@ struct mutation {
 	struct mutations *ms;
 	struct mut_owner *o;	    /* its queue while queued, else NULL */
 	mutation_start_fn *start;
+	mutation_start_fn *refuse; /* SIGTERM while queued, or NULL */
 	void *arg;
 	TAILQ_ENTRY(mutation) entry; /* in o->jobs while queued */
 };
@@ -57,6 +58,7 @@ struct mutations {
 	struct server *srv;
 	TAILQ_HEAD(, mut_owner) ring; /* owners with queued jobs, next first */
 	struct event *pump;	    /* starts jobs, from the loop */
+	bool stopping;		    /* SIGTERM: start nothing more */
 	struct mutation_stats st;
 };
 
@@ -75,7 +77,7 @@ mutations_pump(evutil_socket_t fd, short what, void *arg)
 	struct mut_owner *o;
 
 	/* start() may end or queue jobs: re-read the ring every time. */
-	while (ms->st.running < max && (o = TAILQ_FIRST(&ms->ring)) != NULL) {
+	while (!ms->stopping && ms->st.running < max && (o = TAILQ_FIRST(&ms->ring)) != NULL) {
 		struct mutation *m = TAILQ_FIRST(&o->jobs);
 
 		TAILQ_REMOVE(&o->jobs, m, entry);
@@ -133,7 +135,7 @@ mutations_free(struct mutations *ms)
 
 struct mutation *
 mutation_queue(struct mutations *ms, const void *owner,
-    mutation_start_fn *start, void *arg)
+    mutation_start_fn *start, mutation_start_fn *refuse, void *arg)
 {
 	struct mutation *m = calloc(1, sizeof(*m));
 	struct mut_owner *o;
@@ -155,6 +157,7 @@ mutation_queue(struct mutations *ms, const void *owner,
 	m->ms = ms;
 	m->o = o;
 	m->start = start;
+	m->refuse = refuse;
 	m->arg = arg;
 	TAILQ_INSERT_TAIL(&o->jobs, m, entry);
 	ms->st.queued++;
@@ -185,6 +188,31 @@ mutation_end(struct mutation *m)
 			event_active(ms->pump, 0, 0);
 	}
 	free(m);
+}
+
+void
+mutations_shutdown(struct mutations *ms)
+{
+	struct mut_owner *o, *onext;
+	struct mutation *m, *mnext;
+
+	ms->stopping = true;
+	/* refuse() answers a request, which never queues or ends another
+	 * job: the ring changes only through mutation_end() of the job in
+	 * hand, which frees o after its last job (mnext is NULL then). */
+	for (o = TAILQ_FIRST(&ms->ring); o != NULL; o = onext) {
+		onext = TAILQ_NEXT(o, entry);
+		for (m = TAILQ_FIRST(&o->jobs); m != NULL; m = mnext) {
+			mutation_start_fn *refuse = m->refuse;
+			void *arg = m->arg;
+
+			mnext = TAILQ_NEXT(m, entry);
+			if (refuse == NULL)
+				continue;
+			mutation_end(m);
+			refuse(arg);
+		}
+	}
 }
 
 void
@@ -557,16 +585,22 @@ ops_reply_table(struct req *r, const json_t *desc)
 	json_decref(res);
 }
 
-/* Takes the object member key of a successful reply, or answers r with
- * an error and returns NULL. */
+/* Takes the TableDescription member key of a successful reply, checked,
+ * or answers r with an upstream error and returns NULL. */
 static const json_t *
 ops_member(struct req *r, const upstream_reply *ur, const char *key)
 {
 	const json_t *v = json_object_get(ur->body, key);
+	char err[128];
 
 	if (!json_is_object(v)) {
 		req_reply_error(r, DTP_E_UPSTREAM, NULL,
 		    "DynamoDB's reply has no %s object", key);
+		return NULL;
+	}
+	if (ddb_check_table(v, err, sizeof(err)) != 0) {
+		req_reply_error(r, DTP_E_UPSTREAM, NULL,
+		    "malformed reply from DynamoDB: %s", err);
 		return NULL;
 	}
 	return v;
@@ -670,26 +704,22 @@ static void
 ops_list_done(void *arg, const upstream_reply *ur)
 {
 	struct req *r = arg;
-	const json_t *names, *last;
+	char err[192];
+	int rc;
 
 	r->upcall = NULL;
 	if (!ops_ok(ur)) {
 		req_reply_upstream_error(r, ur);
 		return;
 	}
-	names = json_object_get(ur->body, "TableNames");
-	if (!json_is_array(names) ||
-	    json_array_extend(r->acc, (json_t *)names) != 0) {
-		req_reply_error(r, DTP_E_UPSTREAM, NULL,
-		    "DynamoDB's ListTables reply has no TableNames list");
-		return;
-	}
-	last = json_object_get(ur->body, "LastEvaluatedTableName");
-	if (json_is_string(last)) {
-		ops_list_page(r->srv, r, json_string_value(last));
-		return;
-	}
-	ops_list_reply(r);
+	rc = ddb_pager_next(&r->pager, ur->body, r->acc, time(NULL), err,
+	    sizeof(err));
+	if (rc < 0)
+		req_reply_error(r, DTP_E_UPSTREAM, NULL, "%s", err);
+	else if (rc > 0)
+		ops_list_page(r->srv, r, r->pager.last);
+	else
+		ops_list_reply(r);
 }
 
 static void
@@ -747,6 +777,19 @@ ops_create_done(void *arg, const upstream_reply *ur)
 	ops_created(r, ur);
 }
 
+/* SIGTERM came while r (create or delete) waited for a slot: nothing was
+ * sent, so the client can tell this from an outcome unknown. */
+static void
+ops_mutation_refused(void *arg)
+{
+	struct req *r = arg;
+
+	r->mut = NULL;
+	req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the daemon is shutting down; "
+	    "this %s was not sent to DynamoDB (nothing changed)",
+	    r->op == DTP_OP_CREATE_TABLE ? "CreateTable" : "DeleteTable");
+}
+
 /* The limiter gave r a slot: r->acc is the CreateTableInput. */
 static void
 ops_create_start(void *arg)
@@ -800,7 +843,7 @@ ops_create(struct server *srv, struct req *r, const msgpack_object *args)
 	}
 	r->acc = in; /* until the limiter starts it; freed with r */
 	if ((r->mut = mutation_queue(srv->muts, r->conn, ops_create_start,
-	    r)) == NULL)
+	    ops_mutation_refused, r)) == NULL)
 		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
 }
 
@@ -869,6 +912,7 @@ ops_dispatch(struct server *srv, struct req *r, const msgpack_object *args)
 			req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
 			return;
 		}
+		ddb_pager_init(&r->pager, time(NULL));
 		ops_list_page(srv, r, NULL);
 		return;
 	case DTP_OP_DELETE_TABLE:
@@ -876,7 +920,7 @@ ops_dispatch(struct server *srv, struct req *r, const msgpack_object *args)
 		    !ops_get_name(r, args) || !ops_get_wait(srv, r, args, false))
 			return;
 		if ((r->mut = mutation_queue(srv->muts, r->conn,
-		    ops_delete_start, r)) == NULL)
+		    ops_delete_start, ops_mutation_refused, r)) == NULL)
 			req_reply_error(r, DTP_E_INTERNAL, NULL,
 			    "out of memory");
 		return;

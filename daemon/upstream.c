@@ -64,6 +64,7 @@
 #include <zlib.h>
 
 #include "dyntabled.h"
+#include "redact.h"
 
 #define UPSTREAM_TARGET_PREFIX "DynamoDB_20120810."
 #define UPSTREAM_CONTENT_TYPE  "application/x-amz-json-1.0"
@@ -976,14 +977,19 @@ upcall_parse(struct upcall *uc, long status)
 			len -= (size_t)(hash + 1 - type);
 			type = hash + 1;
 		}
-		if (len != 0)
-			o->aws_type = strndup(type, len);
+		if (len != 0) /* DynamoDB's types are short; lies are cut */
+			o->aws_type = strndup(type, len < 64 ? len : 64);
 	}
 	if (j != NULL &&
 	    ((v = json_object_get(j, "message")) != NULL ||
 		(v = json_object_get(j, "Message")) != NULL) &&
-	    json_is_string(v) && json_string_length(v) != 0)
-		o->message = strdup(json_string_value(v));
+	    json_is_string(v) && json_string_length(v) != 0) {
+		char quoted[REDACT_QUOTE_MAX + 1];
+
+		/* Bounded and redacted here, once, for every caller. */
+		o->message = strdup(redact_quote(quoted, sizeof(quoted),
+		    json_string_value(v), json_string_length(v)));
+	}
 	if (o->message == NULL)
 		o->message = o->aws_type != NULL ?
 		    upstream_fmt(UPSTREAM_NO_MESSAGE " (HTTP %ld)", status) :

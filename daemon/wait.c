@@ -45,7 +45,7 @@ struct poller {
 	struct event *timer;	    /* next DescribeTable */
 	struct upcall *upcall;	    /* DescribeTable in flight, or NULL */
 	unsigned delay_ms;	    /* the next delay before jitter */
-	char last_status[32];	    /* what the last poll saw, for messages */
+	char last_status[160];	    /* what the last poll saw, for messages */
 	TAILQ_ENTRY(poller) entry;  /* in w->pollers */
 };
 
@@ -143,7 +143,7 @@ wait_on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct waiter *wt = arg;
 	struct poller *p = wt->p;
-	char table[256], last[32];
+	char table[256], last[160];
 	enum wait_goal goal = p->goal;
 	struct req *r;
 	unsigned ms;
@@ -218,6 +218,13 @@ poller_next(struct poller *p)
 		p->delay_ms = cfg->poll_min_ms;
 }
 
+/*
+ * A poll's answer. ACTIVE (with its GSIs, unless a waiter wants the table
+ * alone) or gone ends the waits; not found yet, throttling, an endpoint
+ * that cannot be reached or that answers nonsense keep them going until
+ * their deadlines, with what was seen kept for the timeout's message;
+ * any other error ends them with that error.
+ */
 static void
 wait_polled(void *arg, const upstream_reply *ur)
 {
@@ -227,12 +234,17 @@ wait_polled(void *arg, const upstream_reply *ur)
 	const json_t *desc = ok ? json_object_get(ur->body, "Table") : NULL;
 	bool missing = !ok && ur->aws_type != NULL &&
 	    ddb_error_code(ur->aws_type) == DTP_E_NOT_FOUND;
+	char why[128];
 
 	p->upcall = NULL;
-	if (ok && json_is_object(desc)) {
+	if (ok && ddb_check_table(desc, why, sizeof(why)) != 0) {
+		snprintf(p->last_status, sizeof(p->last_status),
+		    "malformed DescribeTable reply: %s", why);
+		log_warn("wait: %s: %s; still waiting", p->table,
+		    p->last_status);
+	} else if (ok) {
 		snprintf(p->last_status, sizeof(p->last_status), "%s",
-		    ddb_table_status(desc) != NULL ? ddb_table_status(desc) :
-		    "?");
+		    ddb_table_status(desc));
 		if (p->goal == WAIT_ACTIVE && ddb_table_active(desc)) {
 			poller_succeed(p, desc);
 			return;
@@ -253,12 +265,18 @@ wait_polled(void *arg, const upstream_reply *ur)
 		poller_fail(p, ur);
 		return;
 	} else if (ur->transport_error || ur->aws_type == NULL) {
-		/* The endpoint is unreachable or answered nonsense even after
-		 * retries: keep waiting until the deadline, it may recover. */
-		snprintf(p->last_status, sizeof(p->last_status),
-		    "endpoint unreachable");
+		/* No usable answer even after retries: unreachable, or a
+		 * garbled, truncated or oversized reply, or an HTTP error
+		 * without a type. Say which; it may recover. */
+		if (ur->transport_error)
+			snprintf(p->last_status, sizeof(p->last_status),
+			    "no usable answer: %s", ur->message != NULL ?
+			    ur->message : "none");
+		else
+			snprintf(p->last_status, sizeof(p->last_status),
+			    "HTTP %ld without an error type", ur->http_status);
 		log_warn("wait: %s: %s; still waiting", p->table,
-		    ur->message != NULL ? ur->message : "no answer");
+		    p->last_status);
 	} else if (retry_classify(false, ur->http_status, ur->aws_type) !=
 	    RETRY_NO) {
 		snprintf(p->last_status, sizeof(p->last_status), "%s",

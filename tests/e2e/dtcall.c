@@ -38,7 +38,7 @@ static int
 dtcall_write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -194,8 +194,13 @@ main(int argc, char **argv)
 
 			nanosleep(&ts, NULL);
 		}
-		if (dtcall_send(fd, (uint32_t)(k + 2), op, args) != 0 ||
-		    dtcall_recv(fd, false) != 0) {
+		if (dtcall_send(fd, (uint32_t)(k + 2), op, args) != 0) {
+			/* Closed by the daemon: its reason may be waiting. */
+			dtcall_recv(fd, false);
+			fprintf(stderr, "dtcall: connection lost\n");
+			goto out;
+		}
+		if (dtcall_recv(fd, false) != 0) {
 			fprintf(stderr, "dtcall: connection lost\n");
 			goto out;
 		}

@@ -24,10 +24,20 @@
 #                                    (dynalite-proxy.js --keys); append to it
 #        DYNTABLE_TEST_DAEMON_PID    the daemon's pid
 #        DYNTABLE_TEST_DAEMON_LOG    its stderr
+#        DYNTABLE_TEST_SECRETS       every secret of the run, one a line:
+#                                    the daemon's key id, secret and token;
+#                                    tests append the ones they add
+#      and keeps what COMMAND prints (replies, status, messages) in
+#      command.out;
 #   4. stops the daemon with SIGTERM and fails unless it exits 0 within
 #      10 s, every request it sent was correctly signed, no sanitizer
-#      reported anything, and its log never shows the secret key or the
-#      session token.
+#      reported anything, and the secrets sweep finds nothing: no secret,
+#      token or full access key id of DYNTABLE_TEST_SECRETS or
+#      DYNTABLE_TEST_KEYS in any log or output of the run (command.out and
+#      every *.log and *.out under the temporary directory: tests keep the
+#      logs of their own daemons there). With DYNTABLE_TEST_ARTIFACTS set,
+#      what was swept is also copied below it, for the suite-wide sweep
+#      (secrets_sweep.sh).
 # The proxy also accepts the signing regions in $DYNTABLE_TEST_EXTRA_REGIONS
 # (comma-separated). AWS_EC2_METADATA_DISABLED=true is exported so that no
 # daemon can reach for a real metadata address; a test that points one at
@@ -151,6 +161,9 @@ proxy_port=$(port proxy)
 control_port=$(port control)
 dynalite_port=$(port dynalite)
 
+# Every secret of the run, for the sweep at the end (tests append theirs).
+printf '%s\n' "$access_key" "$secret_key" "$session_token" >"$dir/secrets"
+
 # ---- the daemon --------------------------------------------------------------
 socket=$dir/dyntabled.sock
 daemon_log=$dir/daemon.log
@@ -191,13 +204,15 @@ export DYNTABLE_TEST_ENDPOINT="http://127.0.0.1:$proxy_port"
 export DYNTABLE_TEST_KEYS="$dir/keys.jsonl"
 export DYNTABLE_TEST_DAEMON_PID="$daemon_pid"
 export DYNTABLE_TEST_DAEMON_LOG="$daemon_log"
+export DYNTABLE_TEST_SECRETS="$dir/secrets"
 
 # ---- the test ------------------------------------------------------------------
-# In the background so that INT/TERM reach our traps at once.
-"$@" <&0 &
+# In the background so that INT/TERM reach our traps at once; what it says
+# goes to our output and to command.out, for the sweep.
+{ "$@" <&0 2>&1; echo $? >"$dir/command.status"; } | tee "$dir/command.out" &
 cmd_pid=$!
 wait "$cmd_pid"
-cmd_status=$?
+cmd_status=$(cat "$dir/command.status" 2>/dev/null || echo 1)
 cmd_pid=
 failed=0
 if [ "$cmd_status" -ne 0 ]; then
@@ -239,13 +254,39 @@ if grep -Eq 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|== ?ERR
 	say "FAIL: a sanitizer or valgrind reported errors in the daemon"
 	failed=1
 fi
-if grep -qF -- "$secret_key" "$daemon_log"; then
-	say "FAIL: the secret access key appears in the daemon's log"
+# The secrets sweep: the run's secrets (ours, the tests', the proxy's
+# extra keys) against every log and output. Short strings are no evidence
+# either way and are left out.
+{
+	cat "$dir/secrets"
+	jq -r '.access_key, .secret, .token // empty' "$dir/keys.jsonl" 2>/dev/null
+} | awk 'length($0) >= 6' | sort -u >"$dir/secrets.all"
+find "$dir" -type f \( -name '*.log' -o -name '*.out' \) ! -name proxy.log \
+	>"$dir/swept.list"
+n_secrets=$(grep -c . "$dir/secrets.all")
+n_files=$(grep -c . "$dir/swept.list")
+if [ "$n_secrets" -lt 3 ] || [ "$n_files" -lt 2 ]; then
+	say "FAIL: secrets sweep without evidence ($n_secrets secrets, $n_files files)"
 	failed=1
+elif hits=$(xargs -d '\n' grep -lF -f "$dir/secrets.all" <"$dir/swept.list"); then
+	say "FAIL: a secret, token or full key id appears in: $(echo $hits)"
+	for f in $hits; do
+		grep -noF -f "$dir/secrets.all" "$f" | head -n 3 |
+			sed 's/:[^:]*$/: (a secret)/' >&2
+	done
+	failed=1
+else
+	say "secrets sweep: none of $n_secrets secrets in $n_files logs and outputs"
 fi
-if grep -qF -- "$session_token" "$daemon_log"; then
-	say "FAIL: the session token appears in the daemon's log"
-	failed=1
+if [ -n "${DYNTABLE_TEST_ARTIFACTS:-}" ] &&
+	mkdir -p "$DYNTABLE_TEST_ARTIFACTS" &&
+	art=$(mktemp -d "$DYNTABLE_TEST_ARTIFACTS/run.XXXXXX"); then
+	cp "$dir/secrets.all" "$art/secrets"
+	n=0
+	while IFS= read -r f; do
+		n=$((n + 1))
+		cp "$f" "$art/$n.$(basename "$f")"
+	done <"$dir/swept.list"
 fi
 
 total=0

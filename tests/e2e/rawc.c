@@ -151,14 +151,24 @@ rawc_call(rawc *c, const char *op, const json_t *args, int timeout_ms)
 	uint32_t id = rawc_send(c, op, args);
 	json_t *rep;
 
-	if (id == 0)
+	if (id == 0) {
+		/* A daemon that refused the connection at once has closed it:
+		 * the send failed, but its reason may be waiting. */
+		rep = rawc_recv(c, 1000);
+		if (rep != NULL && json_integer_value(json_object_get(rep,
+		    "id")) == 0)
+			return rep;
+		json_decref(rep);
 		return NULL;
+	}
 	for (;;) {
 		long long left = deadline - rawc_now_ms();
 
 		if (left <= 0 || (rep = rawc_recv(c, (int)left)) == NULL)
 			return NULL;
-		if (json_integer_value(json_object_get(rep, "id")) == id)
+		/* Id 0: an error of the connection, the answer to all. */
+		if (json_integer_value(json_object_get(rep, "id")) == id ||
+		    json_integer_value(json_object_get(rep, "id")) == 0)
 			return rep;
 		json_decref(rep);
 	}

@@ -39,8 +39,8 @@ uint32_t rawc_send(rawc *c, const char *op, const json_t *args);
  * {"id": n, "ok": bool, "result": {...}} or {..., "error": {"code",
  * "name", "message", "aws_type"?}}. NULL on timeout, EOF or error. */
 json_t *rawc_recv(rawc *c, int timeout_ms);
-/* rawc_send, then rawc_recv until the reply with that id (other replies
- * are dropped). */
+/* rawc_send, then rawc_recv until the reply with that id, or a
+ * connection error (id 0); other replies are dropped. */
 json_t *rawc_call(rawc *c, const char *op, const json_t *args,
     int timeout_ms);
 

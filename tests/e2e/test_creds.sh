@@ -249,7 +249,8 @@ expect_keys() {
 	before=$(head -n "$before" "$requests" | grep -c "\"akid\":\"$id\"")
 	after=$(grep -c "\"akid\":\"$id\"" "$requests")
 	[ "$after" -gt "$before" ]
-	check "$name: requests signed with $id"
+	# Only the tail: what the tests print is swept for full key ids too.
+	check "$name: requests signed with the key id ending ${id: -4}"
 	[ "$(status "$name" credentials.source)" = "$source" ]
 	check "$name: credentials from $source" "$(reply .result.credentials)"
 	[ "$(reply .result.credentials.key_id_tail)" = "${id: -4}" ]

@@ -22,8 +22,22 @@
 //       POST /faults  body: JSON array of rules, replacing the current ones:
 //                     {"target": "DescribeTable" | "*",
 //                      "action": "status500" | "throttle" | "limit_exceeded"
-//                                | "reset" | "delay",
-//                      "ms": N (delay only), "count": N (absent: forever)}
+//                                | "reset" | "delay" | a lie below,
+//                      "ms": N (delay; for the others, a wait first),
+//                      "count": N (absent: forever)}
+//                     The lies (issue 11), an endpoint misbehaving on purpose:
+//                       echo_headers      400 IncompleteSignatureException
+//                                         whose message quotes the request's
+//                                         Authorization and token headers
+//                       paginate_forever  ListTables: one name and a new,
+//                                         ever greater LastEvaluatedTableName
+//                       paginate_repeat   ListTables: the same token each time
+//                       garbage           200 with a body that is not JSON
+//                       wrong_types       dynalite's answer with
+//                                         Table.TableStatus made a number
+//                       truncated         headers promise more than is sent,
+//                                         then the connection is closed
+//                       too_large         200 with a 9 MiB JSON body
 //                     A request takes the first rule that matches its target
 //                     and has count left.
 //       GET /faults   the rules, with the counts left
@@ -243,7 +257,43 @@ function verifySigV4 (req, body, entry) {
 
 // ---- faults and stats ------------------------------------------------------
 
-const ACTIONS = new Set(['status500', 'throttle', 'limit_exceeded', 'reset', 'delay'])
+const ACTIONS = new Set(['status500', 'throttle', 'limit_exceeded', 'reset', 'delay',
+  'echo_headers', 'paginate_forever', 'paginate_repeat', 'garbage', 'wrong_types', 'truncated', 'too_large'])
+let pageSerial = 0
+
+// The answer of a lie (see the top), or null when the action is not one.
+async function lieAnswer (action, req, body, dynalitePort) {
+  switch (action) {
+    case 'echo_headers':
+      return errorAnswer(400, {
+        __type: 'com.amazon.coral.service#IncompleteSignatureException',
+        message: `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ` +
+          `Authorization=${req.headers.authorization} X-Amz-Security-Token=${req.headers['x-amz-security-token'] || ''}`
+      })
+    case 'paginate_forever':
+      pageSerial++
+      return jsonAnswer({ TableNames: [`loop-${String(pageSerial).padStart(9, '0')}`],
+        LastEvaluatedTableName: `loop-${String(pageSerial).padStart(9, '0')}` })
+    case 'paginate_repeat':
+      return jsonAnswer({ TableNames: ['loop'], LastEvaluatedTableName: 'loop' })
+    case 'garbage':
+      return { status: 200, headers: { 'Content-Type': 'application/x-amz-json-1.0' }, body: Buffer.from('<html>502 Bad Gateway</html>') }
+    case 'too_large':
+      return jsonAnswer({ TableNames: [], Padding: 'x'.repeat(9 << 20) })
+    case 'wrong_types': {
+      const answer = await forward(req, body, dynalitePort)
+      const doc = JSON.parse(answer.body.toString('utf8'))
+      if (doc.Table) doc.Table.TableStatus = 42
+      return jsonAnswer(doc) // without dynalite's x-amz-crc32, now wrong
+    }
+    default:
+      return null
+  }
+}
+
+function jsonAnswer (obj) {
+  return { status: 200, headers: { 'Content-Type': 'application/x-amz-json-1.0' }, body: Buffer.from(JSON.stringify(obj)) }
+}
 const ERROR_BODIES = {
   status500: [500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }],
   throttle: [400, { __type: 'com.amazon.coral.availability#ThrottlingException', message: 'Rate exceeded' }],
@@ -269,6 +319,7 @@ function parseRules (text) {
     if (typeof r.target !== 'string') throw new Error('rule.target must be a string')
     if (!ACTIONS.has(r.action)) throw new Error(`unknown action: ${r.action}`)
     if (r.action === 'delay' && !(Number.isInteger(r.ms) && r.ms >= 0)) throw new Error('delay needs ms >= 0')
+    if (r.ms !== undefined && !(Number.isInteger(r.ms) && r.ms >= 0)) throw new Error('ms must be an integer >= 0')
     if (r.count !== undefined && !(Number.isInteger(r.count) && r.count >= 0)) throw new Error('count must be an integer >= 0')
     return { target: r.target, action: r.action, ms: r.ms, count: r.count }
   })
@@ -349,6 +400,8 @@ async function handleProxy (req, res, dynalitePort) {
   }
 
   let answer
+  // "ms" on a rule other than delay: wait that long, then misbehave.
+  if (fault && fault.action !== 'delay' && fault.ms) await new Promise((resolve) => setTimeout(resolve, fault.ms))
   if (sigError) {
     answer = errorAnswer(400, { __type: 'com.amazon.coral.service#InvalidSignatureException', message: sigError })
   } else if (fault && fault.action === 'reset') {
@@ -356,8 +409,17 @@ async function handleProxy (req, res, dynalitePort) {
     writeLog(entry)
     req.socket.destroy()
     return
+  } else if (fault && fault.action === 'truncated') {
+    entry.status = 200
+    writeLog(entry)
+    res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': 1000 })
+    res.write('{"Table": {"TableName"')
+    setTimeout(() => req.socket.destroy(), 50)
+    return
   } else if (fault && ERROR_BODIES[fault.action]) {
     answer = errorAnswer(...ERROR_BODIES[fault.action])
+  } else if (fault && (answer = await lieAnswer(fault.action, req, body, dynalitePort)) !== null) {
+    // answered by the lie
   } else {
     if (fault && fault.action === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms))
     answer = await forward(req, body, dynalitePort)
