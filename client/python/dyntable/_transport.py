@@ -77,7 +77,12 @@ class SyncConnection:
         except socket.timeout:
             raise
         except OSError as e:
+            # A daemon that refuses the connection (LIMIT, DENIED, SHUTDOWN)
+            # writes why and closes at once: EPIPE here, the reason there.
+            refusal = self._refusal()
             self.close()
+            if refusal is not None:
+                raise refusal from None
             raise DisconnectedError(f"sending to dyntabled failed: {e}") from None
         except BaseException:
             self.close()  # part of a frame may be out: the stream is lost
@@ -107,6 +112,20 @@ class SyncConnection:
             except ProtocolError:
                 self.close()
                 raise
+
+    def _refusal(self) -> Optional[DyntableError]:
+        """The connection error (id 0) the daemon left before closing, if any."""
+        try:
+            self._sock.settimeout(1.0)
+            while True:
+                data = self._sock.recv(_READ)
+                if not data:
+                    return None
+                for msg in self._decoder.feed(data):
+                    if msg.get("id") == 0:
+                        return error_from_reply(msg.get("error"))
+        except (OSError, DyntableError):
+            return None
 
     def close(self) -> None:
         self.closed = True
@@ -142,36 +161,55 @@ class AsyncConnection:
 
     @classmethod
     async def open(cls, path: str, namespace: Optional[str], session: Optional[str]) -> "AsyncConnection":
+        """Connects and shakes hands on the bare socket (loop.sock_*: a
+        daemon that refuses the connection closes it at once, and its
+        reason must still be read after a failed write), then hands the
+        socket to asyncio streams."""
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_unix_connection(path, limit=_READ), p.CONNECT_TIMEOUT)
+            await asyncio.wait_for(loop.sock_connect(sock, path), p.CONNECT_TIMEOUT)
         except (OSError, asyncio.TimeoutError) as e:
+            sock.close()
             raise unreachable(path, e) from None
         decoder = p.FrameDecoder(p.FRAME_MAX)
         try:
-            writer.write(p.encode({"id": 1, "op": "hello",
-                                   "args": p.hello_args(namespace, session)}))
             info = p.hello_result(p.result(await asyncio.wait_for(
-                cls._first_reply(reader, decoder), p.CONNECT_TIMEOUT)))
+                cls._handshake(loop, sock, decoder, p.hello_args(namespace, session)),
+                p.CONNECT_TIMEOUT)))
+            reader, writer = await asyncio.open_unix_connection(sock=sock, limit=_READ)
         except asyncio.TimeoutError:
-            writer.close()
+            sock.close()
             raise UnreachableError(f"dyntabled at {path} did not answer the handshake "
                                    f"within {p.CONNECT_TIMEOUT:g} s") from None
         except BaseException:
-            writer.close()
+            sock.close()
             raise
         return cls(reader, writer, info, decoder)
 
     @staticmethod
-    async def _first_reply(reader: asyncio.StreamReader, decoder: p.FrameDecoder) -> p.Message:
+    async def _handshake(loop: asyncio.AbstractEventLoop, sock: socket.socket,
+                         decoder: p.FrameDecoder, args: p.Message) -> p.Message:
+        try:
+            await loop.sock_sendall(sock, p.encode({"id": 1, "op": "hello", "args": args}))
+            sent: Optional[OSError] = None
+        except OSError as e:
+            sent = e  # read the refusal the daemon left, if any
         while True:
-            data = await reader.read(_READ)
+            try:
+                data = await loop.sock_recv(sock, _READ)
+            except OSError:
+                data = b""
             if not data:
-                raise DisconnectedError("dyntabled closed the connection during the handshake")
+                raise DisconnectedError(f"dyntabled closed the connection during the handshake"
+                                        f"{f' ({sent})' if sent else ''}")
             msgs = decoder.feed(data)
             if msgs:
                 if len(msgs) > 1 or decoder.pending:
                     raise ProtocolError("the daemon answered the handshake with more than one frame")
+                if msgs[0].get("id") == 0:
+                    raise error_from_reply(msgs[0].get("error"))
                 return msgs[0]
 
     async def call(self, op: str, args: p.Message) -> p.Message:

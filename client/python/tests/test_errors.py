@@ -156,13 +156,23 @@ def test_credentials(daemon) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_limit(daemon) -> None:  # type: ignore[no-untyped-def]
+    """Connections beyond --max-clients are refused with LIMIT (root, the
+    daemon's user and admins may have a few more: open until refused)."""
     d: Daemon = daemon("--max-clients", "1")
-    first = DynamoDBClient(d.socket)
-    first.sync_list_tables()
+    held = []
     with pytest.raises(LimitError) as ei:
-        DynamoDBClient(d.socket).sync_list_tables()
-    assert ei.value.code == 10
-    first.close()
+        for _ in range(64):
+            c = DynamoDBClient(d.socket)
+            held.append(c)
+            c.sync_list_tables()
+    assert ei.value.code == 10 and len(held) > 1
+
+    async def refused_async() -> None:
+        with pytest.raises(LimitError):
+            await DynamoDBClient(d.socket).table_exists("xyz")
+    asyncio.run(refused_async())  # while the others still hold their slots
+    for c in held:
+        c.close()
 
 
 def test_denied(daemon) -> None:  # type: ignore[no-untyped-def]
