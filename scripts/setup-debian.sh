@@ -16,6 +16,12 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   # jq reads JSON in the CLI tests; awscli cross-checks what we create;
   # valgrind and clang run the memory-checked and fuzzing jobs.
   pkgs+=(jq awscli valgrind clang libclang-rt-14-dev systemd python3)
+  # The Python client (client/python): its one dependency, its tests
+  # (pytest, xdist, asyncio), boto3 for its examples, and what
+  # `pip install` of it needs offline (setuptools, wheel, pip, venv).
+  pkgs+=(python3-msgpack python3-pytest python3-pytest-xdist
+         python3-pytest-asyncio python3-boto3 python3-setuptools
+         python3-wheel python3-pip python3-venv)
 fi
 # Node.js (>= 20 for dynalite 4) may come from elsewhere; only add Debian's
 # when there is none at all.

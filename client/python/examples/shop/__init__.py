@@ -1,0 +1,1 @@
+"""The application under test: a tiny user store on boto3."""
