@@ -38,7 +38,7 @@
 #include <zlib.h>
 
 #include "bench_util.h"
-#include "dyntabled.h"
+#include "sigv4.h"
 
 #define DIRECT_MAX_SLOTS 4096
 #define DIRECT_MAX_REPLY (1u << 20)

@@ -27,7 +27,10 @@
 #include <ini.h>
 #include <unistd.h>
 
-#include "dyntabled.h"
+#include "config.h"
+#include "dtp.h"
+#include "creds_int.h"
+#include "policy.h"
 #include "redact.h"
 
 #define CONFIG_DEFAULT_SOCKET "/run/dyntabled/dyntabled.sock"

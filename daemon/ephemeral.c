@@ -45,6 +45,7 @@
 #include <openssl/rand.h>
 
 #include "dyntabled.h"
+#include "retry.h"
 
 #define EPH_TAG_OWNER	"dyntable:owner"
 #define EPH_TAG_EXPIRES "dyntable:expires"

@@ -9,13 +9,14 @@
  * secret on purpose, but external text they quote (an endpoint's error, a
  * credential_process's stderr, a URL) may hold one.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 
-#include "dyntabled.h"
+#include "log.h"
 #include "redact.h"
 
 static enum log_level log_max = LOG_LVL_INFO;

@@ -17,7 +17,9 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "creds.h"
 #include "dyntabled.h"
+#include "sigv4.h"
 
 /* Below systemd's TimeoutStopSec=10s, with room for the last replies. */
 #define MAIN_DRAIN_MS 8000

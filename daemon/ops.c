@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "dtp_json.h"
+#include "creds.h"
 #include "dyntabled.h"
 
 /* Arguments each op accepts; anything else is refused. */

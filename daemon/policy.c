@@ -31,7 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dyntabled.h"
+#include "ddb.h"
+#include "policy.h"
 
 #define POLICY_MAX_IDS	    64
 #define POLICY_MAX_PREFIXES 32

@@ -24,6 +24,7 @@
 #include <openssl/rand.h>
 
 #include "dyntabled.h"
+#include "retry.h"
 
 TAILQ_HEAD(waiter_list, waiter);
 TAILQ_HEAD(poller_list, poller);

@@ -22,7 +22,7 @@
 
 #include "dtp.h"
 #include "dtp_json.h"
-#include "dyntabled.h"
+#include "ddb.h"
 #include "fuzz.h"
 
 /* Inputs up to this size always fit in a frame once packed: msgpack is

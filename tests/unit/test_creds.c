@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "dyntabled.h"
+#include "creds_int.h"
 
 /* ---- dates ------------------------------------------------------------------- */
 

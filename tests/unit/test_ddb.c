@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "dyntabled.h"
+#include "ddb.h"
 
 /* Parses JSON text or fails the test. */
 static json_t *

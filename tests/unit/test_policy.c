@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "dyntabled.h"
+#include "policy.h"
 
 #define SELF 990 /* the daemon's own uid in these tests */
 

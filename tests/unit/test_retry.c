@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "dyntabled.h"
+#include "retry.h"
 
 static void
 test_classify_transport(void **state)

@@ -27,7 +27,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "dyntabled.h"
+#include "sigv4.h"
 
 #define N_VECTORS 38 /* case folders in tests/data/sigv4 */
 

@@ -63,7 +63,11 @@
 #include <openssl/crypto.h>
 #include <zlib.h>
 
-#include "dyntabled.h"
+#include "creds.h"
+#include "creds_int.h" /* the fetch wipes its buffers: moving to its own file */
+#include "log.h"
+#include "retry.h"
+#include "upstream.h"
 #include "redact.h"
 
 #define UPSTREAM_TARGET_PREFIX "DynamoDB_20120810."

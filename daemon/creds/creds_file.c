@@ -26,7 +26,8 @@
 #include <ini.h>
 #include <openssl/crypto.h>
 
-#include "dyntabled.h"
+#include "creds_int.h"
+#include "log.h"
 
 #define CREDS_FILE_MAX	    (1u << 20) /* larger files are refused */
 #define CREDS_FILE_MAX_LINE 16384      /* a session token fits */

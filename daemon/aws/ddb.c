@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dyntabled.h"
+#include "ddb.h"
 
 #define DDB_ATTR_NAME_MAX 255
 

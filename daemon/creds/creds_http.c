@@ -28,7 +28,9 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
-#include "dyntabled.h"
+#include "creds_int.h"
+#include "log.h"
+#include "upstream.h"
 #include "redact.h"
 
 #define CREDS_ECS_HOST		"http://169.254.170.2"

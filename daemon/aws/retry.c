@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "dyntabled.h"
+#include "retry.h"
 
 #define RETRY_BUCKET_SIZE	 500u /* initial and maximum capacity */
 #define RETRY_COST		 5u   /* a retry after a throttling error */

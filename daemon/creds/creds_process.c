@@ -27,7 +27,8 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
-#include "dyntabled.h"
+#include "creds_int.h"
+#include "log.h"
 
 extern char **environ;
 

@@ -17,7 +17,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "dyntabled.h"
+#include "creds_int.h"
+#include "log.h"
 
 /* ---- wiping memory --------------------------------------------------------- */
 

@@ -30,7 +30,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "dyntabled.h"
+#include "sigv4.h"
 
 #define SIGV4_ALGORITHM	 "AWS4-HMAC-SHA256"
 #define SIGV4_TERMINATOR "aws4_request"
@@ -274,7 +274,7 @@ static bool sigv4_init(void)
 	return sigv4_hmac_ctx != NULL;
 }
 
-/* See dyntabled.h. */
+/* See sigv4.h. */
 void sigv4_cleanup(void)
 {
 	EVP_MAC_CTX_free(sigv4_hmac_ctx);
@@ -673,7 +673,7 @@ static int sigv4_dates(time_t t, char amz_date[17], char date8[9])
 }
 
 /*
- * See dyntabled.h. res is zeroed first (a previous result must have been
+ * See sigv4.h. res is zeroed first (a previous result must have been
  * freed). Besides X-Amz-Date, req->headers may not hold Authorization,
  * X-Amz-Security-Token when the key has a token (signed or not), nor
  * x-amz-content-sha256 with SIGV4_SIGN_BODY: the signer owns them.

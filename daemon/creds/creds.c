@@ -39,7 +39,9 @@
 
 #include <event2/event.h>
 
-#include "dyntabled.h"
+#include "creds_int.h"
+#include "log.h"
+#include "upstream.h"
 #include "redact.h"
 
 #define CREDS_BACKOFF_MAX_S 60
