@@ -416,6 +416,28 @@ ops_exists(struct server *srv, struct req *r, const struct op_args *a)
 	ops_called(r, dynamo_describe(srv->up, r->table, ops_exists_done, r));
 }
 
+/* ---- describe_time_to_live -------------------------------------------- */
+
+static void
+ops_ttl_described(void *arg, const dynamo_result *res)
+{
+	struct req *r = arg;
+
+	r->call = NULL;
+	if (res->err != DTP_OK)
+		ops_reply_failure(r, res);
+	else
+		ops_reply_new(r, json_pack("{s:O}", "time_to_live", res->doc));
+}
+
+static void
+ops_describe_ttl(struct server *srv, struct req *r, const struct op_args *a)
+{
+	(void)a;
+	ops_called(r, dynamo_describe_ttl(srv->up, r->table, ops_ttl_described,
+	    r));
+}
+
 /* ---- list_tables ------------------------------------------------------- */
 
 /* Replies with the names the client may see, as it names them: its

@@ -28,6 +28,8 @@
 	X(WAIT_TABLE_DELETED, wait_table_deleted, OPA_NAME | OPA_TIMEOUT, 0,  \
 	    wait_deleted)                                                    \
 	X(STATUS, status, 0, OPF_ADMIN, status)                              \
-	X(REAP, reap, 0, OPF_ADMIN, reap)
+	X(REAP, reap, 0, OPF_ADMIN, reap)                                    \
+	X(DESCRIBE_TIME_TO_LIVE, describe_time_to_live, OPA_NAME, 0,         \
+	    describe_ttl)
 
 #endif /* DTP_OPS_H */

@@ -27,18 +27,28 @@ enum dynamo_kind {
 	DYNAMO_LIST,
 	DYNAMO_LIST_TAGS,
 	DYNAMO_TAG,
+	DYNAMO_DESCRIBE_TTL,
 };
 
+/* DynamoDB's operations, and the member of their reply the result
+ * carries: a TableDescription (checked: ddb_check_table) in .table, any
+ * other object in .doc; the pagers (list, list_tags) have code of their
+ * own in dynamo_answered(). */
+enum dynamo_member { DYNAMO_NONE, DYNAMO_TABLE, DYNAMO_DOC };
+
 static const struct {
-	const char *op;	     /* DynamoDB's operation */
-	const char *member;  /* the checked TableDescription, or NULL */
+	const char *op;		 /* DynamoDB's operation */
+	const char *member;	 /* the reply's member the result carries */
+	enum dynamo_member kind;
 } dynamo_ops[] = {
-	[DYNAMO_DESCRIBE] = { "DescribeTable", "Table" },
-	[DYNAMO_CREATE] = { "CreateTable", "TableDescription" },
-	[DYNAMO_DELETE] = { "DeleteTable", "TableDescription" },
-	[DYNAMO_LIST] = { "ListTables", NULL },
-	[DYNAMO_LIST_TAGS] = { "ListTagsOfResource", NULL },
-	[DYNAMO_TAG] = { "TagResource", NULL },
+	[DYNAMO_DESCRIBE] = { "DescribeTable", "Table", DYNAMO_TABLE },
+	[DYNAMO_CREATE] = { "CreateTable", "TableDescription", DYNAMO_TABLE },
+	[DYNAMO_DELETE] = { "DeleteTable", "TableDescription", DYNAMO_TABLE },
+	[DYNAMO_LIST] = { "ListTables", NULL, DYNAMO_NONE },
+	[DYNAMO_LIST_TAGS] = { "ListTagsOfResource", NULL, DYNAMO_NONE },
+	[DYNAMO_TAG] = { "TagResource", NULL, DYNAMO_NONE },
+	[DYNAMO_DESCRIBE_TTL] = { "DescribeTimeToLive",
+	    "TimeToLiveDescription", DYNAMO_DOC },
 };
 
 struct dynamo_call {
@@ -229,16 +239,6 @@ dynamo_answered(void *arg, const upstream_reply *ur)
 		return;
 	}
 	switch (c->kind) {
-	case DYNAMO_DESCRIBE:
-	case DYNAMO_CREATE:
-	case DYNAMO_DELETE:
-		res.table = json_object_get(ur->body, member);
-		if (res.table == NULL) {
-			snprintf(err, sizeof(err), "no %s object", member);
-			break;
-		}
-		ddb_check_table(res.table, err, sizeof(err));
-		break;
 	case DYNAMO_LIST:
 		more = ddb_pager_next(&c->pager, ur->body, c->acc, time(NULL),
 		    err, sizeof(err));
@@ -256,8 +256,19 @@ dynamo_answered(void *arg, const upstream_reply *ur)
 			return;
 		res.tags = c->acc;
 		break;
-	case DYNAMO_TAG:
 	default:
+		if (dynamo_ops[c->kind].kind == DYNAMO_NONE)
+			break;
+		if (!json_is_object(json_object_get(ur->body, member))) {
+			snprintf(err, sizeof(err), "no %s object", member);
+			break;
+		}
+		if (dynamo_ops[c->kind].kind == DYNAMO_DOC) {
+			res.doc = json_object_get(ur->body, member);
+			break;
+		}
+		res.table = json_object_get(ur->body, member);
+		ddb_check_table(res.table, err, sizeof(err));
 		break;
 	}
 	if (err[0] != '\0') {
@@ -290,6 +301,14 @@ dynamo_delete(struct upstream *u, const char *table, dynamo_cb *cb,
     void *arg)
 {
 	return dynamo_start(u, DYNAMO_DELETE, table,
+	    json_pack("{s:s}", "TableName", table), cb, arg);
+}
+
+struct dynamo_call *
+dynamo_describe_ttl(struct upstream *u, const char *table, dynamo_cb *cb,
+    void *arg)
+{
+	return dynamo_start(u, DYNAMO_DESCRIBE_TTL, table,
 	    json_pack("{s:s}", "TableName", table), cb, arg);
 }
 

@@ -34,6 +34,7 @@ typedef struct dynamo_result {
 				* checked */
 	const json_t *names;   /* list: every table name, all pages */
 	const json_t *tags;    /* list_tags: every tag, all pages */
+	const json_t *doc;     /* describe_ttl: TimeToLiveDescription */
 } dynamo_result;
 
 typedef void dynamo_cb(void *arg, const dynamo_result *res);
@@ -47,6 +48,9 @@ struct dynamo_call *dynamo_create(struct upstream *u, json_t *input,
     dynamo_cb *cb, void *arg);
 struct dynamo_call *dynamo_delete(struct upstream *u, const char *table,
     dynamo_cb *cb, void *arg);
+/* DescribeTimeToLive. */
+struct dynamo_call *dynamo_describe_ttl(struct upstream *u,
+    const char *table, dynamo_cb *cb, void *arg);
 /* ListTables, every page. */
 struct dynamo_call *dynamo_list(struct upstream *u, dynamo_cb *cb,
     void *arg);
