@@ -560,16 +560,16 @@ conn_free_io(struct conn *c)
 	close(c->fd);
 }
 
-/* The count of uid's open connections; created at 0 when add (NULL when
+/* uid's entry in the per-uid counts; created at 0 when add (NULL when
  * out of memory, or when !add and uid has none). */
-static unsigned *
-conn_uid_count(struct server *srv, uid_t uid, bool add)
+static struct uid_conns *
+conn_uid_entry(struct server *srv, uid_t uid, bool add)
 {
 	struct uid_conns *u;
 
 	for (size_t i = 0; i < srv->n_uid_conns; i++)
 		if (srv->uid_conns[i].uid == uid)
-			return &srv->uid_conns[i].n;
+			return &srv->uid_conns[i];
 	if (!add)
 		return NULL;
 	u = realloc(srv->uid_conns, (srv->n_uid_conns + 1) * sizeof(*u));
@@ -577,20 +577,18 @@ conn_uid_count(struct server *srv, uid_t uid, bool add)
 		return NULL;
 	srv->uid_conns = u;
 	u[srv->n_uid_conns] = (struct uid_conns){ .uid = uid, .n = 0 };
-	return &u[srv->n_uid_conns++].n;
+	return &u[srv->n_uid_conns++];
 }
 
 /* uid's connection closed: its count goes down, its entry when at 0. */
 static void
 conn_uid_release(struct server *srv, uid_t uid)
 {
-	unsigned *n = conn_uid_count(srv, uid, false);
-	size_t i;
+	struct uid_conns *u = conn_uid_entry(srv, uid, false);
 
-	if (n == NULL || --*n != 0)
+	if (u == NULL || --u->n != 0)
 		return;
-	i = (size_t)((struct uid_conns *)(void *)n - srv->uid_conns);
-	srv->uid_conns[i] = srv->uid_conns[--srv->n_uid_conns];
+	*u = srv->uid_conns[--srv->n_uid_conns]; /* the last takes its place */
 	if (srv->n_uid_conns == 0) {
 		free(srv->uid_conns);
 		srv->uid_conns = NULL;
@@ -645,7 +643,7 @@ conn_new(struct server *srv, int fd)
 	struct conn *c;
 	struct policy_peer peer;
 	gid_t groups[CONN_MAX_GROUPS];
-	unsigned *uid_n;
+	struct uid_conns *uid_n;
 	const char *refusal;
 	char why[128];
 
@@ -654,8 +652,8 @@ conn_new(struct server *srv, int fd)
 		conn_refuse(fd, DTP_E_SHUTDOWN, "the daemon is shutting down");
 		return NULL;
 	}
-	uid_n = conn_uid_count(srv, peer.uid, false);
-	if ((refusal = conn_admission(srv, &peer, uid_n != NULL ? *uid_n : 0,
+	uid_n = conn_uid_entry(srv, peer.uid, false);
+	if ((refusal = conn_admission(srv, &peer, uid_n != NULL ? uid_n->n : 0,
 	    why, sizeof(why))) != NULL) {
 		conn_refuse(fd, DTP_E_LIMIT, refusal);
 		conn_log_refusal(&peer, refusal);
@@ -703,12 +701,12 @@ conn_new(struct server *srv, int fd)
 		free(c);
 		return NULL;
 	}
-	if ((uid_n = conn_uid_count(srv, peer.uid, true)) == NULL) {
+	if ((uid_n = conn_uid_entry(srv, peer.uid, true)) == NULL) {
 		conn_free_io(c);
 		free(c);
 		return NULL;
 	}
-	++*uid_n;
+	uid_n->n++;
 	conn_arm(c, CONN_HELLO_TIMEOUT_S);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->n_conns++;
