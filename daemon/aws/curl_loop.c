@@ -184,7 +184,6 @@ curl_loop_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	struct curl_loop *cl = userp;
 	struct timeval tv;
 
-	(void)multi;
 	if (timeout_ms <= 0) {
 		evtimer_del(cl->timer);
 		if (timeout_ms == 0)
@@ -242,7 +241,6 @@ curl_loop_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 	struct curl_loop_sock *s = socketp;
 	short kind = 0;
 
-	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (s == NULL)
 			return 0;

@@ -32,8 +32,8 @@ struct creds *creds_new(struct event_base *base, const struct config *cfg);
 /* Resolves with the chain, then calls changed(arg) on every change (the
  * pool's upstream_creds_changed: calls waiting for keys go on). Keys from
  * the environment, systemd or the files are in place when it returns; the
- * others arrive from the loop, fetched over HTTP by the store's own client
- * (fetch.h) (callers wait: creds_pending). */
+ * others arrive from the loop (callers wait: creds_pending), those over
+ * HTTP through the store's own client (fetch.h). */
 void creds_start(struct creds *cr, creds_changed_cb *changed, void *arg);
 /* Cancels fetches and kills a credential_process, wipes the secrets, frees.
  * Whoever signs with the store (the pool) must be done with it. */
