@@ -142,7 +142,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* The first keys may arrive after the loop starts: calls wait. */
-	creds_start(srv.creds, srv.up);
+	creds_start(srv.creds, upstream_creds_changed, srv.up);
 	log_info("dyntabled %s ready: endpoint %s, region %s, credentials "
 	    "from %s", DYNTABLED_VERSION, srv.cfg.endpoint, srv.cfg.region,
 	    creds_source(srv.creds));
@@ -161,8 +161,8 @@ out:
 	sessions_free(srv.sessions); /* after the tables they hold */
 	mutations_free(srv.muts);
 	listener_free(srv.listener);
-	creds_free(srv.creds); /* cancels its fetches: before the pool */
 	upstream_free(srv.up);
+	creds_free(srv.creds); /* after the pool, which signs with it */
 	sigv4_cleanup();
 	if (ev_int != NULL)
 		event_free(ev_int);
