@@ -113,6 +113,11 @@ cleanup() {
 	fi
 	rm -rf "$dir"
 }
+forget() { # forget PID: a process that ended, no longer ours to stop
+	local p keep=()
+	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	pids=("${keep[@]}")
+}
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT
 trap 'say terminated; exit 143' TERM
@@ -198,6 +203,7 @@ daemon_run() {
 		failed=1
 		kill -KILL "$dpid" 2>/dev/null
 		wait "$dpid" 2>/dev/null
+		forget "$dpid"
 		return
 	fi
 	o=$(T 600 "${cg[@]}" --callgrind-out-file="$cout" "$bin/dtload" --socket "$sock" --settle-ms 0 \
@@ -215,6 +221,7 @@ daemon_run() {
 		failed=1
 	fi
 	wait "$dpid" 2>/dev/null
+	forget "$dpid"
 	if [ -z "$(summary "$dout")" ]; then
 		say "FAILED: no callgrind counts from $daemon"
 		failed=1
