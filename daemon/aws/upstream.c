@@ -675,12 +675,19 @@ upcall_parse(struct upcall *uc, long status)
 	upcall_outcome_clear(o);
 	o->http_status = status;
 	if (uc->reply.len != 0)
-		j = json_loadb(uc->reply.data, uc->reply.len, 0, &jerr);
+		j = json_loadb(uc->reply.data, uc->reply.len, JSON_DECODE_ANY,
+		    &jerr);
 	else if (status == 200)
 		j = json_object(); /* TagResource & co. answer 200 with no body */
 	if (j != NULL && !json_is_object(j)) {
+		/* Operations without output: DynamoDB sends nothing or {},
+		 * dynalite "". A success without members; whoever needs a
+		 * member (dynamo.c) finds none and says so. */
+		bool empty = status == 200 && (json_is_null(j) ||
+		    (json_is_string(j) && json_string_length(j) == 0));
+
 		json_decref(j);
-		j = NULL;
+		j = empty ? json_object() : NULL;
 	}
 	if (status == 200) {
 		if (j == NULL) {

@@ -105,6 +105,26 @@ check "hold prints a session token"
 DYNTABLE_SESSION=$token run create "${p}-held" --pk id:S --ephemeral --wait
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
 check "create --ephemeral in the held session"
+# Its dyntable:* tags are on it in DynamoDB (dynalite drops CreateTable's
+# Tags: the daemon adds them with TagResource), read straight from
+# dynalite: they let a reap delete it if this daemon dies.
+tags_on() {
+	local arn
+	arn=$(curl -sf -X POST "${DYNTABLE_TEST_DYNALITE_URL:?}" \
+		-H 'Content-Type: application/x-amz-json-1.0' \
+		-H 'X-Amz-Target: DynamoDB_20120810.DescribeTable' \
+		-H 'Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' \
+		-d "{\"TableName\":\"$1\"}" | jq -r .Table.TableArn) || return 1
+	curl -sf -X POST "$DYNTABLE_TEST_DYNALITE_URL" \
+		-H 'Content-Type: application/x-amz-json-1.0' \
+		-H 'X-Amz-Target: DynamoDB_20120810.ListTagsOfResource' \
+		-H 'Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' \
+		-d "{\"ResourceArn\":\"$arn\"}" |
+		jq -e '[.Tags[].Key] | index("dyntable:owner") != null and index("dyntable:expires") != null' >/dev/null
+}
+for _ in 1 2 3 4 5 6 7 8 9 10; do tags_on "${p}-held" && break; sleep 0.3; done
+tags_on "${p}-held"
+check "its dyntable:owner and dyntable:expires tags are on it"
 sleep $((grace + 2))
 run exists "${p}-held"
 [ "$rc" -eq 0 ]
