@@ -384,7 +384,7 @@ main(int argc, char **argv)
 			conn.session = optarg;
 			break;
 		case 'h':
-			print_help();
+			print_help(verbs);
 			return CTL_OK;
 		case 'V':
 			printf(PROG " %s (libdyntable %s)\n",

@@ -89,13 +89,6 @@ static const struct verb_opt {
 
 /* ---- memory ------------------------------------------------------------ */
 
-void __attribute__((noreturn))
-oom(void)
-{
-	fprintf(stderr, PROG ": out of memory\n");
-	exit(CTL_FAILED);
-}
-
 static void *
 xrealloc(void *p, size_t n, size_t size)
 {
@@ -134,31 +127,6 @@ ctl_free(struct ctl *ctl)
 	free(ctl->tags);
 	json_decref(ctl->input);
 	dyntable_model_free(ctl->model);
-}
-
-/* j, or exit when jansson could not allocate it. */
-json_t *
-must(json_t *j)
-{
-	if (j == NULL)
-		oom();
-	return j;
-}
-
-/* obj[key] = val, taking val's reference. */
-void
-put(json_t *obj, const char *key, json_t *val)
-{
-	if (val == NULL || json_object_set_new(obj, key, val) != 0)
-		oom();
-}
-
-/* Appends val to arr, taking val's reference. */
-void
-push(json_t *arr, json_t *val)
-{
-	if (val == NULL || json_array_append_new(arr, val) != 0)
-		oom();
 }
 
 /* Whether jansson takes s: JSON strings must be UTF-8. */
@@ -621,14 +589,14 @@ static const char exit_text[] =
     "  5  a wait's deadline passed\n";
 
 void
-print_help(void)
+print_help(const struct verb *table)
 {
 	printf("usage: " PROG " [--socket PATH] [--namespace NS] [--session "
 	    "TOKEN] VERB [ARGS]\n"
 	    "       " PROG " --help | --version\n"
 	    "       " PROG " VERB --help\n\n"
 	    "Table operations through dyntabled.\n\nVerbs:\n");
-	for (const struct verb *v = verbs; v->name != NULL; v++)
+	for (const struct verb *v = table; v->name != NULL; v++)
 		printf("  %s\n      %s\n", v->usage, v->about);
 	printf("\nOptions:\n"
 	    "  --socket PATH  the daemon's socket (default: $DYNTABLE_SOCKET,\n"
