@@ -63,6 +63,9 @@ enum {
 	O_ALL = 1u << 22,
 };
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
+/* the flags that stand for members of a CreateTableInput */
+#define O_MEMBERS (O_SCHEMA | O_BILLING | O_RCU | O_WCU | O_CLASS |          \
+	O_ENCRYPTION | O_KMS_KEY | O_TAG | O_STREAM | O_PROTECT)
 
 
 struct ctl;
