@@ -9,8 +9,8 @@
  *                  codes (CTL_*)
  *   mem.c          allocation failures and JSON building that exit
  *
- * Who calls whom: dyntablectl.c -> options.c -> output.c -> mem.c (and
- * each of them -> mem.c); no call goes back up.
+ * Who calls whom: dyntablectl.c -> options.c, output.c; options.c ->
+ * output.c; all three -> mem.c. No call goes back up.
  */
 #ifndef DYNTABLECTL_H
 #define DYNTABLECTL_H
