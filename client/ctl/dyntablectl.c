@@ -9,9 +9,10 @@
  *
  * create builds its request before connecting (so that --dry-run needs no
  * daemon) in one of three ways: from the flags alone (a
- * dyntable_table_def), from a CreateTableInput file with the flags merged
- * in (--input-json, edited here with jansson), or from a model file
- * (--model, docs/MODEL.md, read by libdyntable's dyntable_model_from_json).
+ * dyntable_table_def), from a CreateTableInput file with the members the
+ * flags stand for taken from libdyntable's document of the flags
+ * (--input-json, options.c), or from a model file (--model, docs/MODEL.md,
+ * read by libdyntable's dyntable_model_from_json).
  * The daemon checks the definition; this file only parses what the user
  * typed.
  */
@@ -384,7 +385,7 @@ main(int argc, char **argv)
 			conn.session = optarg;
 			break;
 		case 'h':
-			print_help();
+			print_help(verbs);
 			return CTL_OK;
 		case 'V':
 			printf(PROG " %s (libdyntable %s)\n",

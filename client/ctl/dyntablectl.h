@@ -7,6 +7,10 @@
  *                  --model files, into a checked struct ctl; --help
  *   output.c       the one result printer and the error lines; the exit
  *                  codes (CTL_*)
+ *   mem.c          allocation failures and JSON building that exit
+ *
+ * Who calls whom: dyntablectl.c -> options.c, output.c; options.c ->
+ * output.c; all three -> mem.c. No call goes back up.
  */
 #ifndef DYNTABLECTL_H
 #define DYNTABLECTL_H
@@ -59,6 +63,9 @@ enum {
 	O_ALL = 1u << 22,
 };
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
+/* the flags that stand for members of a CreateTableInput */
+#define O_MEMBERS (O_SCHEMA | O_BILLING | O_RCU | O_WCU | O_CLASS |          \
+	O_ENCRYPTION | O_KMS_KEY | O_TAG | O_STREAM | O_PROTECT)
 
 
 struct ctl;
@@ -105,17 +112,13 @@ extern const struct verb verbs[];
 
 /* ---- options.c ---------------------------------------------------------- */
 
-/* Memory: oom() says so and exits CTL_FAILED; keep() hands p to ctl (freed
- * by ctl_free()); must/put/push build JSON or exit. */
-void oom(void) __attribute__((noreturn));
+/* keep() hands p to ctl (freed by ctl_free()), or exits when p is NULL. */
 void *keep(struct ctl *ctl, void *p);
 void ctl_free(struct ctl *ctl);
-json_t *must(json_t *j);
-void put(json_t *obj, const char *key, json_t *val);
-void push(json_t *arr, json_t *val);
 /* create's row: reads --input-json (flags applied over it) or --model. */
 int prepare_create(struct ctl *ctl);
-void print_help(void);
+/* The general --help, listing the verbs of table (verbs[]). */
+void print_help(const struct verb *table);
 const char *bad_option(char **argv, char *buf, size_t len);
 /* The verb's arguments (argv[0] is the verb) into ctl, checked:
  * CTL_CONTINUE or the exit code. */
@@ -130,5 +133,13 @@ char *pretty(json_t *j);
 int print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r);
 int usage_error(const struct verb *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- mem.c -------------------------------------------------------------- */
+
+/* oom() says so and exits CTL_FAILED; must/put/push build JSON or exit. */
+void oom(void) __attribute__((noreturn));
+json_t *must(json_t *j);
+void put(json_t *obj, const char *key, json_t *val);
+void push(json_t *arr, json_t *val);
 
 #endif /* DYNTABLECTL_H */

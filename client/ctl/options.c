@@ -89,13 +89,6 @@ static const struct verb_opt {
 
 /* ---- memory ------------------------------------------------------------ */
 
-void __attribute__((noreturn))
-oom(void)
-{
-	fprintf(stderr, PROG ": out of memory\n");
-	exit(CTL_FAILED);
-}
-
 static void *
 xrealloc(void *p, size_t n, size_t size)
 {
@@ -136,31 +129,6 @@ ctl_free(struct ctl *ctl)
 	dyntable_model_free(ctl->model);
 }
 
-/* j, or exit when jansson could not allocate it. */
-json_t *
-must(json_t *j)
-{
-	if (j == NULL)
-		oom();
-	return j;
-}
-
-/* obj[key] = val, taking val's reference. */
-void
-put(json_t *obj, const char *key, json_t *val)
-{
-	if (val == NULL || json_object_set_new(obj, key, val) != 0)
-		oom();
-}
-
-/* Appends val to arr, taking val's reference. */
-void
-push(json_t *arr, json_t *val)
-{
-	if (val == NULL || json_array_append_new(arr, val) != 0)
-		oom();
-}
-
 /* Whether jansson takes s: JSON strings must be UTF-8. */
 static bool
 utf8_ok(const char *s)
@@ -171,44 +139,15 @@ utf8_ok(const char *s)
 	return j != NULL;
 }
 
-/* ---- create: the request as JSON (--input-json, --dry-run) ------------- */
+/* ---- create: --input-json with flags over it --------------------------- */
 
-static const char *
-type_name(dyntable_type t)
-{
-	return t == DYNTABLE_N ? "N" : t == DYNTABLE_B ? "B" : "S";
-}
-
-static json_t *
-key_elem(const char *name, const char *key_type)
-{
-	return must(json_pack("{s:s, s:s}", "AttributeName", name, "KeyType",
-	    key_type));
-}
-
-static json_t *
-throughput_json(long long read, long long write)
-{
-	return must(json_pack("{s:I, s:I}", "ReadCapacityUnits",
-	    (json_int_t)read, "WriteCapacityUnits", (json_int_t)write));
-}
-
-static json_t *
-projection_json(dyntable_projection p, const char *const *nka, size_t n)
-{
-	json_t *pj = must(json_object()), *a;
-
-	put(pj, "ProjectionType", json_string(p == DYNTABLE_PROJECTION_INCLUDE ?
-	    "INCLUDE" : p == DYNTABLE_PROJECTION_KEYS_ONLY ? "KEYS_ONLY" :
-	    "ALL"));
-	if (p == DYNTABLE_PROJECTION_INCLUDE) {
-		a = must(json_array());
-		for (size_t i = 0; i < n; i++)
-			push(a, json_string(nka[i]));
-		put(pj, "NonKeyAttributes", a);
-	}
-	return pj;
-}
+/*
+ * The flags over a CreateTableInput file go through libdyntable's one
+ * builder: merge_flags() builds the definition the flags stand for (what
+ * they leave out taken from the file) with dyntable_table_def_json(), then
+ * copies into the file's document only the members the flags given stand
+ * for. See README.md, "dyntablectl", and `create --help`.
+ */
 
 /* Whether KeySchema element e has KeyType key_type. */
 static bool
@@ -234,28 +173,18 @@ key_of(const json_t *ks, const char *key_type)
 	return NULL;
 }
 
-/* The file's KeySchema with --pk and/or --sk replacing its HASH and RANGE
- * elements (anything else in it stays with the HASH ones, for the daemon
- * to judge). */
-static json_t *
-merged_key_schema(const struct ctl *ctl, const json_t *file_ks)
+/* Appends to out the RANGE elements of KeySchema ks (range), or the
+ * others: anything that is not RANGE stays with the HASH ones, for the
+ * daemon to judge. */
+static void
+take_keys(json_t *out, const json_t *ks, bool range)
 {
-	json_t *ks = must(json_array()), *e;
+	json_t *e;
 	size_t i;
 
-	if (ctl->seen & O_PK)
-		push(ks, key_elem(ctl->def.partition_key.name, "HASH"));
-	else
-		json_array_foreach(file_ks, i, e)
-			if (!is_key_type(e, "RANGE"))
-				push(ks, json_incref(e));
-	if (ctl->seen & O_SK)
-		push(ks, key_elem(ctl->def.sort_key.name, "RANGE"));
-	else
-		json_array_foreach(file_ks, i, e)
-			if (is_key_type(e, "RANGE"))
-				push(ks, json_incref(e));
-	return ks;
+	json_array_foreach(ks, i, e)
+		if (is_key_type(e, "RANGE") == range)
+			push(out, json_incref(e));
 }
 
 /* Collects the AttributeNames of KeySchema ks into *names, once each. */
@@ -279,39 +208,132 @@ collect_keys(const json_t *ks, const char ***names, size_t *n)
 	}
 }
 
+/* Whether the flags (--pk, --sk, --gsi, --lsi) type attribute name; the
+ * first type they give it into *t. */
+static bool
+flag_type(const struct ctl *ctl, const char *name, dyntable_type *t)
+{
+	const dyntable_table_def *d = &ctl->def;
+	const dyntable_attr *a[2 + 2 * DYNTABLE_INDEX_KEYS_MAX];
+	size_t n, i, k;
+
+	for (i = 0; i <= d->n_gsis + d->n_lsis; i++) {
+		n = 0;
+		if (i == 0) {
+			if (ctl->seen & O_PK)
+				a[n++] = &d->partition_key;
+			if (ctl->seen & O_SK)
+				a[n++] = &d->sort_key;
+		} else if (i <= d->n_gsis) {
+			for (k = 0; k < DYNTABLE_INDEX_KEYS_MAX; k++) {
+				a[n++] = &d->gsis[i - 1].partition_keys[k];
+				a[n++] = &d->gsis[i - 1].sort_keys[k];
+			}
+		} else
+			a[n++] = &d->lsis[i - 1 - d->n_gsis].sort_key;
+		for (k = 0; k < n; k++)
+			if (a[k]->name != NULL && strcmp(a[k]->name, name) == 0) {
+				*t = a[k]->type;
+				return true;
+			}
+	}
+	return false;
+}
+
+/*
+ * The file's key of key_type for the definition: its name from KeySchema,
+ * its type from the flags where they name it. A key they do not name keeps
+ * the file's AttributeDefinitions (merged_attr_defs), so the S it gets here
+ * for the library never reaches the document. Nor does the stand-in name
+ * of a HASH key the file lacks, unless --lsi puts it in the indexes: then
+ * the library refuses the definition, as the daemon would the file.
+ */
+static void
+file_key(const struct ctl *ctl, const json_t *in, const char *key_type,
+    dyntable_attr *a)
+{
+	a->name = key_of(json_object_get(in, "KeySchema"), key_type);
+	if (a->name == NULL && strcmp(key_type, "HASH") == 0 &&
+	    !(ctl->seen & O_LSI))
+		a->name = "-";
+	if (a->name != NULL && !flag_type(ctl, a->name, &a->type))
+		a->type = DYNTABLE_S;
+}
+
+/* A capacity of the file's ProvisionedThroughput; 0 (the library's 5)
+ * when it has none. */
+static long long
+file_units(const json_t *in, const char *member)
+{
+	const json_t *v = json_object_get(json_object_get(in,
+	    "ProvisionedThroughput"), member);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+/*
+ * The CreateTableInput the flags stand for, through libdyntable, into
+ * *doc: the keys the flags leave out and the capacities come from the
+ * file. Returns CTL_CONTINUE, or the exit code after printing the
+ * library's refusal.
+ */
+static int
+flags_doc(const struct ctl *ctl, bool provisioned, json_t **doc)
+{
+	const json_t *in = ctl->input;
+	dyntable_table_def d = ctl->def;
+	char err[512], *text;
+	dyntable_status st;
+
+	d.name = ctl->table;
+	if (!(ctl->seen & O_PK))
+		file_key(ctl, in, "HASH", &d.partition_key);
+	if (!(ctl->seen & O_SK))
+		file_key(ctl, in, "RANGE", &d.sort_key);
+	d.options.billing_mode = provisioned ? DYNTABLE_PROVISIONED :
+	    DYNTABLE_PAY_PER_REQUEST;
+	if (provisioned && !(ctl->seen & O_RCU))
+		d.options.read_capacity = file_units(in, "ReadCapacityUnits");
+	if (provisioned && !(ctl->seen & O_WCU))
+		d.options.write_capacity = file_units(in,
+		    "WriteCapacityUnits");
+	st = dyntable_table_def_json(&d, &text, err, sizeof err);
+	if (st == DYNTABLE_ERR_NOMEM)
+		oom();
+	if (st != DYNTABLE_OK) {
+		print_error(ctl, dyntable_status_name(st), err);
+		return status_exit(st);
+	}
+	*doc = must(json_loads(text, 0, NULL));
+	free(text);
+	return CTL_CONTINUE;
+}
+
+/* in[member] = doc[member], or no member when doc has none. */
+static void
+take_member(json_t *in, const json_t *doc, const char *member)
+{
+	json_t *v = json_object_get(doc, member);
+
+	if (v != NULL)
+		put(in, member, json_incref(v));
+	else
+		json_object_del(in, member);
+}
+
 /*
  * AttributeDefinitions for the merged document: exactly the attributes
- * its key schemas use, typed by the flags where they name them, else as
- * the file defines them. An attribute the flags type twice differently
- * is defined twice, which the daemon refuses with a message.
+ * its key schemas use, as doc (the flags' document) defines them where
+ * the flags name them, else as the file does.
  */
 static json_t *
-merged_attr_defs(const struct ctl *ctl, const json_t *in)
+merged_attr_defs(const struct ctl *ctl, const json_t *in, const json_t *doc)
 {
-	const json_t *file_defs = json_object_get(in, "AttributeDefinitions");
-	const json_t *ix, *e;
-	const dyntable_table_def *d = &ctl->def;
+	const json_t *ix, *e, *src;
 	json_t *out = must(json_array());
-	const char **used = NULL;
-	dyntable_attr *flag;
-	size_t n_used = 0, n_flag = 0, i, j, k;
-	bool typed;
-
-	flag = xrealloc(NULL, 2 + d->n_gsis * 2 * DYNTABLE_INDEX_KEYS_MAX +
-	    d->n_lsis, sizeof *flag);
-	if (ctl->seen & O_PK)
-		flag[n_flag++] = d->partition_key;
-	if (ctl->seen & O_SK)
-		flag[n_flag++] = d->sort_key;
-	for (i = 0; i < d->n_gsis; i++)
-		for (k = 0; k < DYNTABLE_INDEX_KEYS_MAX; k++) {
-			if (d->gsis[i].partition_keys[k].name != NULL)
-				flag[n_flag++] = d->gsis[i].partition_keys[k];
-			if (d->gsis[i].sort_keys[k].name != NULL)
-				flag[n_flag++] = d->gsis[i].sort_keys[k];
-		}
-	for (i = 0; i < d->n_lsis; i++)
-		flag[n_flag++] = d->lsis[i].sort_key;
+	const char **used = NULL, *name;
+	size_t n_used = 0, i, j;
+	dyntable_type t;
 
 	collect_keys(json_object_get(in, "KeySchema"), &used, &n_used);
 	json_array_foreach(json_object_get(in, "GlobalSecondaryIndexes"), i,
@@ -320,118 +342,33 @@ merged_attr_defs(const struct ctl *ctl, const json_t *in)
 	json_array_foreach(json_object_get(in, "LocalSecondaryIndexes"), i,
 	    ix)
 		collect_keys(json_object_get(ix, "KeySchema"), &used, &n_used);
-
 	for (i = 0; i < n_used; i++) {
-		typed = false;
-		for (j = 0; j < n_flag; j++) {
-			if (strcmp(flag[j].name, used[i]) != 0)
-				continue;
-			for (k = 0; k < j; k++) /* this type already sent? */
-				if (strcmp(flag[k].name, used[i]) == 0 &&
-				    flag[k].type == flag[j].type)
-					break;
-			if (k == j)
-				push(out, must(json_pack("{s:s, s:s}",
-				    "AttributeName", used[i], "AttributeType",
-				    type_name(flag[j].type))));
-			typed = true;
-		}
-		if (typed)
-			continue;
-		json_array_foreach(file_defs, j, e)
-			if (json_is_string(json_object_get(e, "AttributeName")) &&
-			    strcmp(json_string_value(json_object_get(e,
-			    "AttributeName")), used[i]) == 0)
+		src = flag_type(ctl, used[i], &t) ? doc : in;
+		json_array_foreach(json_object_get(src,
+		    "AttributeDefinitions"), j, e)
+			if ((name = json_string_value(json_object_get(e,
+			    "AttributeName"))) != NULL &&
+			    strcmp(name, used[i]) == 0)
 				push(out, json_deep_copy(e));
 	}
 	free(used);
-	free(flag);
 	return out;
-}
-
-/* The --gsi indexes as GlobalSecondaryIndexes. Under PROVISIONED, a
- * capacity not given is the table's. */
-static json_t *
-gsis_json(const struct ctl *ctl, bool provisioned, long long t_read,
-    long long t_write)
-{
-	json_t *list = must(json_array()), *g, *ks;
-	const dyntable_gsi_def *d;
-
-	for (size_t i = 0; i < ctl->def.n_gsis; i++) {
-		d = &ctl->def.gsis[i];
-		g = must(json_object());
-		put(g, "IndexName", json_string(d->name));
-		ks = must(json_array());
-		for (size_t k = 0; k < DYNTABLE_INDEX_KEYS_MAX &&
-		    d->partition_keys[k].name != NULL; k++)
-			push(ks, key_elem(d->partition_keys[k].name, "HASH"));
-		for (size_t k = 0; k < DYNTABLE_INDEX_KEYS_MAX &&
-		    d->sort_keys[k].name != NULL; k++)
-			push(ks, key_elem(d->sort_keys[k].name, "RANGE"));
-		put(g, "KeySchema", ks);
-		put(g, "Projection", projection_json(d->projection,
-		    d->non_key_attributes, d->n_non_key_attributes));
-		if (provisioned || d->read_capacity > 0 || d->write_capacity > 0)
-			put(g, "ProvisionedThroughput", throughput_json(
-			    d->read_capacity > 0 ? d->read_capacity : t_read,
-			    d->write_capacity > 0 ? d->write_capacity : t_write));
-		push(list, g);
-	}
-	return list;
-}
-
-/* The --lsi indexes as LocalSecondaryIndexes on the table's HASH key. */
-static json_t *
-lsis_json(const struct ctl *ctl, const char *hash)
-{
-	json_t *list = must(json_array()), *l, *ks;
-	const dyntable_lsi_def *d;
-
-	for (size_t i = 0; i < ctl->def.n_lsis; i++) {
-		d = &ctl->def.lsis[i];
-		l = must(json_object());
-		put(l, "IndexName", json_string(d->name));
-		ks = must(json_array());
-		if (hash != NULL)
-			push(ks, key_elem(hash, "HASH"));
-		push(ks, key_elem(d->sort_key.name, "RANGE"));
-		put(l, "KeySchema", ks);
-		put(l, "Projection", projection_json(d->projection,
-		    d->non_key_attributes, d->n_non_key_attributes));
-		push(list, l);
-	}
-	return list;
-}
-
-/* A capacity of the table's ProvisionedThroughput, 5 when unset. */
-static long long
-table_units(const json_t *in, const char *member)
-{
-	const json_t *v = json_object_get(json_object_get(in,
-	    "ProvisionedThroughput"), member);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : 5;
 }
 
 /*
  * Applies the flags to the CreateTableInput in ctl->input, AWS CLI style:
- * the member a flag stands for replaces the file's. See `create --help`
- * and README.md for the list. Returns CTL_CONTINUE or the exit code.
+ * the member a flag stands for replaces the file's. Returns CTL_CONTINUE
+ * or the exit code.
  */
 static int
 merge_flags(struct ctl *ctl)
 {
-	static const char *const classes[] = { NULL, "STANDARD",
-		"STANDARD_INFREQUENT_ACCESS" };
-	static const char *const views[] = { NULL, "NEW_IMAGE", "OLD_IMAGE",
-		"NEW_AND_OLD_IMAGES", "KEYS_ONLY" };
-	const dyntable_table_options *o = &ctl->def.options;
-	json_t *in = ctl->input, *pt, *g, *tags, *sse;
+	json_t *in = ctl->input, *doc = NULL, *pt, *g, *ks;
 	unsigned s = ctl->seen;
 	const char *billing;
 	bool provisioned;
 	size_t i;
+	int rc;
 
 	if (ctl->table != NULL)
 		put(in, "TableName", json_string(ctl->table));
@@ -442,22 +379,33 @@ merge_flags(struct ctl *ctl)
 		return usage_error(ctl->verb, "TABLE missing, and %s has no "
 		    "TableName", ctl->input_path);
 
-	if (s & (O_PK | O_SK))
-		put(in, "KeySchema", merged_key_schema(ctl,
-		    json_object_get(in, "KeySchema")));
-
-	/* Billing: a mode from the flags drops or fills in the capacities
-	 * (the table's and its GSIs') that the file had for another mode. */
-	if (s & O_BILLING)
-		put(in, "BillingMode", json_string(o->billing_mode ==
-		    DYNTABLE_PROVISIONED ? "PROVISIONED" : "PAY_PER_REQUEST"));
 	billing = json_string_value(json_object_get(in, "BillingMode"));
-	provisioned = billing != NULL && strcmp(billing, "PROVISIONED") == 0;
+	provisioned = (s & O_BILLING) ? ctl->def.options.billing_mode ==
+	    DYNTABLE_PROVISIONED : billing != NULL &&
+	    strcmp(billing, "PROVISIONED") == 0;
 	if ((s & (O_RCU | O_WCU)) && !provisioned)
 		return usage_error(ctl->verb, "--rcu and --wcu need "
 		    "BillingMode PROVISIONED (from --billing-mode or %s): a "
 		    "PAY_PER_REQUEST table has no provisioned capacity",
 		    ctl->input_path);
+	if (!(s & O_MEMBERS))
+		return CTL_CONTINUE;
+	if ((rc = flags_doc(ctl, provisioned, &doc)) != CTL_CONTINUE)
+		return rc;
+
+	if (s & (O_PK | O_SK)) {
+		ks = must(json_array());
+		take_keys(ks, json_object_get((s & O_PK) ? doc : in,
+		    "KeySchema"), false);
+		take_keys(ks, json_object_get((s & O_SK) ? doc : in,
+		    "KeySchema"), true);
+		put(in, "KeySchema", ks);
+	}
+
+	/* Billing: a mode from the flags drops or fills in the capacities
+	 * (the table's and its GSIs') that the file had for another mode. */
+	if (s & O_BILLING)
+		take_member(in, doc, "BillingMode");
 	if (provisioned && (s & (O_BILLING | O_RCU | O_WCU))) {
 		pt = json_object_get(in, "ProvisionedThroughput");
 		if (!json_is_object(pt)) {
@@ -465,11 +413,11 @@ merge_flags(struct ctl *ctl)
 			put(in, "ProvisionedThroughput", pt);
 		}
 		if ((s & O_RCU) || !json_object_get(pt, "ReadCapacityUnits"))
-			put(pt, "ReadCapacityUnits", json_integer(
-			    o->read_capacity > 0 ? o->read_capacity : 5));
+			take_member(pt, json_object_get(doc,
+			    "ProvisionedThroughput"), "ReadCapacityUnits");
 		if ((s & O_WCU) || !json_object_get(pt, "WriteCapacityUnits"))
-			put(pt, "WriteCapacityUnits", json_integer(
-			    o->write_capacity > 0 ? o->write_capacity : 5));
+			take_member(pt, json_object_get(doc,
+			    "ProvisionedThroughput"), "WriteCapacityUnits");
 	}
 	if ((s & O_BILLING) && !(s & O_GSI))
 		json_array_foreach(json_object_get(in,
@@ -479,49 +427,30 @@ merge_flags(struct ctl *ctl)
 			if (!provisioned)
 				json_object_del(g, "ProvisionedThroughput");
 			else if (!json_object_get(g, "ProvisionedThroughput"))
-				put(g, "ProvisionedThroughput", throughput_json(
-				    table_units(in, "ReadCapacityUnits"),
-				    table_units(in, "WriteCapacityUnits")));
+				put(g, "ProvisionedThroughput", json_deep_copy(
+				    json_object_get(doc,
+				    "ProvisionedThroughput")));
 		}
 	if ((s & O_BILLING) && !provisioned)
 		json_object_del(in, "ProvisionedThroughput");
 
 	if (s & O_GSI)
-		put(in, "GlobalSecondaryIndexes", gsis_json(ctl, provisioned,
-		    table_units(in, "ReadCapacityUnits"),
-		    table_units(in, "WriteCapacityUnits")));
+		take_member(in, doc, "GlobalSecondaryIndexes");
 	if (s & O_LSI)
-		put(in, "LocalSecondaryIndexes", lsis_json(ctl,
-		    key_of(json_object_get(in, "KeySchema"), "HASH")));
+		take_member(in, doc, "LocalSecondaryIndexes");
 	if (s & O_SCHEMA)
-		put(in, "AttributeDefinitions", merged_attr_defs(ctl, in));
-
+		put(in, "AttributeDefinitions", merged_attr_defs(ctl, in, doc));
 	if (s & O_CLASS)
-		put(in, "TableClass", json_string(classes[o->table_class]));
-	if (s & O_ENCRYPTION) {
-		if (o->encryption == DYNTABLE_ENCRYPTION_AWS_OWNED)
-			json_object_del(in, "SSESpecification");
-		else {
-			sse = must(json_pack("{s:b, s:s}", "Enabled", 1,
-			    "SSEType", "KMS"));
-			if (o->kms_key_id != NULL)
-				put(sse, "KMSMasterKeyId",
-				    json_string(o->kms_key_id));
-			put(in, "SSESpecification", sse);
-		}
-	}
-	if (s & O_TAG) {
-		tags = must(json_array());
-		for (i = 0; i < o->n_tags; i++)
-			push(tags, json_pack("{s:s, s:s}", "Key",
-			    o->tags[i].key, "Value", o->tags[i].value));
-		put(in, "Tags", tags);
-	}
+		take_member(in, doc, "TableClass");
+	if (s & O_ENCRYPTION)
+		take_member(in, doc, "SSESpecification");
+	if (s & O_TAG)
+		take_member(in, doc, "Tags");
 	if (s & O_STREAM)
-		put(in, "StreamSpecification", json_pack("{s:b, s:s}",
-		    "StreamEnabled", 1, "StreamViewType", views[o->stream]));
+		take_member(in, doc, "StreamSpecification");
 	if (s & O_PROTECT)
-		put(in, "DeletionProtectionEnabled", json_true());
+		take_member(in, doc, "DeletionProtectionEnabled");
+	json_decref(doc);
 	return CTL_CONTINUE;
 }
 
@@ -621,14 +550,14 @@ static const char exit_text[] =
     "  5  a wait's deadline passed\n";
 
 void
-print_help(void)
+print_help(const struct verb *table)
 {
 	printf("usage: " PROG " [--socket PATH] [--namespace NS] [--session "
 	    "TOKEN] VERB [ARGS]\n"
 	    "       " PROG " --help | --version\n"
 	    "       " PROG " VERB --help\n\n"
 	    "Table operations through dyntabled.\n\nVerbs:\n");
-	for (const struct verb *v = verbs; v->name != NULL; v++)
+	for (const struct verb *v = table; v->name != NULL; v++)
 		printf("  %s\n      %s\n", v->usage, v->about);
 	printf("\nOptions:\n"
 	    "  --socket PATH  the daemon's socket (default: $DYNTABLE_SOCKET,\n"

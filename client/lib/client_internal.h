@@ -118,7 +118,7 @@ struct dyntable_ctx {
 /* ---- the request entry points ------------------------------------------ */
 
 /*
- * Every public request, one row each; request.c expands the rows into the
+ * Every public request, one row each; async.c expands the rows into the
  * asynchronous entry points, sync.c into their dyntable_sync_ twins:
  *
  *   X(name, OP, PARAMS, ARGS)
@@ -257,21 +257,28 @@ typedef struct dtc_index_names {
 dyntable_status dtc_def_doc(const dyntable_table_def *d,
     const dtc_index_names *names, json_t **doc, char *err, size_t errlen);
 
-/*
- * The CreateTableInput of create_table arguments a as compact JSON, in
- * member order, into *json (malloc'd, the caller frees it; NULL on error).
- * err may be NULL. Same errors as dtc_request_prepare().
- */
-dyntable_status dtc_create_json(const dtc_args *a, char **json, char *err,
-    size_t errlen);
-
 /* ---- model.c ------------------------------------------------------------- */
 
-/* dtc_def_doc() for the definition model m (not NULL) stands for (opts
- * NULL: every default); the model's own errors name its fields. */
-dyntable_status dtc_model_doc(const dyntable_model *m,
-    const dyntable_table_options *opts, json_t **doc, char *err,
+/* The definition a model stands for, and the arrays it points to. */
+typedef struct dtc_model_def {
+	dyntable_table_def def;	 /* points into the model and options */
+	dtc_index_names names;	 /* messages name the model's indexes[j] */
+	dyntable_gsi_def *gsis;	 /* def.gsis, owned */
+	dyntable_lsi_def *lsis;	 /* def.lsis, owned */
+	size_t *pos;		 /* gsi i came from indexes[pos[i]], lsi i
+				    from indexes[pos[n_indexes + i]] */
+} dtc_model_def;
+
+/*
+ * Fills md with the definition model m stands for (opts NULL: every
+ * default), checking what only a model can get wrong; its errors name the
+ * model's fields. The definition points into m and opts (not copied) and
+ * into arrays that dtc_model_def_free() frees, also after a failure.
+ */
+dyntable_status dtc_model_def_make(const dyntable_model *m,
+    const dyntable_table_options *opts, dtc_model_def *md, char *err,
     size_t errlen);
+void dtc_model_def_free(dtc_model_def *md);
 
 /* ---- result.c ------------------------------------------------------------ */
 

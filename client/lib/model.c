@@ -1,9 +1,10 @@
 /*
  * libdyntable: models. A model names each attribute once, with its type
  * and key role; its indexes refer to attributes by name. This file turns
- * a model into the hand-written definition it stands for, which then
- * takes the one path to a CreateTableInput (dtc_def_doc). The spec's Model
- * methods are rows of DTC_REQUESTS (client_internal.h) on top of this.
+ * a model into the hand-written definition it stands for, which request.c
+ * then takes along the one path to a CreateTableInput (dtc_def_doc). The
+ * spec's Model methods are rows of DTC_REQUESTS (client_internal.h) on top
+ * of this. A leaf: nothing here calls into another file of the library.
  *
  * Checked here: what only a model can get wrong (keys flagged twice or
  * not at all, an index naming an undeclared attribute, a key attribute
@@ -18,15 +19,6 @@
 #include "client_internal.h"
 
 #define KEY_FLAGS (DYNTABLE_MODEL_PARTITION_KEY | DYNTABLE_MODEL_SORT_KEY)
-
-/* The definition of a model, and the arrays it points to. */
-typedef struct model_def {
-	dyntable_table_def def;
-	dyntable_gsi_def *gsis;
-	dyntable_lsi_def *lsis;
-	size_t *pos;		/* gsi i came from indexes[pos[i]], lsi i
-				   from indexes[pos[n_indexes + i]] */
-} model_def;
 
 static dyntable_status model_fail(char *err, size_t errlen, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
@@ -140,7 +132,7 @@ model_index_keys(const dyntable_model *m, size_t j, const char *list,
 
 /* Index j of m into the next GSI or LSI of md. */
 static dyntable_status
-model_index(const dyntable_model *m, size_t j, model_def *md, char *err,
+model_index(const dyntable_model *m, size_t j, dtc_model_def *md, char *err,
     size_t errlen)
 {
 	const dyntable_model_index *x = &m->indexes[j];
@@ -197,18 +189,18 @@ model_index(const dyntable_model *m, size_t j, model_def *md, char *err,
 	return DYNTABLE_OK;
 }
 
-/*
- * Fills md with the definition m stands for. The definition points into
- * m and opts (not copied) and into arrays freed by model_def_free(), also
- * on failure.
- */
-static dyntable_status
-model_def_make(const dyntable_model *m, const dyntable_table_options *opts,
-    model_def *md, char *err, size_t errlen)
+dyntable_status
+dtc_model_def_make(const dyntable_model *m, const dyntable_table_options *opts,
+    dtc_model_def *md, char *err, size_t errlen)
 {
 	dyntable_table_def *d = &md->def;
 	dyntable_status st;
 
+	*md = (dtc_model_def){
+		.names = { .gsi = "indexes", .lsi = "indexes" },
+	};
+	if (!m)
+		return model_fail(err, errlen, "model is NULL");
 	if (!m->table_name)
 		return model_fail(err, errlen, "table_name: required");
 	d->name = m->table_name;
@@ -230,50 +222,18 @@ model_def_make(const dyntable_model *m, const dyntable_table_options *opts,
 	}
 	d->gsis = md->gsis;
 	d->lsis = md->lsis;
+	md->names.gsi_pos = md->pos;
+	md->names.lsi_pos = md->pos + m->n_indexes;
 	for (size_t j = 0; j < m->n_indexes; j++)
 		if ((st = model_index(m, j, md, err, errlen)))
 			return st;
 	return DYNTABLE_OK;
 }
 
-static void
-model_def_free(model_def *md)
+void
+dtc_model_def_free(dtc_model_def *md)
 {
 	free(md->gsis);
 	free(md->lsis);
 	free(md->pos);
-}
-
-dyntable_status
-dtc_model_doc(const dyntable_model *m, const dyntable_table_options *opts,
-    json_t **doc, char *err, size_t errlen)
-{
-	model_def md = { 0 };
-	dyntable_status st;
-
-	*doc = NULL;
-	st = model_def_make(m, opts, &md, err, errlen);
-	if (st == DYNTABLE_OK) {
-		dtc_index_names names = {
-			.gsi = "indexes",
-			.lsi = "indexes",
-			.gsi_pos = md.pos,
-			.lsi_pos = md.pos ? md.pos + m->n_indexes : NULL,
-		};
-
-		st = dtc_def_doc(&md.def, &names, doc, err, errlen);
-	}
-	model_def_free(&md);
-	return st;
-}
-
-/* ---- public API --------------------------------------------------------- */
-
-dyntable_status
-dyntable_model_json(const dyntable_model *m, const dyntable_table_options *opts,
-    char **json, char *err, size_t errlen)
-{
-	dtc_args a = { .src = DTC_SRC_MODEL, .model = m, .opts = opts };
-
-	return dtc_create_json(&a, json, err, errlen);
 }

@@ -1,9 +1,9 @@
 /*
  * libdyntable: requests. The client-side argument checks; the one path
- * from a table definition to its CreateTableInput (a jansson tree, dumped
- * for dyntable_table_def_json() and packed for the wire); the encoding of
- * each operation's args with the shared codec; and the public
- * asynchronous entry points, expanded from DTC_REQUESTS.
+ * from a table definition (hand-written, or a model's from model.c) to its
+ * CreateTableInput (a jansson tree, dumped for dyntable_table_def_json()
+ * and dyntable_model_json(), and packed for the wire); and the encoding of
+ * each operation's args with the shared codec. Calls only model.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -552,6 +552,21 @@ input_doc(const char *text, json_t **doc, char *err, size_t errlen)
 	return DYNTABLE_OK;
 }
 
+/* dtc_def_doc() for the definition model m stands for. */
+static dyntable_status
+model_doc(const dyntable_model *m, const dyntable_table_options *opts,
+    json_t **doc, char *err, size_t errlen)
+{
+	dtc_model_def md;
+	dyntable_status st;
+
+	st = dtc_model_def_make(m, opts, &md, err, errlen);
+	if (st == DYNTABLE_OK)
+		st = dtc_def_doc(&md.def, &md.names, doc, err, errlen);
+	dtc_model_def_free(&md);
+	return st;
+}
+
 /* ---- requests ----------------------------------------------------------- */
 
 dyntable_status
@@ -570,8 +585,7 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 		return DYNTABLE_OK;
 	case DYNTABLE_OP_CREATE_TABLE:
 		if (a->src == DTC_SRC_MODEL)
-			return dtc_model_doc(a->model, a->opts, doc, err,
-			    errlen);
+			return model_doc(a->model, a->opts, doc, err, errlen);
 		if (a->src == DTC_SRC_INPUT)
 			return input_doc(a->input, doc, err, errlen);
 		return dtc_def_doc(a->def, NULL, doc, err, errlen);
@@ -581,8 +595,13 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 	}
 }
 
-dyntable_status
-dtc_create_json(const dtc_args *a, char **json, char *err, size_t errlen)
+/*
+ * The CreateTableInput of create_table arguments a as compact JSON, in
+ * member order, into *json (malloc'd, the caller frees it; NULL on error).
+ * err may be NULL. Same errors as dtc_request_prepare().
+ */
+static dyntable_status
+create_json(const dtc_args *a, char **json, char *err, size_t errlen)
 {
 	char dummy[8];
 	json_t *doc;
@@ -617,7 +636,16 @@ dyntable_table_def_json(const dyntable_table_def *def, char **json, char *err,
 {
 	dtc_args a = { .src = DTC_SRC_DEF, .def = def };
 
-	return dtc_create_json(&a, json, err, errlen);
+	return create_json(&a, json, err, errlen);
+}
+
+dyntable_status
+dyntable_model_json(const dyntable_model *m, const dyntable_table_options *opts,
+    char **json, char *err, size_t errlen)
+{
+	dtc_args a = { .src = DTC_SRC_MODEL, .model = m, .opts = opts };
+
+	return create_json(&a, json, err, errlen);
 }
 
 int
@@ -703,17 +731,3 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 	dtp_enc_free(&e);
 	return rc;
 }
-
-/* ---- the public asynchronous API ---------------------------------------- */
-
-/* One definition per row of DTC_REQUESTS (client_internal.h). */
-#define DTC_ASYNC(name, OP, PARAMS, ARGS)                                  \
-	dyntable_status                                                    \
-	dyntable_##name(DTC_UNPAREN PARAMS, dyntable_cb *cb, void *privdata) \
-	{                                                                  \
-		const dtc_args a = { DTC_UNPAREN ARGS };                   \
-                                                                           \
-		return dtc_submit(c, DYNTABLE_OP_##OP, &a, cb, NULL,       \
-		    privdata, NULL, NULL, 0);                               \
-	}
-DTC_REQUESTS(DTC_ASYNC)
