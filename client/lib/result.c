@@ -124,7 +124,7 @@ typedef struct table_zone {
 
 /* o's string, NUL-terminated in the zone; NULL when o is not a str. */
 static const char *
-keep(table_zone *z, const msgpack_object *o)
+zone_keep(table_zone *z, const msgpack_object *o)
 {
 	char *s;
 
@@ -269,11 +269,11 @@ key_schema(table_zone *z, const msgpack_object *x, const msgpack_object *defs,
 			range = name;
 	}
 	if (hash) {
-		pk->name = keep(z, hash);
+		pk->name = zone_keep(z, hash);
 		pk->type = attr_type(defs, n_defs, hash);
 	}
 	if (range) {
-		sk->name = keep(z, range);
+		sk->name = zone_keep(z, range);
 		sk->type = attr_type(defs, n_defs, range);
 	}
 }
@@ -287,9 +287,9 @@ indexes(table_zone *z, const msgpack_object *arr, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const msgpack_object *x = &arr[i];
 
-		idx[i].name = keep(z, mstr(x, "IndexName"));
-		idx[i].status = gsi ? keep(z, mstr(x, "IndexStatus")) : NULL;
-		idx[i].projection = keep(z, mstr(dtp_map_get(x, "Projection"),
+		idx[i].name = zone_keep(z, mstr(x, "IndexName"));
+		idx[i].status = gsi ? zone_keep(z, mstr(x, "IndexStatus")) : NULL;
+		idx[i].projection = zone_keep(z, mstr(dtp_map_get(x, "Projection"),
 		    "ProjectionType"));
 		key_schema(z, x, defs, n_defs, &idx[i].partition_key,
 		    &idx[i].sort_key);
@@ -338,19 +338,19 @@ parse_table(result_priv *p, dtp_msg *m, const msgpack_object *o)
 	const msgpack_object *ss = dtp_map_get(o, "StreamSpecification");
 	const msgpack_object *sse = dtp_map_get(o, "SSEDescription");
 
-	t->name = keep(&z, mstr(o, "TableName"));
-	t->status = keep(&z, mstr(o, "TableStatus"));
-	t->arn = keep(&z, mstr(o, "TableArn"));
+	t->name = zone_keep(&z, mstr(o, "TableName"));
+	t->status = zone_keep(&z, mstr(o, "TableStatus"));
+	t->arn = zone_keep(&z, mstr(o, "TableArn"));
 	t->read_capacity = mint(pt, "ReadCapacityUnits");
 	t->write_capacity = mint(pt, "WriteCapacityUnits");
-	t->billing_mode = keep(&z, mstr(dtp_map_get(o, "BillingModeSummary"),
+	t->billing_mode = zone_keep(&z, mstr(dtp_map_get(o, "BillingModeSummary"),
 	    "BillingMode"));
 	if (!t->billing_mode && pt && pt->type == MSGPACK_OBJECT_MAP)
 		/* DynamoDB omits the summary for tables that were always
 		 * provisioned; on demand ones report 0 capacity. */
 		t->billing_mode = t->read_capacity > 0 ? "PROVISIONED" :
 		    "PAY_PER_REQUEST";
-	t->table_class = keep(&z, mstr(dtp_map_get(o, "TableClassSummary"),
+	t->table_class = zone_keep(&z, mstr(dtp_map_get(o, "TableClassSummary"),
 	    "TableClass"));
 	key_schema(&z, o, defs, n_defs, &t->partition_key, &t->sort_key);
 	t->item_count = mint(o, "ItemCount");
@@ -358,10 +358,10 @@ parse_table(result_priv *p, dtp_msg *m, const msgpack_object *o)
 	t->creation_time = mnum(o, "CreationDateTime");
 	t->deletion_protection = mtrue(o, "DeletionProtectionEnabled");
 	if (mtrue(ss, "StreamEnabled"))
-		t->stream_view_type = keep(&z, mstr(ss, "StreamViewType"));
-	t->sse_status = keep(&z, mstr(sse, "Status"));
-	t->sse_type = keep(&z, mstr(sse, "SSEType"));
-	t->kms_key_arn = keep(&z, mstr(sse, "KMSMasterKeyArn"));
+		t->stream_view_type = zone_keep(&z, mstr(ss, "StreamViewType"));
+	t->sse_status = zone_keep(&z, mstr(sse, "Status"));
+	t->sse_type = zone_keep(&z, mstr(sse, "SSEType"));
+	t->kms_key_arn = zone_keep(&z, mstr(sse, "KMSMasterKeyArn"));
 
 	if (n_gsi + n_lsi > 0) {
 		size_t size = (n_gsi + n_lsi) * sizeof(dyntable_index);
