@@ -245,7 +245,10 @@ def test_disconnected_when_the_daemon_dies(daemon) -> None:  # type: ignore[no-u
         assert not t.is_alive(), "the blocking call hangs"
         assert isinstance(sync_result[0], DisconnectedError)
         assert time.monotonic() - t0 < 5
-        # The next call tries to connect again, and says no daemon answers.
+        # Once the process is gone (a sanitized daemon takes a moment to
+        # exit, and until then its socket still accepts), the next call
+        # tries to connect again, and says no daemon answers.
+        d.proc.wait(10)
         with pytest.raises(UnreachableError):
             await c.table_exists("x")
     asyncio.run(main())
