@@ -107,7 +107,7 @@ clean_copy(char *dst, size_t size, const char *src, size_t len)
 		return;
 	for (size_t i = 0; i < max && n + 1 < size; i++) {
 		unsigned char c = (unsigned char)src[i];
-		dst[n++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+		dst[n++] = (char)((c >= 0x20 && c < 0x7f && c != '"') ? c : '?');
 	}
 	if (max < len) {
 		for (int i = 0; i < 3 && n + 1 < size; i++)

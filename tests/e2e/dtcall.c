@@ -175,7 +175,7 @@ main(int argc, char **argv)
 		json_decref(args);
 		return 1;
 	}
-	strcpy(sa.sun_path, argv[i]);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[i]);
 	hello = json_pack("{s:i,s:i,s:s}", "major", DTP_VERSION_MAJOR,
 	    "minor", DTP_VERSION_MINOR, "client", "dtcall");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {

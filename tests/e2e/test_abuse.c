@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "dtp.h"
+#include "e2e_env.h"
 
 #define N_CONNS 1000		/* simultaneous connections */
 #define HELLO_TIMEOUT_S 10	/* conn.c CONN_HELLO_TIMEOUT_S */
@@ -56,7 +57,7 @@
 #define FLOOD_CAP (64u << 20)	/* bytes a never-reading client may try */
 /* What one never-reading client may cost: its output queue, one input
  * frame, and as much again for malloc and libevent. */
-#define RSS_GROWTH_MAX_KIB (5 * (OUT_HIGH >> 10))
+#define RSS_GROWTH_MAX_KIB (5L * (OUT_HIGH >> 10))
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ASAN_BUILD 1
@@ -397,6 +398,7 @@ daemon_rss_kib(void)
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
+		/* NOLINTNEXTLINE(cert-err34-c): the kernel's number fits */
 		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
 			break;
 	fclose(f);
@@ -806,7 +808,7 @@ test_truncated(void **state)
 
 		send_len(fd, 1000);
 		assert_true(send_all(fd, frame + DTP_HEADER_LEN, 20));
-		usleep(200 * 1000);
+		e2e_sleep_ms(200);
 		close(fd);
 	}
 	free(frame);
@@ -1281,7 +1283,7 @@ test_never_reads(void **state)
 	if (before > 0 && peak > 0 && !ASAN_BUILD && !wrapped &&
 	    peak - before > RSS_GROWTH_MAX_KIB)
 		fail_msg("daemon RSS grew by %ld KiB for one client that never "
-		    "reads (bound %d KiB)", peak - before, RSS_GROWTH_MAX_KIB);
+		    "reads (bound %ld KiB)", peak - before, RSS_GROWTH_MAX_KIB);
 	/* test_stall_end checks that the daemon closes it */
 	flood.fd = fd;
 }
