@@ -83,7 +83,9 @@ if [ "$only" != cppcheck ]; then
   run-clang-tidy-14 -p "$build" -j "$jobs" -quiet "^$root/($(IFS='|'; echo "${dirs[*]}"))/" \
     >"$out/clang-tidy.txt" 2>&1 || true
   # Diagnostics only (their notes and code excerpts are in the raw output).
-  grep -E '^/.*:[0-9]+:[0-9]+: (warning|error): ' "$out/clang-tidy.txt" |
+  # run-clang-tidy-14 always asks for colour: strip it first.
+  sed 's/\x1b\[[0-9;]*m//g' "$out/clang-tidy.txt" |
+    grep -E '^/.*:[0-9]+:[0-9]+: (warning|error): ' |
     sed -e "s|^$root/||" -e 's/: error: \(.*\[[a-z].*\]\)$/: warning: \1/' -e 's/,-warnings-as-errors\]$/]/' |
     sort -u >>"$out/findings" || true
   if grep -qE '^Error while processing|clang-diagnostic-error' "$out/clang-tidy.txt"; then

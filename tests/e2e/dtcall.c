@@ -156,6 +156,8 @@ main(int argc, char **argv)
 			return dtcall_usage();
 		i += 2;
 	}
+	/* cppcheck-suppress knownConditionTrueFalse ; false positive: the
+	 * loop above leaves i anywhere from 1 to argc */
 	if (argc - i < 2 || argc - i > 3 || repeat == 0)
 		return dtcall_usage();
 	if (!dtp_op_lookup(argv[i + 1], strlen(argv[i + 1]), &op)) {

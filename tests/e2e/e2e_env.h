@@ -25,9 +25,11 @@ static inline void
 e2e_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	int rc;
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		continue;
+	do /* on EINTR, ts holds the time left */
+		rc = nanosleep(&ts, &ts);
+	while (rc != 0 && errno == EINTR);
 }
 
 #endif /* E2E_ENV_H */
