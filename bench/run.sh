@@ -2,18 +2,22 @@
 # bench/run.sh: dyntabled's benchmarks, one command, one table.
 #
 #   bench/run.sh [--quick] [--no-build] [--wait-load LOAD] [--wait-max S]
+#                [--no-callgrind | --callgrind-only]
 #
 # Builds the tree in build-bench (CMAKE_BUILD_TYPE=$DYNTABLE_BENCH_BUILD_TYPE,
 # default Release), starts on 127.0.0.1 only what it needs (the canned
 # DynamoDB endpoint bench/canned_server, dyntabled, dynalite for the CLI
 # figure), runs every measurement, prints one markdown table of figures,
 # targets and PASS/MISS, and stops everything it started. bench/README.md
-# says what each figure means. Takes 2-3 minutes (--quick: about one).
+# says what each figure means. Takes 4-5 minutes (--quick: about two), of
+# which bench/callgrind.sh, the instruction counts, is 1-2.
 #
 #   --quick         shorter runs (for trying the script, not for figures)
 #   --no-build      use the binaries already in build-bench
 #   --wait-load L   first wait (at most --wait-max seconds, default 1200)
 #                   until the 1-minute load average is below L
+#   --no-callgrind  leave out the instruction counts (bench/callgrind.sh)
+#   --callgrind-only  only the instruction counts: bench/callgrind.sh
 #
 # DYNTABLE_BENCH_DAEMON=PATH measures that dyntabled instead of the one
 # built (to compare two versions of the daemon with the same tools).
@@ -29,19 +33,28 @@ quick=0
 build=1
 wait_load=
 wait_max=1200
+callgrind=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--no-build) build=0 ;;
 	--wait-load) wait_load=${2:?}; shift ;;
 	--wait-max) wait_max=${2:?}; shift ;;
-	-h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-callgrind) callgrind=0 ;;
+	--callgrind-only) callgrind=only ;;
+	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) say "unknown argument: $1"; exit 2 ;;
 	esac
 	shift
 done
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || exit 1
+if [ "$callgrind" = only ]; then
+	cg_args=()
+	[ "$quick" = 1 ] && cg_args+=(--quick)
+	[ "$build" = 0 ] && cg_args+=(--no-build)
+	exec "$src/bench/callgrind.sh" "${cg_args[@]}"
+fi
 bdir=$src/build-bench
 bin=$bdir/bench
 daemon_bin=${DYNTABLE_BENCH_DAEMON:-$bdir/daemon/dyntabled}
@@ -365,6 +378,23 @@ else
 	stop_pid "$daemon_pid"
 fi
 
+# ---- 4. instructions per request (callgrind) -------------------------------------------
+if [ "$callgrind" = 1 ]; then
+	if ! command -v valgrind >/dev/null 2>&1; then
+		row "Instructions per describe_table (callgrind), dyntabled ÷ \`direct\`" \
+			"not measured (needs valgrind)" "< 1.0×" "—"
+	else
+		say "instructions per request (callgrind)"
+		cg_args=(--no-build --rows "$dir/cg.rows")
+		[ "$quick" = 1 ] && cg_args+=(--quick)
+		if ! T 900 "$src/bench/callgrind.sh" "${cg_args[@]}" >"$dir/cg.md"; then
+			say "FAILED: bench/callgrind.sh"
+			failed=1
+		fi
+		[ -s "$dir/cg.rows" ] && mapfile -t -O "${#rows[@]}" rows <"$dir/cg.rows"
+	fi
+fi
+
 # ---- the table ----------------------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo
@@ -384,6 +414,10 @@ echo "| figure | measured | target | verdict |"
 echo "|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
+if [ -s "$dir/cg.md" ]; then
+	sed 's/^## /### /; s/^### Where/#### Where/' "$dir/cg.md"
+	echo
+fi
 if [ "$failed" != 0 ]; then
 	say "some measurements failed; see above"
 	exit 1

@@ -20,9 +20,13 @@
  * one writev() (no EPOLLOUT round trip); ev_write is armed only when the
  * socket is full.
  *
- * A connection owns its requests (struct req); each is answered at most
- * once through req_reply_*(), which frees it. When the connection goes,
- * ops_abandon() stops whatever each request was doing.
+ * A connection owns its requests (struct req, req.h): it makes one per
+ * request frame, with conn_req_send as the way back, and hands it to
+ * ops_dispatch(). Each is answered at most once through req_reply_*(),
+ * which encode the reply and come back here to queue it and free the
+ * request. When the connection goes, ops_abandon() stops whatever each
+ * request was doing. Nothing but ops.h is called from here for requests:
+ * the operations never call into this file.
  *
  * Deadlines (issue 7, abuse tests), one timer per connection, so that a
  * client cannot hold a connection slot and a partial frame forever:
@@ -54,9 +58,14 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "dtp_json.h"
-#include "dyntabled.h"
-#include "redact.h"
+#include "conn.h"
+#include "dtp.h"
+#include "listener.h"
+#include "log.h"
+#include "ops.h"
+#include "req.h"
+#include "server.h"
+#include "sessions.h"
 
 #define CONN_OUT_HIGH (8u << 20) /* stop reading a client above this */
 #define CONN_HELLO_TIMEOUT_S 10  /* accept -> hello complete */
@@ -100,13 +109,15 @@ struct conn {
 	bool partial;		  /* the frame deadline runs for the
 				   * incomplete frame in the input */
 	struct event *ev_timer;	  /* the state's deadline (see top) */
-	struct conn_ident ident;  /* hello's namespace and session (ops.c) */
+	struct req_ident ident;	  /* hello's namespace and session (ops.c) */
 	TAILQ_ENTRY(conn) entry;  /* in srv->conns */
 };
 
 static void conn_on_readable(evutil_socket_t fd, short what, void *arg);
 static void conn_on_writable(evutil_socket_t fd, short what, void *arg);
 static void conn_on_timer(evutil_socket_t fd, short what, void *arg);
+static void conn_close(struct conn *c, const char *why);
+static void conn_req_send(struct req *r, char *frame, size_t len);
 
 /* (Re)starts the connection's one timer: it fires secs from now. */
 static void
@@ -168,23 +179,29 @@ conn_send_error(struct conn *c, uint32_t id, dtp_err code, const char *msg)
 	dtp_enc_free(&e);
 }
 
+/* Stops every request of c and frees it, unanswered. */
+static void
+conn_drop_reqs(struct conn *c)
+{
+	struct req *r;
+
+	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
+		ops_abandon(r);
+		TAILQ_REMOVE(&c->reqs, r, entry);
+		req_free(r);
+		c->srv->reqs_in_flight--;
+	}
+	c->n_reqs = 0;
+}
+
 /* Drops every request, sends one error reply under id (0 for an error
  * of the connection itself), then closes once it is written. */
 static void
 conn_fail(struct conn *c, uint32_t id, dtp_err code, const char *msg)
 {
-	struct req *r;
-
 	log_info("conn %lu (pid %ld uid %ld): %s: closing", c->id,
 	    (long)c->pid, (long)c->uid, msg);
-	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
-		ops_abandon(r);
-		TAILQ_REMOVE(&c->reqs, r, entry);
-		json_decref(r->acc);
-		free(r);
-		c->srv->reqs_in_flight--;
-	}
-	c->n_reqs = 0;
+	conn_drop_reqs(c);
 	conn_send_error(c, id, code, msg); /* closes c once written */
 	c->state = CONN_CLOSING;
 	conn_set_reading(c, false);
@@ -273,7 +290,10 @@ conn_request(struct conn *c, dtp_msg *m)
 		return;
 	}
 	r->conn = c;
-	r->srv = c->srv;
+	r->send = conn_req_send;
+	r->peer = &c->peer;
+	r->ident = &c->ident;
+	r->owner = c;
 	r->id = m->id;
 	r->op = m->op;
 	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
@@ -540,16 +560,16 @@ conn_free_io(struct conn *c)
 	close(c->fd);
 }
 
-/* The count of uid's open connections; created at 0 when add (NULL when
+/* uid's entry in the per-uid counts; created at 0 when add (NULL when
  * out of memory, or when !add and uid has none). */
-static unsigned *
-conn_uid_count(struct server *srv, uid_t uid, bool add)
+static struct uid_conns *
+conn_uid_entry(struct server *srv, uid_t uid, bool add)
 {
 	struct uid_conns *u;
 
 	for (size_t i = 0; i < srv->n_uid_conns; i++)
 		if (srv->uid_conns[i].uid == uid)
-			return &srv->uid_conns[i].n;
+			return &srv->uid_conns[i];
 	if (!add)
 		return NULL;
 	u = realloc(srv->uid_conns, (srv->n_uid_conns + 1) * sizeof(*u));
@@ -557,20 +577,18 @@ conn_uid_count(struct server *srv, uid_t uid, bool add)
 		return NULL;
 	srv->uid_conns = u;
 	u[srv->n_uid_conns] = (struct uid_conns){ .uid = uid, .n = 0 };
-	return &u[srv->n_uid_conns++].n;
+	return &u[srv->n_uid_conns++];
 }
 
 /* uid's connection closed: its count goes down, its entry when at 0. */
 static void
 conn_uid_release(struct server *srv, uid_t uid)
 {
-	unsigned *n = conn_uid_count(srv, uid, false);
-	size_t i;
+	struct uid_conns *u = conn_uid_entry(srv, uid, false);
 
-	if (n == NULL || --*n != 0)
+	if (u == NULL || --u->n != 0)
 		return;
-	i = (size_t)((struct uid_conns *)(void *)n - srv->uid_conns);
-	srv->uid_conns[i] = srv->uid_conns[--srv->n_uid_conns];
+	*u = srv->uid_conns[--srv->n_uid_conns]; /* the last takes its place */
 	if (srv->n_uid_conns == 0) {
 		free(srv->uid_conns);
 		srv->uid_conns = NULL;
@@ -618,13 +636,14 @@ conn_log_refusal(const struct policy_peer *peer, const char *why)
 		    (long)peer->uid, why, rate.shown_suppressed);
 }
 
-struct conn *
+/* A new connection on fd, unless its peer is refused (fd closed). */
+static struct conn *
 conn_new(struct server *srv, int fd)
 {
 	struct conn *c;
 	struct policy_peer peer;
 	gid_t groups[CONN_MAX_GROUPS];
-	unsigned *uid_n;
+	struct uid_conns *uid_n;
 	const char *refusal;
 	char why[128];
 
@@ -633,8 +652,8 @@ conn_new(struct server *srv, int fd)
 		conn_refuse(fd, DTP_E_SHUTDOWN, "the daemon is shutting down");
 		return NULL;
 	}
-	uid_n = conn_uid_count(srv, peer.uid, false);
-	if ((refusal = conn_admission(srv, &peer, uid_n != NULL ? *uid_n : 0,
+	uid_n = conn_uid_entry(srv, peer.uid, false);
+	if ((refusal = conn_admission(srv, &peer, uid_n != NULL ? uid_n->n : 0,
 	    why, sizeof(why))) != NULL) {
 		conn_refuse(fd, DTP_E_LIMIT, refusal);
 		conn_log_refusal(&peer, refusal);
@@ -682,12 +701,12 @@ conn_new(struct server *srv, int fd)
 		free(c);
 		return NULL;
 	}
-	if ((uid_n = conn_uid_count(srv, peer.uid, true)) == NULL) {
+	if ((uid_n = conn_uid_entry(srv, peer.uid, true)) == NULL) {
 		conn_free_io(c);
 		free(c);
 		return NULL;
 	}
-	++*uid_n;
+	uid_n->n++;
 	conn_arm(c, CONN_HELLO_TIMEOUT_S);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->n_conns++;
@@ -696,27 +715,24 @@ conn_new(struct server *srv, int fd)
 	return c;
 }
 
-void
+static void
 conn_close(struct conn *c, const char *why)
 {
-	struct req *r;
+	struct server *srv = c->srv;
 
 	if (why != NULL)
 		log_debug("conn %lu: %s in state %s, %u requests dropped",
 		    c->id, why, conn_state_names[c->state], c->n_reqs);
-	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
-		ops_abandon(r);
-		TAILQ_REMOVE(&c->reqs, r, entry);
-		json_decref(r->acc);
-		free(r);
-		c->srv->reqs_in_flight--;
-	}
+	conn_drop_reqs(c);
 	ops_goodbye(&c->ident);
-	TAILQ_REMOVE(&c->srv->conns, c, entry);
-	c->srv->n_conns--;
-	conn_uid_release(c->srv, c->uid);
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	srv->n_conns--;
+	conn_uid_release(srv, c->uid);
 	conn_free_io(c);
-	server_conn_gone(c->srv);
+	if (srv->stopping && srv->n_conns == 0)
+		event_base_loopexit(srv->base, NULL); /* drained */
+	else
+		listener_resume(srv->listener);
 	free(c);
 }
 
@@ -753,31 +769,13 @@ void
 conn_abort_all(struct server *srv)
 {
 	struct conn *c;
+	struct req *r;
 
-	TAILQ_FOREACH(c, &srv->conns, entry) {
-		struct req *r;
-
-		/* Replies close a drained connection from its timer only,
-		 * so the list stays intact here. */
-		while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
-			/* Queued mutations were refused at SIGTERM: a create
-			 * or delete still holding its slot (or an ephemeral
-			 * create, whose slot ephemeral.c holds) was sent. */
-			bool sent = r->mut != NULL ||
-			    (r->op == DTP_OP_CREATE_TABLE && r->ext != NULL);
-
-			ops_abandon(r);
-			if (sent)
-				req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the "
-				    "daemon is shutting down; this request was "
-				    "sent to DynamoDB but not answered in time: "
-				    "its outcome is unknown");
-			else
-				req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the "
-				    "daemon is shutting down and could not "
-				    "finish this in time");
-		}
-	}
+	/* Replies close a drained connection from its timer only, so the
+	 * list stays intact here. */
+	TAILQ_FOREACH(c, &srv->conns, entry)
+		while ((r = TAILQ_FIRST(&c->reqs)) != NULL)
+			ops_abort(r);
 }
 
 void
@@ -818,120 +816,26 @@ conn_recheck_all(struct server *srv)
 	}
 }
 
-const struct conn_ident *
-conn_ident(const struct conn *c)
-{
-	return &c->ident;
-}
-
-/* Unlinks r from its connection and frees it. */
+/* req_send_fn: queues r's answer (frame, len; NULL when it could not
+ * be encoded), unlinks r and frees it. */
 static void
-req_free(struct req *r)
+conn_req_send(struct req *r, char *frame, size_t len)
 {
 	struct conn *c = r->conn;
 
+	if (frame != NULL)
+		conn_send_frame(c, frame, len);
 	TAILQ_REMOVE(&c->reqs, r, entry);
 	c->n_reqs--;
-	r->srv->reqs_in_flight--;
-	r->srv->reqs_served++;
-	json_decref(r->acc);
-	free(r);
+	c->srv->reqs_in_flight--;
+	c->srv->reqs_served++;
+	req_free(r);
 	if (c->state == CONN_DRAINING && c->n_reqs == 0)
 		conn_drained(c);
 }
 
 void
-req_reply_ok(struct req *r, const json_t *result)
+conn_accept(void *srv, int fd)
 {
-	struct conn *c = r->conn;
-	const char *key;
-	json_t *v;
-	dtp_enc e;
-	char *data;
-	size_t len;
-	int rc = 0;
-
-	dtp_enc_init(&e);
-	dtp_enc_reply_ok(&e, r->id,
-	    result != NULL ? (uint32_t)json_object_size(result) : 0);
-	if (result != NULL) {
-		json_object_foreach((json_t *)result, key, v) {
-			dtp_pack_cstr(&e, key);
-			if ((rc = dtp_pack_json(&e, v)) != 0)
-				break;
-		}
-	}
-	if (rc == 0 && dtp_enc_finish(&e, &data, &len) == 0) {
-		log_debug("conn %lu: request %u %s answered", c->id, r->id,
-		    dtp_op_name(r->op));
-		conn_send_frame(c, data, len);
-	} else {
-		conn_send_error(c, r->id, DTP_E_INTERNAL,
-		    "reply could not be encoded (too large or out of memory)");
-	}
-	dtp_enc_free(&e);
-	req_free(r);
-}
-
-void
-req_reply_error(struct req *r, dtp_err code, const char *aws_type,
-    const char *fmt, ...)
-{
-	struct conn *c = r->conn;
-	char msg[512], type[64];
-	va_list ap;
-	dtp_enc e;
-	char *data;
-	size_t len;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* Messages quote DynamoDB, STS, processes: the one redaction point
-	 * for replies (the log has its own, in log.c). */
-	redact(msg);
-	if (aws_type != NULL)
-		aws_type = redact_quote(type, sizeof(type), aws_type,
-		    strlen(aws_type));
-	log_debug("conn %lu: request %u %s failed: %s%s%s", c->id, r->id,
-	    dtp_op_name(r->op), aws_type != NULL ? aws_type : "",
-	    aws_type != NULL ? ": " : "", msg);
-	dtp_enc_init(&e);
-	dtp_enc_reply_error(&e, r->id, code, aws_type, msg);
-	if (dtp_enc_finish(&e, &data, &len) == 0)
-		conn_send_frame(c, data, len);
-	dtp_enc_free(&e);
-	req_free(r);
-}
-
-void
-req_reply_upstream_error(struct req *r, const upstream_reply *ur)
-{
-	const char *msg = ur->message != NULL ? ur->message : "no message";
-
-	if (ur->transport_error)
-		req_reply_error(r, DTP_E_UPSTREAM, NULL,
-		    "DynamoDB endpoint: %s (after %u attempts)", msg,
-		    ur->attempts);
-	else if (ur->no_credentials)
-		req_reply_error(r, DTP_E_CREDENTIALS, NULL, "%s", msg);
-	else if (ur->aws_type == NULL)
-		req_reply_error(r, DTP_E_UPSTREAM, NULL,
-		    "DynamoDB answered HTTP %ld: %s", ur->http_status, msg);
-	else if (strncmp(msg, UPSTREAM_NO_MESSAGE,
-	    strlen(UPSTREAM_NO_MESSAGE)) == 0 && r->table[0] != '\0' &&
-	    ddb_error_code(ur->aws_type) != DTP_E_AWS)
-		req_reply_error(r, ddb_error_code(ur->aws_type), ur->aws_type,
-		    ddb_error_code(ur->aws_type) == DTP_E_IN_USE ?
-		    "table %s is in use: it exists already, or is being "
-		    "created or deleted" : "table %s not found", r->table);
-	else
-		req_reply_error(r, ddb_error_code(ur->aws_type), ur->aws_type,
-		    "%s", msg);
-}
-
-const struct policy_peer *
-conn_peer(const struct conn *c)
-{
-	return &c->peer;
+	conn_new(srv, fd);
 }

@@ -29,7 +29,9 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
-#include "dyntabled.h"
+#include "config.h"
+#include "listener.h"
+#include "log.h"
 
 #define LISTENER_BACKLOG 512
 #define LISTENER_PAUSE_MS 250 /* after EMFILE/ENFILE */
@@ -39,7 +41,8 @@
 					* Linux's default nr_open */
 
 struct listener {
-	struct server *srv;
+	listener_accept_fn *accept; /* gets every accepted fd */
+	void *accept_arg;
 	int fd;
 	struct event *ev_accept; /* EV_READ|EV_PERSIST on fd */
 	struct event *ev_resume; /* timer that ends a pause */
@@ -201,7 +204,7 @@ listener_pause(struct listener *l, unsigned ms)
 void
 listener_resume(struct listener *l)
 {
-	if (l == NULL || !l->paused || l->srv->stopping)
+	if (l == NULL || !l->paused)
 		return;
 	l->paused = false;
 	evtimer_del(l->ev_resume);
@@ -241,7 +244,7 @@ listener_on_accept(evutil_socket_t lfd, short what, void *arg)
 			}
 			return;
 		}
-		conn_new(l->srv, fd);
+		l->accept(l->accept_arg, fd);
 	}
 }
 
@@ -282,14 +285,16 @@ listener_raise_nofile(const struct config *cfg)
 }
 
 struct listener *
-listener_new(struct server *srv, const struct config *cfg)
+listener_new(struct event_base *base, const struct config *cfg,
+    listener_accept_fn *accept, void *arg)
 {
 	struct listener *l = calloc(1, sizeof(*l));
 	int rc;
 
 	if (l == NULL)
 		return NULL;
-	l->srv = srv;
+	l->accept = accept;
+	l->accept_arg = arg;
 	l->fd = -1;
 	listener_raise_nofile(cfg);
 	if ((rc = listener_activated(l)) < 0)
@@ -300,9 +305,9 @@ listener_new(struct server *srv, const struct config *cfg)
 		if ((l->fd = listener_bind(l, cfg)) < 0)
 			goto fail;
 	}
-	l->ev_accept = event_new(srv->base, l->fd, EV_READ | EV_PERSIST,
+	l->ev_accept = event_new(base, l->fd, EV_READ | EV_PERSIST,
 	    listener_on_accept, l);
-	l->ev_resume = evtimer_new(srv->base, listener_on_resume, l);
+	l->ev_resume = evtimer_new(base, listener_on_resume, l);
 	if (l->ev_accept == NULL || l->ev_resume == NULL ||
 	    event_add(l->ev_accept, NULL) != 0) {
 		log_err("out of memory");

@@ -17,9 +17,18 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "config.h"
+#include "conn.h"
 #include "creds.h"
-#include "dyntabled.h"
+#include "ephemeral.h"
+#include "listener.h"
+#include "log.h"
+#include "mutations.h"
+#include "server.h"
+#include "sessions.h"
 #include "sigv4.h"
+#include "upstream.h"
+#include "wait.h"
 
 /* Below systemd's TimeoutStopSec=10s, with room for the last replies. */
 #define MAIN_DRAIN_MS 8000
@@ -84,15 +93,6 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	sd_notify(0, "READY=1");
 }
 
-void
-server_conn_gone(struct server *srv)
-{
-	if (srv->stopping && srv->n_conns == 0)
-		event_base_loopexit(srv->base, NULL);
-	else
-		listener_resume(srv->listener);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -124,10 +124,13 @@ main(int argc, char **argv)
 	}
 	if ((srv.creds = creds_new(srv.base, &srv.cfg)) == NULL ||
 	    (srv.up = upstream_new(srv.base, &srv.cfg, srv.creds)) == NULL ||
-	    (srv.waits = waits_new(&srv)) == NULL ||
-	    (srv.muts = mutations_new(&srv)) == NULL ||
-	    (srv.eph = ephemeral_new(&srv)) == NULL ||
-	    (srv.listener = listener_new(&srv, &srv.cfg)) == NULL)
+	    (srv.waits = waits_new(srv.base, &srv.cfg, srv.up)) == NULL ||
+	    (srv.muts = mutations_new(srv.base, &srv.cfg)) == NULL ||
+	    (srv.sessions = sessions_new(srv.base, &srv.cfg)) == NULL ||
+	    (srv.eph = ephemeral_new(srv.base, &srv.cfg, srv.up, srv.muts,
+	    srv.sessions)) == NULL ||
+	    (srv.listener = listener_new(srv.base, &srv.cfg, conn_accept,
+	    &srv)) == NULL)
 		goto out;
 	ev_int = evsignal_new(srv.base, SIGINT, main_on_signal, &srv);
 	ev_term = evsignal_new(srv.base, SIGTERM, main_on_signal, &srv);
@@ -139,7 +142,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* The first keys may arrive after the loop starts: calls wait. */
-	creds_start(srv.creds, srv.up);
+	creds_start(srv.creds, upstream_creds_changed, srv.up);
 	log_info("dyntabled %s ready: endpoint %s, region %s, credentials "
 	    "from %s", DYNTABLED_VERSION, srv.cfg.endpoint, srv.cfg.region,
 	    creds_source(srv.creds));
@@ -155,10 +158,11 @@ out:
 	waits_free(srv.waits);
 	conn_close_all(&srv);
 	ephemeral_free(srv.eph); /* after the connections: they use it */
+	sessions_free(srv.sessions); /* after the tables they hold */
 	mutations_free(srv.muts);
 	listener_free(srv.listener);
-	creds_free(srv.creds); /* cancels its fetches: before the pool */
 	upstream_free(srv.up);
+	creds_free(srv.creds); /* after the pool, which signs with it */
 	sigv4_cleanup();
 	if (ev_int != NULL)
 		event_free(ev_int);

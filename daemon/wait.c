@@ -8,31 +8,37 @@
  * poll_min_ms towards poll_max_ms. It stops when the goal holds (every
  * waiter answered), when DynamoDB returns a real error (every waiter gets
  * it), or when its last waiter leaves (deadline, or client gone).
- * Waiters for ACTIVE that asked for the table alone (REQ_TABLE_ONLY) share
+ * Waiters for ACTIVE that asked for the table alone (table_only) share
  * the table's ACTIVE poller and are answered as soon as TableStatus is
  * ACTIVE; the others when every GSI is ACTIVE too.
  *
- * Ownership: the registry owns its pollers; a poller owns its waiters;
- * a waiter points at its request (owned by the connection) and the
- * request points back at the waiter, so either side can end it.
+ * Ownership: the registry owns its pollers; a poller owns its waiters. A
+ * waiter's callback fires once (the waiter is freed just before it), or
+ * never once its starter calls wait_cancel(). Nothing here knows requests.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <event2/event.h>
 #include <openssl/rand.h>
 
-#include "dyntabled.h"
-#include "retry.h"
+#include "config.h"
+#include "ddb.h"
+#include "dynamo.h"
+#include "log.h"
+#include "wait.h"
 
 TAILQ_HEAD(waiter_list, waiter);
 TAILQ_HEAD(poller_list, poller);
 
 struct waiter {
 	struct poller *p;	    /* the poller this waiter is on */
-	struct req *r;		    /* the request to answer */
-	struct event *deadline;	    /* fires when the request's time is up */
+	wait_cb *cb;		    /* its starter's */
+	void *arg;
+	unsigned timeout_ms;	    /* for the deadline's message */
+	struct event *deadline;	    /* fires when the waiter's time is up */
 	bool table_only;	    /* ACTIVE: TableStatus alone suffices */
 	TAILQ_ENTRY(waiter) entry;  /* in p->waiters */
 };
@@ -44,14 +50,17 @@ struct poller {
 	struct waiter_list waiters;
 	unsigned n_waiters;
 	struct event *timer;	    /* next DescribeTable */
-	struct upcall *upcall;	    /* DescribeTable in flight, or NULL */
+	struct dynamo_call *call;   /* DescribeTable in flight, or NULL */
 	unsigned delay_ms;	    /* the next delay before jitter */
 	char last_status[160];	    /* what the last poll saw, for messages */
 	TAILQ_ENTRY(poller) entry;  /* in w->pollers */
 };
 
 struct waits {
-	struct server *srv;
+	struct event_base *base;
+	const struct config *cfg;   /* poll_min_ms, poll_max_ms */
+	struct upstream *up;
+	bool stopping;		    /* waits_shutdown() was called */
 	struct poller_list pollers;
 	unsigned n_pollers;
 	unsigned n_waiters;
@@ -66,13 +75,16 @@ static const char *const wait_goal_names[] = {
 static void wait_poll(evutil_socket_t fd, short what, void *arg);
 
 struct waits *
-waits_new(struct server *srv)
+waits_new(struct event_base *base, const struct config *cfg,
+    struct upstream *up)
 {
 	struct waits *w = calloc(1, sizeof(*w));
 
 	if (w == NULL)
 		return NULL;
-	w->srv = srv;
+	w->base = base;
+	w->cfg = cfg;
+	w->up = up;
 	TAILQ_INIT(&w->pollers);
 	return w;
 }
@@ -101,8 +113,8 @@ wait_arm(struct poller *p, unsigned ms)
 static void
 poller_free(struct poller *p)
 {
-	if (p->upcall != NULL)
-		upstream_cancel(p->upcall);
+	if (p->call != NULL)
+		dynamo_cancel(p->call);
 	if (p->timer != NULL)
 		event_free(p->timer);
 	TAILQ_REMOVE(&p->w->pollers, p, entry);
@@ -112,21 +124,28 @@ poller_free(struct poller *p)
 	free(p);
 }
 
-/* Detaches wt from its poller and request, and frees it. Returns the
- * request it was serving. */
-static struct req *
-waiter_detach(struct waiter *wt)
+/* Detaches wt from its poller and frees it. */
+static void
+waiter_free(struct waiter *wt)
 {
 	struct poller *p = wt->p;
-	struct req *r = wt->r;
 
 	TAILQ_REMOVE(&p->waiters, wt, entry);
 	p->n_waiters--;
 	p->w->n_waiters--;
 	event_free(wt->deadline);
-	r->waiter = NULL;
 	free(wt);
-	return r;
+}
+
+/* Frees wt, then tells its starter res. */
+static void
+waiter_answer(struct waiter *wt, const wait_result *res)
+{
+	wait_cb *cb = wt->cb;
+	void *arg = wt->arg;
+
+	waiter_free(wt);
+	cb(arg, res);
 }
 
 void
@@ -134,7 +153,7 @@ wait_cancel(struct waiter *wt)
 {
 	struct poller *p = wt->p;
 
-	waiter_detach(wt);
+	waiter_free(wt);
 	if (p->n_waiters == 0)
 		poller_free(p);
 }
@@ -144,19 +163,18 @@ wait_on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	struct waiter *wt = arg;
 	struct poller *p = wt->p;
-	char table[256], last[160];
-	enum wait_goal goal = p->goal;
-	struct req *r;
-	unsigned ms;
+	wait_cb *cb = wt->cb;
+	void *cb_arg = wt->arg;
+	char msg[512];
+	wait_result res = { .err = DTP_E_TIMEOUT, .message = msg };
 
-	snprintf(table, sizeof(table), "%s", p->table);
-	snprintf(last, sizeof(last), "%s", p->last_status);
-	r = wt->r;
-	ms = r->timeout_ms;
-	wait_cancel(wt);
-	req_reply_error(r, DTP_E_TIMEOUT, NULL, "table %s not %s after %u ms "
-	    "(last seen: %s)", table, wait_goal_names[goal], ms,
-	    last[0] != '\0' ? last : "nothing yet");
+	(void)fd;
+	(void)what;
+	snprintf(msg, sizeof(msg), "table %s not %s after %u ms (last seen: "
+	    "%s)", p->table, wait_goal_names[p->goal], wt->timeout_ms,
+	    p->last_status[0] != '\0' ? p->last_status : "nothing yet");
+	wait_cancel(wt); /* p may go with it */
+	cb(cb_arg, &res);
 }
 
 /* Answers every waiter of p with success and frees p. */
@@ -167,8 +185,10 @@ poller_succeed(struct poller *p, const json_t *desc)
 
 	log_debug("wait: %s is %s; answering %u waiters", p->table,
 	    wait_goal_names[p->goal], p->n_waiters);
+	wait_result res = { .err = DTP_OK, .table = desc };
+
 	while ((wt = TAILQ_FIRST(&p->waiters)) != NULL)
-		ops_wait_done(waiter_detach(wt), desc);
+		waiter_answer(wt, &res);
 	poller_free(p);
 }
 
@@ -178,11 +198,12 @@ static bool
 poller_table_active(struct poller *p, const json_t *desc)
 {
 	struct waiter *wt, *next;
+	wait_result res = { .err = DTP_OK, .table = desc };
 
 	for (wt = TAILQ_FIRST(&p->waiters); wt != NULL; wt = next) {
 		next = TAILQ_NEXT(wt, entry);
 		if (wt->table_only)
-			ops_wait_done(waiter_detach(wt), desc);
+			waiter_answer(wt, &res);
 	}
 	if (p->n_waiters != 0)
 		return true;
@@ -190,17 +211,19 @@ poller_table_active(struct poller *p, const json_t *desc)
 	return false;
 }
 
-/* Answers every waiter of p with the error of ur and frees p. */
+/* Answers every waiter of p with the error of res and frees p. */
 static void
-poller_fail(struct poller *p, const upstream_reply *ur)
+poller_fail(struct poller *p, const dynamo_result *dr)
 {
 	struct waiter *wt;
+	wait_result res = { .err = dr->err, .aws_type = dr->aws_type,
+		.message = dr->message };
 
 	log_info("wait: %s: DescribeTable failed (%s); ending %u waits",
-	    p->table, ur->aws_type != NULL ? ur->aws_type : "no answer",
+	    p->table, dr->aws_type != NULL ? dr->aws_type : dr->message,
 	    p->n_waiters);
 	while ((wt = TAILQ_FIRST(&p->waiters)) != NULL)
-		req_reply_upstream_error(waiter_detach(wt), ur);
+		waiter_answer(wt, &res);
 	poller_free(p);
 }
 
@@ -208,7 +231,7 @@ poller_fail(struct poller *p, const upstream_reply *ur)
 static void
 poller_next(struct poller *p)
 {
-	const struct config *cfg = &p->w->srv->cfg;
+	const struct config *cfg = p->w->cfg;
 	unsigned ms = (unsigned)(p->delay_ms * (0.75 + 0.5 * wait_rand01()));
 
 	wait_arm(p, ms);
@@ -227,34 +250,23 @@ poller_next(struct poller *p)
  * any other error ends them with that error.
  */
 static void
-wait_polled(void *arg, const upstream_reply *ur)
+wait_polled(void *arg, const dynamo_result *res)
 {
 	struct poller *p = arg;
-	bool ok = !ur->transport_error && ur->http_status == 200 &&
-	    ur->aws_type == NULL && ur->body != NULL;
-	const json_t *desc = ok ? json_object_get(ur->body, "Table") : NULL;
-	bool missing = !ok && ur->aws_type != NULL &&
-	    ddb_error_code(ur->aws_type) == DTP_E_NOT_FOUND;
-	char why[128];
 
-	p->upcall = NULL;
-	if (ok && ddb_check_table(desc, why, sizeof(why)) != 0) {
-		snprintf(p->last_status, sizeof(p->last_status),
-		    "malformed DescribeTable reply: %s", why);
-		log_warn("wait: %s: %s; still waiting", p->table,
-		    p->last_status);
-	} else if (ok) {
+	p->call = NULL;
+	if (res->err == DTP_OK) {
 		snprintf(p->last_status, sizeof(p->last_status), "%s",
-		    ddb_table_status(desc));
-		if (p->goal == WAIT_ACTIVE && ddb_table_active(desc)) {
-			poller_succeed(p, desc);
+		    ddb_table_status(res->table));
+		if (p->goal == WAIT_ACTIVE && ddb_table_active(res->table)) {
+			poller_succeed(p, res->table);
 			return;
 		}
 		if (p->goal == WAIT_ACTIVE &&
 		    strcmp(p->last_status, "ACTIVE") == 0 &&
-		    !poller_table_active(p, desc))
+		    !poller_table_active(p, res->table))
 			return;
-	} else if (missing) {
+	} else if (res->err == DTP_E_NOT_FOUND) {
 		snprintf(p->last_status, sizeof(p->last_status), "not found");
 		if (p->goal == WAIT_DELETED) {
 			poller_succeed(p, NULL);
@@ -262,28 +274,17 @@ wait_polled(void *arg, const upstream_reply *ur)
 		}
 		/* Waiting for ACTIVE: DescribeTable is eventually consistent
 		 * right after CreateTable, so keep polling. */
-	} else if (ur->no_credentials) {
-		poller_fail(p, ur);
-		return;
-	} else if (ur->transport_error || ur->aws_type == NULL) {
-		/* No usable answer even after retries: unreachable, or a
-		 * garbled, truncated or oversized reply, or an HTTP error
-		 * without a type. Say which; it may recover. */
-		if (ur->transport_error)
-			snprintf(p->last_status, sizeof(p->last_status),
-			    "no usable answer: %s", ur->message != NULL ?
-			    ur->message : "none");
-		else
-			snprintf(p->last_status, sizeof(p->last_status),
-			    "HTTP %ld without an error type", ur->http_status);
-		log_warn("wait: %s: %s; still waiting", p->table,
-		    p->last_status);
-	} else if (retry_classify(false, ur->http_status, ur->aws_type) !=
-	    RETRY_NO) {
+	} else if (res->transient) {
+		/* Throttled, unreachable, or a garbled, truncated or
+		 * oversized reply even after retries: say which, and keep
+		 * waiting until the deadline; it may recover. */
 		snprintf(p->last_status, sizeof(p->last_status), "%s",
-		    ur->aws_type);
+		    res->aws_type != NULL ? res->aws_type : res->message);
+		if (res->aws_type == NULL)
+			log_warn("wait: %s: %s; still waiting", p->table,
+			    res->message);
 	} else {
-		poller_fail(p, ur);
+		poller_fail(p, res);
 		return;
 	}
 	poller_next(p);
@@ -294,16 +295,11 @@ static void
 wait_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct poller *p = arg;
-	char *body;
-	json_t *j = json_pack("{s:s}", "TableName", p->table);
 
-	body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (body != NULL)
-		p->upcall = upstream_call(p->w->srv->up, "DescribeTable", body,
-		    wait_polled, p);
-	free(body);
-	if (p->upcall == NULL) {
+	(void)fd;
+	(void)what;
+	if ((p->call = dynamo_describe(p->w->up, p->table, wait_polled, p)) ==
+	    NULL) {
 		log_warn("wait: %s: out of memory; retrying", p->table);
 		poller_next(p);
 		return;
@@ -333,8 +329,8 @@ poller_new(struct waits *w, const char *table, enum wait_goal goal)
 	p->goal = goal;
 	snprintf(p->table, sizeof(p->table), "%s", table);
 	TAILQ_INIT(&p->waiters);
-	p->delay_ms = w->srv->cfg.poll_min_ms;
-	if ((p->timer = evtimer_new(w->srv->base, wait_poll, p)) == NULL) {
+	p->delay_ms = w->cfg->poll_min_ms;
+	if ((p->timer = evtimer_new(w->base, wait_poll, p)) == NULL) {
 		free(p);
 		return NULL;
 	}
@@ -346,28 +342,30 @@ poller_new(struct waits *w, const char *table, enum wait_goal goal)
 	return p;
 }
 
-void
-wait_start(struct waits *w, struct req *r, enum wait_goal goal)
+struct waiter *
+wait_start(struct waits *w, const char *table, enum wait_goal goal,
+    unsigned timeout_ms, bool table_only, wait_cb *cb, void *arg,
+    dtp_err *err)
 {
-	struct poller *p = poller_find(w, r->table, goal);
+	struct poller *p = poller_find(w, table, goal);
 	bool fresh = p == NULL;
 	struct waiter *wt;
-	struct timeval tv = { r->timeout_ms / 1000,
-		(r->timeout_ms % 1000) * 1000 };
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 
-	if (w->srv->stopping) { /* e.g. a create's wait, after SIGTERM */
-		req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the daemon is "
-		    "shutting down: not waiting for %s", r->table);
-		return;
-	}
-	if (fresh && (p = poller_new(w, r->table, goal)) == NULL)
-		goto nomem;
+	*err = DTP_E_SHUTDOWN; /* e.g. a create's wait, after SIGTERM */
+	if (w->stopping)
+		return NULL;
+	*err = DTP_E_INTERNAL;
+	if (fresh && (p = poller_new(w, table, goal)) == NULL)
+		return NULL;
 	if ((wt = calloc(1, sizeof(*wt))) == NULL)
 		goto nomem;
 	wt->p = p;
-	wt->r = r;
-	wt->table_only = goal == WAIT_ACTIVE && (r->flags & REQ_TABLE_ONLY);
-	if ((wt->deadline = evtimer_new(w->srv->base, wait_on_deadline, wt)) ==
+	wt->cb = cb;
+	wt->arg = arg;
+	wt->timeout_ms = timeout_ms;
+	wt->table_only = goal == WAIT_ACTIVE && table_only;
+	if ((wt->deadline = evtimer_new(w->base, wait_on_deadline, wt)) ==
 	    NULL) {
 		free(wt);
 		goto nomem;
@@ -376,25 +374,26 @@ wait_start(struct waits *w, struct req *r, enum wait_goal goal)
 	TAILQ_INSERT_TAIL(&p->waiters, wt, entry);
 	p->n_waiters++;
 	w->n_waiters++;
-	r->waiter = wt;
-	return;
+	return wt;
 nomem:
-	if (fresh && p != NULL)
+	if (fresh)
 		poller_free(p);
-	req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+	return NULL;
 }
 
 void
 waits_shutdown(struct waits *w)
 {
 	struct poller *p;
+	wait_result res = { .err = DTP_E_SHUTDOWN, .message = "the daemon is "
+		"shutting down" };
 
+	w->stopping = true;
 	while ((p = TAILQ_FIRST(&w->pollers)) != NULL) {
 		struct waiter *wt;
 
 		while ((wt = TAILQ_FIRST(&p->waiters)) != NULL)
-			req_reply_error(waiter_detach(wt), DTP_E_SHUTDOWN,
-			    NULL, "the daemon is shutting down");
+			waiter_answer(wt, &res);
 		poller_free(p);
 	}
 }

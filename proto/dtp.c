@@ -13,16 +13,9 @@
 /* ---- names --------------------------------------------------------------- */
 
 static const char *const op_names[DTP_OP_COUNT] = {
-	[DTP_OP_HELLO] = "hello",
-	[DTP_OP_CREATE_TABLE] = "create_table",
-	[DTP_OP_DESCRIBE_TABLE] = "describe_table",
-	[DTP_OP_TABLE_EXISTS] = "table_exists",
-	[DTP_OP_LIST_TABLES] = "list_tables",
-	[DTP_OP_DELETE_TABLE] = "delete_table",
-	[DTP_OP_WAIT_TABLE_ACTIVE] = "wait_table_active",
-	[DTP_OP_WAIT_TABLE_DELETED] = "wait_table_deleted",
-	[DTP_OP_STATUS] = "status",
-	[DTP_OP_REAP] = "reap",
+#define DTP_OP_NAME(e, name, args, flags, handler) [DTP_OP_##e] = #name,
+	DTP_OPS(DTP_OP_NAME)
+#undef DTP_OP_NAME
 };
 
 static const char *const err_names[DTP_E_COUNT] = {

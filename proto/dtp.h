@@ -21,25 +21,21 @@
 
 #include <msgpack.h>
 
+#include "dtp_ops.h"
+
 #define DTP_VERSION_MAJOR 1
-#define DTP_VERSION_MINOR 0
+#define DTP_VERSION_MINOR 1
 
 #define DTP_HEADER_LEN 4
 #define DTP_FRAME_MAX  (4u << 20) /* hard protocol limit on a payload */
 #define DTP_DEPTH_MAX  32         /* containers nested in one message */
 
-/* Operations. DTP_OP_COUNT is not an operation. Names in dtp_op_name(). */
+/* Operations (dtp_ops.h). DTP_OP_COUNT is not an operation. Names in
+ * dtp_op_name(). */
 typedef enum dtp_op {
-	DTP_OP_HELLO = 0,
-	DTP_OP_CREATE_TABLE,
-	DTP_OP_DESCRIBE_TABLE,
-	DTP_OP_TABLE_EXISTS,
-	DTP_OP_LIST_TABLES,
-	DTP_OP_DELETE_TABLE,
-	DTP_OP_WAIT_TABLE_ACTIVE,
-	DTP_OP_WAIT_TABLE_DELETED,
-	DTP_OP_STATUS,
-	DTP_OP_REAP,
+#define DTP_OP_ENUM(e, name, args, flags, handler) DTP_OP_##e,
+	DTP_OPS(DTP_OP_ENUM)
+#undef DTP_OP_ENUM
 	DTP_OP_COUNT
 } dtp_op;
 

@@ -1,11 +1,6 @@
 /*
- * upstream.c: the HTTP(S) pool to DynamoDB.
- *
- * libcurl's multi-socket API driven from libevent, the way curl's
- * docs/examples/hiperfifo.c does it: one persistent timer event that
- * curl's timer callback only adds or deletes, one event per socket kept
- * with curl_multi_assign(), and finished transfers drained with
- * curl_multi_info_read() after every curl_multi_socket_action().
+ * upstream.c: the HTTP(S) pool to DynamoDB, on a curl multi of its own
+ * driven from libevent by curl_loop.c.
  *
  * Each upstream call (struct upcall) makes one HTTP attempt at a time,
  * signs every attempt afresh and retries by the standard policy of
@@ -22,27 +17,24 @@
  * bounds each attempt from when it has a handle: the wait in the queue
  * has no CURLOPT_TIMEOUT running (the client's own timeout covers it).
  *
- * Re-entrancy: user callbacks run only from our libevent callbacks, never
- * from a curl callback and never from upstream_call(). A callback may
- * start or cancel calls, and may even call upstream_free(): the pool then
- * cancels everything at once and frees itself when the outermost of our
- * event callbacks returns (u->depth, u->dying).
+ * Re-entrancy: user callbacks run only from libevent callbacks (ours and
+ * curl_loop's done callback), never from a curl callback and never from
+ * upstream_call(). A callback may start or cancel calls, and may even call
+ * upstream_free(): the pool then cancels everything at once and frees
+ * itself when the outermost of those callbacks returns (u->depth,
+ * u->dying).
  *
  * Secrets: request headers (Authorization, X-Amz-Security-Token) are never
  * logged and are wiped when freed; bodies are never logged.
  *
  * Credentials: a call made while creds.c is still fetching keys (start-up,
  * or a refresh after the old keys expired) waits for them, at most
- * timeout_ms, then fails with no_credentials; creds.c wakes the waiting
- * calls through upstream_creds_changed().
+ * timeout_ms, then fails with no_credentials; upstream_creds_changed(),
+ * the store's on-change callback (main.c wires it), wakes them.
  *
  * Endpoint: each call holds a reference to the endpoint (URL, Host, path,
  * region) current when it was made; upstream_reconfigure() (SIGHUP) swaps
  * the current one for new calls, and the old one goes with its last call.
- *
- * Fetches (struct upfetch): single unsigned HTTP exchanges for the
- * credential providers, on the same multi. Their headers, bodies and
- * replies carry secrets: wiped when freed, never logged.
  */
 #include <errno.h>
 #include <limits.h>
@@ -53,18 +45,16 @@
 #include <strings.h>
 #include <sys/queue.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <openssl/crypto.h>
 #include <zlib.h>
 
 #include "creds.h"
-#include "creds_int.h" /* the fetch wipes its buffers: moving to its own file */
+#include "curl_loop.h"
 #include "log.h"
 #include "retry.h"
 #include "upstream.h"
@@ -90,9 +80,6 @@
 #define UPSTREAM_BASE_TRANSIENT_MS  25u
 #define UPSTREAM_BACKOFF_CAP_MS	    20000u
 
-/* What CURLOPT_PRIVATE points to: both kinds of transfer start with it. */
-enum upstream_kind { UPSTREAM_KIND_CALL = 1, UPSTREAM_KIND_FETCH };
-
 /* Where DynamoDB calls go; shared by the calls made while it was current. */
 struct upstream_target {
 	unsigned refs;			/* the pool's and each call's */
@@ -102,32 +89,10 @@ struct upstream_target {
 	char *region;
 };
 
-/*
- * One socket curl asked us to watch; curl_multi_assign() maps fd to it.
- * A connection socket curl opened through upstream_open_cb is "ours":
- * curl closes it through upstream_close_cb, so when a transfer ends and
- * curl stops watching it (CURL_POLL_REMOVE) it is only parked, its read
- * watch left in epoll, and the next transfer on the connection re-arms
- * nothing: two epoll_ctl calls and an allocation less per request on a
- * kept-alive connection. A parked socket that turns readable (the server
- * closed the connection) stops being watched; curl finds it dead when it
- * next tries to reuse it, and closes it.
- */
-struct upstream_sock {
-	struct upstream *u;
-	struct event *ev;		   /* persistent, re-armed in place */
-	curl_socket_t fd;		   /* what ev watches, and how */
-	short kind;			   /* EV_READ|EV_WRITE, 0: nothing */
-	bool ours;			   /* closed by upstream_close_cb */
-	bool parked;			   /* ours, no transfer on it now */
-	LIST_ENTRY(upstream_sock) entry; /* in u->socks */
-};
-
 struct upstream {
 	struct event_base *base;
 	const struct creds *creds;	/* owned by the server */
-	CURLM *multi;
-	struct event *timer;		/* THE curl timer (hiperfifo) */
+	struct curl_loop *loop;		/* the multi; CURLOPT_PRIVATE: upcall */
 	struct upstream_target *target;	/* for new calls; a reference */
 	unsigned timeout_ms;		/* CURLOPT_TIMEOUT_MS, 0: none */
 	unsigned max_attempts;		/* >= 1 */
@@ -140,8 +105,6 @@ struct upstream {
 	unsigned busy;			/* calls with a handle (UPCALL_SENDING) */
 	CURL **idle;			/* handles out of the multi, for reuse */
 	unsigned n_idle, max_idle;
-	TAILQ_HEAD(, upfetch) fetches;	/* every fetch not yet delivered */
-	LIST_HEAD(, upstream_sock) socks;
 	struct upstream_stats stats;
 	unsigned depth;			/* our event callbacks on the stack */
 	bool dying;			/* upstream_free() ran inside one */
@@ -183,7 +146,6 @@ struct upcall_buf {
 };
 
 struct upcall {
-	enum upstream_kind kind;	/* UPSTREAM_KIND_CALL; first member */
 	struct upstream *u;
 	struct upstream_target *target;	/* a reference */
 	TAILQ_ENTRY(upcall) entry;	/* in u->calls until delivery */
@@ -206,27 +168,6 @@ struct upcall {
 	struct timespec creds_deadline;	/* UPCALL_WAIT_CREDS: give up then */
 	bool creds_waited;		/* creds_deadline is set */
 	struct upcall_outcome out;
-};
-
-/* A fetch for the credential providers. */
-struct upfetch {
-	enum upstream_kind kind;	/* UPSTREAM_KIND_FETCH; first member */
-	struct upstream *u;
-	TAILQ_ENTRY(upfetch) entry;	/* in u->fetches until delivery */
-	upstream_fetch_cb *cb;
-	void *arg;
-	CURL *easy;
-	struct curl_slist *headers;	/* secrets inside: wiped */
-	char *body;			/* secrets inside: wiped */
-	size_t body_len;
-	char *reply;			/* secrets inside: wiped */
-	size_t reply_len;
-	bool too_big;
-	bool oom;
-	bool delivering;		/* cb running: cancel is a no-op */
-	const char *fail;		/* a failure to deliver on timer */
-	struct event *timer;		/* deferred delivery of fail */
-	char errbuf[CURL_ERROR_SIZE];
 };
 
 static void upstream_destroy(struct upstream *u);
@@ -283,16 +224,6 @@ upstream_seed(struct upstream *u)
 	u->rng = seed != 0 ? seed : UINT64_C(0x9E3779B97F4A7C15);
 }
 
-/* Frees a header list after wiping it: it carries the signature and the
- * session token. */
-static void
-upstream_slist_wipe(struct curl_slist *list)
-{
-	for (struct curl_slist *l = list; l != NULL; l = l->next)
-		explicit_bzero(l->data, strlen(l->data));
-	curl_slist_free_all(list);
-}
-
 static void
 upstream_target_unref(struct upstream_target *t)
 {
@@ -325,11 +256,6 @@ upstream_ms_until(const struct timespec *ts)
 	    (ts->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-/* ---- curl <-> libevent glue (hiperfifo) ---------------------------------- */
-
-static void upstream_drain(struct upstream *u);
-static void upfetch_done(struct upfetch *f, CURLcode rc);
-
 /* Entered from libevent: one more of our callbacks on the stack. */
 static void
 upstream_enter(struct upstream *u)
@@ -343,187 +269,6 @@ upstream_leave(struct upstream *u)
 {
 	if (--u->depth == 0 && u->dying)
 		upstream_destroy(u);
-}
-
-/* libevent: activity on a socket curl watches. curl may free us from
- * inside socket_action: it is not touched after. */
-static void
-upstream_sock_event_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct upstream_sock *us = arg;
-	struct upstream *u = us->u;
-	int action = 0, running;
-
-	if (us->parked) { /* EOF or junk on an idle connection */
-		event_del(us->ev);
-		us->kind = 0;
-		return;
-	}
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	upstream_enter(u);
-	curl_multi_socket_action(u->multi, fd, action, &running);
-	upstream_drain(u);
-	upstream_leave(u);
-}
-
-/* libevent: curl's timeout expired. */
-static void
-upstream_timer_event_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct upstream *u = arg;
-	int running;
-
-	upstream_enter(u);
-	curl_multi_socket_action(u->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	upstream_drain(u);
-	upstream_leave(u);
-}
-
-/* CURLMOPT_TIMERFUNCTION: only (re)arms or stops the one timer; never
- * calls curl. 0 ms (curl asks for it after every new transfer) makes the
- * timer active at once: libevent runs it in this loop iteration, without
- * the epoll_wait(..., 0) a zero timeout would cost. evtimer_del first
- * drops a pending timeout, or the event from the active queue. */
-static int
-upstream_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct upstream *u = userp;
-	struct timeval tv;
-
-	if (timeout_ms <= 0) {
-		evtimer_del(u->timer);
-		if (timeout_ms == 0)
-			event_active(u->timer, EV_TIMEOUT, 1);
-		return 0;
-	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(u->timer, &tv) == 0 ? 0 : -1;
-}
-
-static void
-upstream_sock_free(struct upstream_sock *us)
-{
-	LIST_REMOVE(us, entry);
-	event_free(us->ev);
-	free(us);
-}
-
-static struct upstream_sock *
-upstream_sock_new(struct upstream *u, curl_socket_t s)
-{
-	struct upstream_sock *us = calloc(1, sizeof *us);
-
-	if (us == NULL)
-		return NULL;
-	if ((us->ev = event_new(u->base, -1, 0, NULL, NULL)) == NULL) {
-		free(us);
-		return NULL;
-	}
-	us->u = u;
-	us->fd = s;
-	LIST_INSERT_HEAD(&u->socks, us, entry);
-	return us;
-}
-
-static struct upstream_sock *
-upstream_sock_find(struct upstream *u, curl_socket_t s)
-{
-	struct upstream_sock *us;
-
-	LIST_FOREACH(us, &u->socks, entry)
-		if (us->fd == s)
-			return us;
-	return NULL;
-}
-
-/* CURLOPT_OPENSOCKETFUNCTION: a connection's socket, known as ours. */
-static curl_socket_t
-upstream_open_cb(void *clientp, curlsocktype purpose,
-    struct curl_sockaddr *a)
-{
-	struct upstream *u = clientp;
-	struct upstream_sock *us;
-	curl_socket_t s;
-
-	(void)purpose;
-	s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-	if (s < 0)
-		return CURL_SOCKET_BAD;
-	/* A record left for this number by a socket closed behind our
-	 * back (cannot happen: curl closes ours through close_cb). */
-	if ((us = upstream_sock_find(u, s)) != NULL)
-		upstream_sock_free(us);
-	if ((us = upstream_sock_new(u, s)) == NULL) {
-		close(s);
-		return CURL_SOCKET_BAD;
-	}
-	us->ours = true;
-	us->parked = true; /* until curl asks to watch it */
-	return s;
-}
-
-/* CURLOPT_CLOSESOCKETFUNCTION: forgets the socket, then closes it. */
-static int
-upstream_close_cb(void *clientp, curl_socket_t s)
-{
-	struct upstream_sock *us = upstream_sock_find(clientp, s);
-
-	if (us != NULL)
-		upstream_sock_free(us);
-	return close(s);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: creates, re-arms or frees the socket's event. */
-static int
-upstream_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp,
-    void *socketp)
-{
-	struct upstream *u = userp;
-	struct upstream_sock *us = socketp;
-	short kind = 0;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (us == NULL)
-			return 0;
-		if (!us->ours) {
-			upstream_sock_free(us);
-			return 0;
-		}
-		us->parked = true;
-		if (us->kind != EV_READ) { /* only a read watch is kept */
-			event_del(us->ev);
-			us->kind = 0;
-		}
-		return 0;
-	}
-	if (us == NULL) {
-		if ((us = upstream_sock_find(u, s)) == NULL &&
-		    (us = upstream_sock_new(u, s)) == NULL)
-			return -1;
-		curl_multi_assign(u->multi, s, us);
-	}
-	us->parked = false;
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	/* curl repeats itself often (POLL_IN after every read): re-arming
-	 * an unchanged watch would cost two epoll_ctl calls for nothing. */
-	if (kind != 0 && kind == us->kind && s == us->fd &&
-	    event_pending(us->ev, EV_READ | EV_WRITE, NULL))
-		return 0;
-	us->kind = kind;
-	us->fd = s;
-	event_del(us->ev);
-	if (kind == 0) /* CURL_POLL_NONE: keep the state, watch nothing */
-		return 0;
-	event_assign(us->ev, u->base, s, kind | EV_PERSIST,
-	    upstream_sock_event_cb, us);
-	return event_add(us->ev, NULL) == 0 ? 0 : -1;
 }
 
 /* ---- one call ------------------------------------------------------------ */
@@ -576,7 +321,7 @@ upcall_release_easy(struct upcall *uc)
 	struct upstream *u = uc->u;
 
 	if (uc->easy != NULL) {
-		curl_multi_remove_handle(u->multi, uc->easy);
+		curl_loop_remove(u->loop, uc->easy);
 		if (u->n_idle < u->max_idle)
 			u->idle[u->n_idle++] = uc->easy;
 		else
@@ -714,38 +459,19 @@ upstream_easy_get(struct upstream *u)
 		return u->idle[--u->n_idle];
 	if (u->timeout_ms != 0 && u->timeout_ms < connect_ms)
 		connect_ms = (long)u->timeout_ms;
-	if ((e = curl_easy_init()) != NULL &&
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") ==
-		CURLE_OK &&
-#else
-	    curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-		(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK &&
-#endif
-	    /* DynamoDB speaks HTTP/1.1; also keeps Host a real header. */
-	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-		(long)CURL_HTTP_VERSION_1_1) == CURLE_OK &&
+	if ((e = curl_loop_easy(u->loop)) != NULL &&
 	    curl_easy_setopt(e, CURLOPT_POST, 1L) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_USERAGENT,
-		"dyntabled/" DYNTABLED_VERSION) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)u->timeout_ms) ==
 		CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) ==
 		CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upcall_write_cb) ==
 		CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, upcall_header_cb) ==
-		CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, upstream_open_cb) ==
-		CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION,
-		upstream_close_cb) == CURLE_OK &&
-	    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, u) == CURLE_OK)
+		CURLE_OK)
 		return e;
 	curl_easy_cleanup(e);
 	return NULL;
@@ -901,7 +627,7 @@ upcall_start(struct upcall *uc, bool dequeued)
 	sigv4_result_free(&res);
 	if (!ok || (e = upstream_easy_get(u)) == NULL ||
 	    !upcall_setopts(uc, e) ||
-	    curl_multi_add_handle(u->multi, e) != CURLM_OK) {
+	    !curl_loop_add(u->loop, e)) {
 		curl_easy_cleanup(e); /* its options may be half set */
 		upcall_wipe_headers(uc);
 		upcall_fail(uc, true, RETRY_NO,
@@ -1162,34 +888,16 @@ upcall_timer_cb(evutil_socket_t fd, short what, void *arg)
 	upstream_leave(u);
 }
 
-/* Delivers every finished transfer. Re-reads the queue after each one: a
- * callback may cancel calls (curl then drops their messages), start new
- * ones or free the pool. */
+/* curl_loop: an attempt's transfer ended. */
 static void
-upstream_drain(struct upstream *u)
+upstream_done_cb(void *priv, CURLcode rc)
 {
-	CURLMsg *msg;
-	int left;
+	struct upcall *uc = priv;
+	struct upstream *u = uc->u;
 
-	while (!u->dying &&
-	    (msg = curl_multi_info_read(u->multi, &left)) != NULL) {
-		CURL *easy = msg->easy_handle;
-		CURLcode rc = msg->data.result;
-		void *priv = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		if (priv == NULL) { /* not ours: cannot happen */
-			curl_multi_remove_handle(u->multi, easy);
-			curl_easy_cleanup(easy);
-			continue;
-		}
-		if (*(enum upstream_kind *)priv == UPSTREAM_KIND_FETCH)
-			upfetch_done(priv, rc);
-		else
-			upcall_attempt_done(priv, rc);
-	}
+	upstream_enter(u);
+	upcall_attempt_done(uc, rc);
+	upstream_leave(u);
 }
 
 /* ---- the pool ------------------------------------------------------------ */
@@ -1291,8 +999,6 @@ upstream_new(struct event_base *base, const struct config *cfg,
 	u->max_attempts = cfg->max_attempts != 0 ? cfg->max_attempts : 1;
 	TAILQ_INIT(&u->calls);
 	TAILQ_INIT(&u->queue);
-	TAILQ_INIT(&u->fetches);
-	LIST_INIT(&u->socks);
 	retry_bucket_init(&u->bucket);
 	upstream_seed(u);
 
@@ -1308,25 +1014,12 @@ upstream_new(struct event_base *base, const struct config *cfg,
 	u->max_busy = cfg->max_connections;
 	u->max_idle = conns > 0 ? (unsigned)conns : UPSTREAM_IDLE_UNLIMITED;
 	if ((u->idle = calloc(u->max_idle, sizeof *u->idle)) == NULL ||
-	    (u->timer = evtimer_new(base, upstream_timer_event_cb, u)) ==
-		NULL ||
-	    (u->pump = event_new(base, -1, 0, upstream_pump_cb, u)) == NULL ||
-	    (u->multi = curl_multi_init()) == NULL) {
+	    (u->pump = event_new(base, -1, 0, upstream_pump_cb, u)) == NULL) {
 		log_err("upstream: out of memory");
 		goto fail;
 	}
-	if (curl_multi_setopt(u->multi, CURLMOPT_SOCKETFUNCTION,
-		upstream_sock_cb) != CURLM_OK ||
-	    curl_multi_setopt(u->multi, CURLMOPT_SOCKETDATA, u) != CURLM_OK ||
-	    curl_multi_setopt(u->multi, CURLMOPT_TIMERFUNCTION,
-		upstream_timer_cb) != CURLM_OK ||
-	    curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u) != CURLM_OK ||
-	    (conns > 0 &&
-		(curl_multi_setopt(u->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-		     conns) != CURLM_OK ||
-		    curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS, conns) !=
-			CURLM_OK))) {
-		log_err("upstream: cannot configure libcurl");
+	if ((u->loop = curl_loop_new(base, conns, upstream_done_cb)) == NULL) {
+		log_err("upstream: cannot set up libcurl (out of memory?)");
 		goto fail;
 	}
 	log_info("upstream: %s (region %s), up to %ld connections, "
@@ -1338,43 +1031,22 @@ fail:
 	return NULL;
 }
 
-/* Frees everything; no call is left but the one delivering, if any. */
-static void upfetch_free(struct upfetch *f);
-
-/* Frees every fetch not yet delivered, without callbacks. */
-static void
-upstream_drop_fetches(struct upstream *u)
-{
-	struct upfetch *f;
-
-	while ((f = TAILQ_FIRST(&u->fetches)) != NULL) {
-		TAILQ_REMOVE(&u->fetches, f, entry);
-		upfetch_free(f);
-	}
-}
-
+/* Frees everything; no call is left but the one delivering, if any.
+ * Inside curl_loop's done callback the loop itself goes when that
+ * returns. */
 static void
 upstream_destroy(struct upstream *u)
 {
 	struct upcall *uc;
-	struct upstream_sock *us;
 
 	while ((uc = TAILQ_FIRST(&u->calls)) != NULL) {
 		TAILQ_REMOVE(&u->calls, uc, entry);
 		upcall_free(uc);
 	}
-	upstream_drop_fetches(u);
 	while (u->n_idle != 0)
 		curl_easy_cleanup(u->idle[--u->n_idle]);
 	free(u->idle);
-	/* curl may report sockets removed while it closes its
-	 * connections; whatever it leaves is freed after. */
-	if (u->multi != NULL)
-		curl_multi_cleanup(u->multi);
-	while ((us = LIST_FIRST(&u->socks)) != NULL)
-		upstream_sock_free(us);
-	if (u->timer != NULL)
-		event_free(u->timer);
+	curl_loop_free(u->loop);
 	if (u->pump != NULL)
 		event_free(u->pump);
 	upstream_target_unref(u->target);
@@ -1397,7 +1069,6 @@ upstream_free(struct upstream *u)
 		TAILQ_REMOVE(&u->calls, uc, entry);
 		upcall_free(uc);
 	}
-	upstream_drop_fetches(u);
 	u->stats.in_flight = 0;
 	u->dying = true;
 }
@@ -1429,7 +1100,6 @@ upstream_call(struct upstream *u, const char *operation, const char *body,
 		return NULL;
 	if ((uc = calloc(1, sizeof *uc)) == NULL)
 		return NULL;
-	uc->kind = UPSTREAM_KIND_CALL;
 	uc->u = u;
 	uc->target = u->target;
 	uc->target->refs++;
@@ -1499,8 +1169,9 @@ upstream_reconfigure(struct upstream *u, const struct config *cfg)
 }
 
 void
-upstream_creds_changed(struct upstream *u)
+upstream_creds_changed(void *arg)
 {
+	struct upstream *u = arg;
 	struct upcall *uc;
 
 	/* Each waiting call re-checks from its own timer: no callback runs
@@ -1508,212 +1179,4 @@ upstream_creds_changed(struct upstream *u)
 	TAILQ_FOREACH(uc, &u->calls, entry)
 		if (uc->state == UPCALL_WAIT_CREDS)
 			upcall_soon(uc);
-}
-
-/* ---- fetches for the credential providers --------------------------------- */
-
-static void
-upfetch_free(struct upfetch *f)
-{
-	if (f->easy != NULL) {
-		curl_multi_remove_handle(f->u->multi, f->easy);
-		curl_easy_cleanup(f->easy);
-	}
-	upstream_slist_wipe(f->headers);
-	if (f->body != NULL) {
-		OPENSSL_cleanse(f->body, f->body_len);
-		free(f->body);
-	}
-	creds_secure_free(f->reply);
-	if (f->timer != NULL)
-		event_free(f->timer);
-	free(f);
-}
-
-/* Hands the reply to the callback, then frees the fetch (wiping it). */
-static void
-upfetch_deliver(struct upfetch *f, long status, const char *error)
-{
-	upstream_fetch_reply r = {
-		.http_status = status,
-		.body = f->reply != NULL ? f->reply : "",
-		.body_len = f->reply_len,
-		.error = error,
-	};
-
-	TAILQ_REMOVE(&f->u->fetches, f, entry);
-	f->delivering = true;
-	f->cb(f->arg, &r);
-	upfetch_free(f);
-}
-
-/* CURLOPT_WRITEFUNCTION: appends to the reply, never leaving a copy. */
-static size_t
-upfetch_write_cb(char *data, size_t size, size_t nmemb, void *userp)
-{
-	struct upfetch *f = userp;
-	size_t n = size * nmemb;
-	char *p;
-
-	if (n > UPSTREAM_FETCH_MAX_REPLY - f->reply_len) {
-		f->too_big = true;
-		return 0;
-	}
-	if ((p = creds_secure_realloc(f->reply, f->reply_len + n + 1)) ==
-	    NULL) {
-		f->oom = true;
-		return 0;
-	}
-	f->reply = p;
-	memcpy(f->reply + f->reply_len, data, n);
-	f->reply_len += n;
-	f->reply[f->reply_len] = '\0';
-	return n;
-}
-
-/* The exchange finished with curl result rc: delivers. */
-static void
-upfetch_done(struct upfetch *f, CURLcode rc)
-{
-	long status = 0;
-	const char *error = NULL;
-
-	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_multi_remove_handle(f->u->multi, f->easy);
-	curl_easy_cleanup(f->easy);
-	f->easy = NULL;
-	if (f->too_big)
-		error = "reply too large";
-	else if (f->oom)
-		error = "out of memory reading the reply";
-	else if (rc != CURLE_OK)
-		error = f->errbuf[0] != '\0' ? f->errbuf :
-		    curl_easy_strerror(rc);
-	if (error != NULL)
-		status = 0;
-	upfetch_deliver(f, status, error);
-}
-
-/* libevent: a fetch that could not start reports it from the loop. */
-static void
-upfetch_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct upfetch *f = arg;
-	struct upstream *u = f->u;
-
-	upstream_enter(u);
-	upfetch_deliver(f, 0, f->fail);
-	upstream_leave(u);
-}
-
-/* Builds and adds the easy handle; false on failure. */
-static bool
-upfetch_setup(struct upfetch *f, const upstream_fetch_req *req)
-{
-	struct upstream *u = f->u;
-	CURL *e;
-	bool post = strcmp(req->method, "GET") != 0;
-	long connect_ms = req->connect_timeout_ms != 0 ?
-	    (long)req->connect_timeout_ms : (long)req->timeout_ms;
-	struct curl_slist *l;
-
-	for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL;
-	    i++) {
-		if ((l = curl_slist_append(f->headers, req->headers[i])) ==
-		    NULL)
-			return false;
-		f->headers = l;
-	}
-	if ((l = curl_slist_append(f->headers, "Expect:")) == NULL)
-		return false;
-	f->headers = l;
-	if (req->body != NULL) {
-		if ((f->body = malloc(req->body_len + 1)) == NULL)
-			return false;
-		memcpy(f->body, req->body, req->body_len);
-		f->body[req->body_len] = '\0';
-		f->body_len = req->body_len;
-	}
-	if ((e = f->easy = curl_easy_init()) == NULL)
-		return false;
-	if (curl_easy_setopt(e, CURLOPT_URL, req->url) != CURLE_OK ||
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
-		CURLE_OK ||
-#else
-	    curl_easy_setopt(e, CURLOPT_PROTOCOLS,
-		(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK ||
-#endif
-	    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-		(long)CURL_HTTP_VERSION_1_1) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_USERAGENT,
-		"dyntabled/" DYNTABLED_VERSION) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) !=
-		CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms) !=
-		CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_PRIVATE, f) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upfetch_write_cb) !=
-		CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_WRITEDATA, f) != CURLE_OK ||
-	    (req->no_proxy &&
-		curl_easy_setopt(e, CURLOPT_NOPROXY, "*") != CURLE_OK))
-		return false;
-	if (post && (curl_easy_setopt(e, CURLOPT_POSTFIELDS,
-			 f->body != NULL ? f->body : "") != CURLE_OK ||
-			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-			    (curl_off_t)f->body_len) != CURLE_OK))
-		return false;
-	if (post && strcmp(req->method, "POST") != 0 &&
-	    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method) !=
-		CURLE_OK)
-		return false;
-	return curl_multi_add_handle(u->multi, e) == CURLM_OK;
-}
-
-struct upfetch *
-upstream_fetch(struct upstream *u, const upstream_fetch_req *req,
-    upstream_fetch_cb *cb, void *arg)
-{
-	struct upfetch *f;
-
-	if (u->dying || (f = calloc(1, sizeof(*f))) == NULL)
-		return NULL;
-	f->kind = UPSTREAM_KIND_FETCH;
-	f->u = u;
-	f->cb = cb;
-	f->arg = arg;
-	if ((f->timer = evtimer_new(u->base, upfetch_timer_cb, f)) == NULL) {
-		upfetch_free(f);
-		return NULL;
-	}
-	TAILQ_INSERT_TAIL(&u->fetches, f, entry);
-	if (!upfetch_setup(f, req)) {
-		struct timeval now = { 0, 0 };
-
-		if (f->easy != NULL) {
-			curl_easy_cleanup(f->easy);
-			f->easy = NULL;
-		}
-		/* Never call back from in here. */
-		f->fail = "could not start the HTTP request (out of memory)";
-		if (evtimer_add(f->timer, &now) != 0) {
-			TAILQ_REMOVE(&u->fetches, f, entry);
-			upfetch_free(f);
-			return NULL;
-		}
-	}
-	return f;
-}
-
-void
-upstream_fetch_cancel(struct upfetch *f)
-{
-	if (f == NULL || f->delivering)
-		return;
-	TAILQ_REMOVE(&f->u->fetches, f, entry);
-	upfetch_free(f);
 }

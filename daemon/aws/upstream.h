@@ -41,17 +41,17 @@ typedef void upstream_cb(void *arg, const upstream_reply *r);
  * Returns NULL with a logged reason on failure. */
 struct upstream *upstream_new(struct event_base *base,
     const struct config *cfg, const struct creds *cr);
-/* Cancels every call and fetch in flight (their callbacks do not fire)
- * and frees. */
+/* Cancels every call in flight (their callbacks do not fire) and frees. */
 void upstream_free(struct upstream *u);
 /* SIGHUP: calls made from now on go to cfg->endpoint, signed for
  * cfg->region; calls in flight finish against what they started with.
  * Returns 0, or -1 (logged) with nothing changed. */
 int upstream_reconfigure(struct upstream *u, const struct config *cfg);
-/* creds.c: keys arrived, or a resolution ended. Calls waiting for keys
+/* The credential store's on-change callback (a creds_changed_cb; arg is
+ * the pool): keys arrived, or a resolution ended. Calls waiting for keys
  * (they wait while creds_pending(), at most http_timeout_ms) go on, or
  * fail with no_credentials. Never calls back from inside. */
-void upstream_creds_changed(struct upstream *u);
+void upstream_creds_changed(void *arg);
 
 /*
  * Sends "DynamoDB_20120810.<operation>" with body (JSON text, copied),
@@ -65,41 +65,6 @@ struct upcall *upstream_call(struct upstream *u, const char *operation,
     const char *body, upstream_cb *cb, void *arg);
 /* Abandons a call: its callback will not fire. */
 void upstream_cancel(struct upcall *uc);
-
-/* An unsigned HTTP exchange for the credential providers (STS, container,
- * EC2 metadata) on the same curl multi. Everything in it may be secret:
- * headers, body and reply are wiped when freed and never logged. */
-struct upfetch;
-
-typedef struct upstream_fetch_req {
-	const char *method;	      /* "GET", "PUT" or "POST" */
-	const char *url;	      /* checked by the caller (config_url_allowed) */
-	const char *const *headers;   /* "Name: value" lines, NULL-terminated,
-				       * or NULL; copied */
-	const char *body;	      /* copied, or NULL for none */
-	size_t body_len;
-	unsigned timeout_ms;	      /* the whole exchange */
-	unsigned connect_timeout_ms;  /* 0: timeout_ms */
-	bool no_proxy;		      /* never through an http_proxy */
-} upstream_fetch_req;
-
-typedef struct upstream_fetch_reply {
-	long http_status;	      /* 0 when no answer arrived */
-	const char *body;	      /* NUL-terminated; wiped after the callback */
-	size_t body_len;
-	const char *error;	      /* why no answer arrived, else NULL */
-} upstream_fetch_reply;
-
-typedef void upstream_fetch_cb(void *arg, const upstream_fetch_reply *r);
-
-#define UPSTREAM_FETCH_MAX_REPLY (64u << 10) /* larger replies are an error */
-
-/* Starts one attempt (no retries: the caller decides). cb fires exactly
- * once, from the loop, never from inside this call, unless
- * upstream_fetch_cancel() comes first. NULL when out of memory. */
-struct upfetch *upstream_fetch(struct upstream *u,
-    const upstream_fetch_req *req, upstream_fetch_cb *cb, void *arg);
-void upstream_fetch_cancel(struct upfetch *f);
 
 /* Counters for status and tests. */
 struct upstream_stats {

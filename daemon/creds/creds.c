@@ -40,8 +40,8 @@
 #include <event2/event.h>
 
 #include "creds_int.h"
+#include "fetch.h"
 #include "log.h"
-#include "upstream.h"
 #include "redact.h"
 
 #define CREDS_BACKOFF_MAX_S 60
@@ -78,7 +78,9 @@ enum creds_try {
 struct creds {
 	struct event_base *base;
 	const struct config *cfg;
-	struct upstream *up;		/* for fetches; NULL before start */
+	struct fetch *fetch;		/* the HTTP providers' client, owned */
+	creds_changed_cb *changed;	/* NULL before creds_start() */
+	void *changed_arg;
 	struct creds_keys keys;		/* the current keys, or none */
 	enum creds_provider provider;	/* where they came from */
 	char source[64];		/* its name; "none" without keys */
@@ -157,8 +159,8 @@ creds_stop(struct creds *cr)
 static void
 creds_notify(struct creds *cr)
 {
-	if (cr->up != NULL)
-		upstream_creds_changed(cr->up);
+	if (cr->changed != NULL)
+		cr->changed(cr->changed_arg);
 }
 
 /* ---- the static providers -------------------------------------------------- */
@@ -313,9 +315,7 @@ creds_try(struct creds *cr, enum creds_provider pv,
 	case CREDS_P_WEB_IDENTITY:
 	case CREDS_P_CONTAINER:
 	case CREDS_P_IMDS:
-		if (cr->up == NULL)
-			return CREDS_TRY_SKIP;
-		switch (creds_http_start(kinds[pv], cr->up, cr->cfg, p,
+		switch (creds_http_start(kinds[pv], cr->fetch, cr->cfg, p,
 		    creds_http_done, cr, &cr->http, err, errlen)) {
 		case 0:
 			return CREDS_TRY_PENDING;
@@ -583,7 +583,10 @@ creds_new(struct event_base *base, const struct config *cfg)
 	cr->base = base;
 	cr->cfg = cfg;
 	snprintf(cr->source, sizeof(cr->source), "none");
-	if ((cr->timer = evtimer_new(base, creds_timer_cb, cr)) == NULL) {
+	if ((cr->timer = evtimer_new(base, creds_timer_cb, cr)) == NULL ||
+	    (cr->fetch = fetch_new(base)) == NULL) {
+		if (cr->timer != NULL)
+			event_free(cr->timer);
 		free(cr);
 		return NULL;
 	}
@@ -591,9 +594,10 @@ creds_new(struct event_base *base, const struct config *cfg)
 }
 
 void
-creds_start(struct creds *cr, struct upstream *u)
+creds_start(struct creds *cr, creds_changed_cb *changed, void *arg)
 {
-	cr->up = u;
+	cr->changed = changed;
+	cr->changed_arg = arg;
 	creds_run(cr, true);
 }
 
@@ -611,6 +615,7 @@ creds_free(struct creds *cr)
 	if (cr == NULL)
 		return;
 	creds_stop(cr);
+	fetch_free(cr->fetch);
 	creds_keys_clear(&cr->keys);
 	event_free(cr->timer);
 	free(cr);

@@ -20,17 +20,23 @@ struct event_base;
  * refreshed on a timer before they expire; every fetch runs on the loop.
  */
 struct creds;
-struct upstream;
+
+/* Keys arrived, or a resolution ended (creds_pending() turned false).
+ * Called from the loop, or from inside creds_start() and creds_reload();
+ * it must not free the store. */
+typedef void creds_changed_cb(void *arg);
 
 /* Allocates the credential store; nothing is resolved yet. NULL when out of
  * memory. cfg (region, timeouts, --allow-insecure-http) must outlive it. */
 struct creds *creds_new(struct event_base *base, const struct config *cfg);
-/* Resolves with the chain, fetching through u. Keys from the environment,
- * systemd or the files are in place when it returns; the others arrive
- * from the loop (callers wait: creds_pending). */
-void creds_start(struct creds *cr, struct upstream *u);
+/* Resolves with the chain, then calls changed(arg) on every change (the
+ * pool's upstream_creds_changed: calls waiting for keys go on). Keys from
+ * the environment, systemd or the files are in place when it returns; the
+ * others arrive from the loop (callers wait: creds_pending), those over
+ * HTTP through the store's own client (fetch.h). */
+void creds_start(struct creds *cr, creds_changed_cb *changed, void *arg);
 /* Cancels fetches and kills a credential_process, wipes the secrets, frees.
- * Call before upstream_free(). */
+ * Whoever signs with the store (the pool) must be done with it. */
 void creds_free(struct creds *cr);
 /* SIGHUP: resolves again from the top of the chain. The current keys stay
  * in use until new ones arrive, and stay if none do. Calls in flight keep
@@ -40,7 +46,7 @@ int creds_reload(struct creds *cr);
  * expiring: nothing is ever signed with keys past that point. */
 bool creds_valid(const struct creds *cr);
 /* True while no valid keys are loaded but a resolution or refresh is
- * running: a request may wait for it (upstream_creds_changed() is called
+ * running: a request may wait for it (the changed callback is called
  * when it ends). */
 bool creds_pending(const struct creds *cr);
 /* Why there are no valid keys, for error replies and logs; never a secret. */

@@ -89,10 +89,13 @@ creds_file_set(struct creds_file_ctx *ctx, char **dst, const char *value)
 	return true;
 }
 
+/* A profile's boolean: "true" in any case, anything else false (the
+ * SDKs' rule, config_bool's too; not called from here because config.c
+ * reads the profile through this file). */
 static void
 creds_file_flag(int *dst, const char *value)
 {
-	*dst = config_bool(value, false) ? 1 : 0;
+	*dst = strcasecmp(value, "true") == 0 ? 1 : 0;
 }
 
 /* A nested "key = value" line of a services section. */

@@ -1,5 +1,6 @@
 /*
- * creds_http.c: keys over HTTP, through upstream_fetch() on the loop.
+ * creds_http.c: keys over HTTP, through fetch_start() (aws/fetch.c) on
+ * the loop.
  *
  * - Web identity: STS AssumeRoleWithWebIdentity, an unsigned form POST
  *   carrying the token file's contents (re-read every time), XML reply.
@@ -11,7 +12,7 @@
  *   v1 is disabled.
  *
  * Rules from shared/reference/dynamodb-and-aws.md §5. Tokens, request
- * bodies and replies are wiped when freed (upstream.c wipes its copies);
+ * bodies and replies are wiped when freed (fetch.c wipes its copies);
  * URLs and status codes may be logged, nothing else.
  */
 #include <ctype.h>
@@ -29,8 +30,8 @@
 #include <openssl/crypto.h>
 
 #include "creds_int.h"
+#include "fetch.h"
 #include "log.h"
-#include "upstream.h"
 #include "redact.h"
 
 #define CREDS_ECS_HOST		"http://169.254.170.2"
@@ -52,9 +53,9 @@ enum creds_http_step {
 struct creds_http {
 	enum creds_http_kind kind;
 	enum creds_http_step step;
-	struct upstream *u;
+	struct fetch *client;	/* the store's, not ours */
 	const struct config *cfg;
-	struct upfetch *fetch;	/* the exchange in flight */
+	struct fetch_xfer *fetch; /* the exchange in flight */
 	char *url;		/* STS or container URL; IMDS base */
 	char *imds_token;	/* IMDSv2 session token, wiped; NULL: v1 */
 	bool imds_v1_ok;	/* may fall back to IMDSv1 */
@@ -89,7 +90,7 @@ creds_http_read_token(const char *path, const char *what, char *err,
 static void
 creds_http_free(struct creds_http *h)
 {
-	upstream_fetch_cancel(h->fetch);
+	fetch_cancel(h->fetch);
 	free(h->url);
 	creds_wipe_str(&h->imds_token);
 	free(h);
@@ -109,12 +110,12 @@ creds_http_done(struct creds_http *h, struct creds_keys *k, const char *err)
 	creds_http_cb *cb = h->cb;
 	void *arg = h->arg;
 
-	h->fetch = NULL; /* delivered: upstream frees it */
+	h->fetch = NULL; /* delivered: fetch.c frees it */
 	creds_http_free(h);
 	cb(arg, k, err);
 }
 
-static void creds_http_reply(void *arg, const upstream_fetch_reply *r);
+static void creds_http_reply(void *arg, const fetch_reply *r);
 
 /* Starts one exchange of h; false with err. */
 static bool
@@ -122,7 +123,7 @@ creds_http_send(struct creds_http *h, const char *method, const char *url,
     const char *const *headers, const char *body, size_t body_len,
     char *err, size_t errlen)
 {
-	upstream_fetch_req req = {
+	fetch_req req = {
 		.method = method,
 		.url = url,
 		.headers = headers,
@@ -137,7 +138,7 @@ creds_http_send(struct creds_http *h, const char *method, const char *url,
 	if (req.connect_timeout_ms > req.timeout_ms)
 		req.connect_timeout_ms = req.timeout_ms;
 	log_debug("credentials: %s %s", method, url);
-	if ((h->fetch = upstream_fetch(h->u, &req, creds_http_reply, h)) ==
+	if ((h->fetch = fetch_start(h->client, &req, creds_http_reply, h)) ==
 	    NULL) {
 		snprintf(err, errlen, "out of memory");
 		return false;
@@ -431,9 +432,9 @@ creds_http_role(const char *body, char *role, size_t len)
 
 /* ---- replies --------------------------------------------------------------- */
 
-/* upstream_fetch callback: parses, or moves to the next IMDS step. */
+/* fetch_start callback: parses, or moves to the next IMDS step. */
 static void
-creds_http_reply(void *arg, const upstream_fetch_reply *r)
+creds_http_reply(void *arg, const fetch_reply *r)
 {
 	struct creds_http *h = arg;
 	struct creds_keys keys;
@@ -536,7 +537,7 @@ fail:
 }
 
 int
-creds_http_start(enum creds_http_kind kind, struct upstream *u,
+creds_http_start(enum creds_http_kind kind, struct fetch *f,
     const struct config *cfg, const struct creds_profile *p,
     creds_http_cb *cb, void *arg, struct creds_http **out, char *err,
     size_t errlen)
@@ -551,7 +552,7 @@ creds_http_start(enum creds_http_kind kind, struct upstream *u,
 		return -1;
 	}
 	h->kind = kind;
-	h->u = u;
+	h->client = f;
 	h->cfg = cfg;
 	h->cb = cb;
 	h->arg = arg;

@@ -15,7 +15,7 @@
 #include "creds.h"
 
 struct event_base;
-struct upstream;
+struct fetch;
 
 /* A set of keys. Strings are malloc'd; creds_keys_clear() wipes and frees. */
 struct creds_keys {
@@ -124,13 +124,13 @@ enum creds_http_kind { CREDS_HTTP_WEB_IDENTITY, CREDS_HTTP_CONTAINER,
 struct creds_http;
 typedef void creds_http_cb(void *arg, struct creds_keys *k, const char *err);
 /*
- * Starts fetching keys of kind through u's curl multi, per the environment
+ * Starts fetching keys of kind through the client f, per the environment
  * and profile p (read now; p may go after the call). Returns 1 when the
  * provider is not configured, 0 with *out set when started (cb fires once
  * from the loop unless cancelled), -1 with err when configured but unusable
  * (token file missing, http URL refused...).
  */
-int creds_http_start(enum creds_http_kind kind, struct upstream *u,
+int creds_http_start(enum creds_http_kind kind, struct fetch *f,
     const struct config *cfg, const struct creds_profile *p,
     creds_http_cb *cb, void *arg, struct creds_http **out, char *err,
     size_t errlen);

@@ -122,7 +122,7 @@ wait_says() { # action pattern: a wait on a missing table under the lie
 }
 wait_says garbage 'malformed reply'
 wait_says too_large 'too large'
-wait_says truncated 'no usable answer: .*(transfer closed|partial|bytes remaining)'
+wait_says truncated 'DynamoDB endpoint: .*(transfer closed|partial|bytes remaining)'
 "$ctl" create typed --pk pk:S --wait >/dev/null 2>&1
 check "a table to describe" "$ctl" exists typed
 faults '[{"target":"DescribeTable","action":"wrong_types"}]'

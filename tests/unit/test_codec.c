@@ -174,6 +174,8 @@ rnd(uint64_t *s)
 static void
 test_names(void **state)
 {
+	/* Wire names clients depend on (the whole list is PROTOCOL.md's,
+	 * checked by unit.protocol_doc); they must never change. */
 	static const char *const ops[] = { "hello", "create_table",
 		"describe_table", "table_exists", "list_tables", "delete_table",
 		"wait_table_active", "wait_table_deleted", "status", "reap" };
@@ -182,11 +184,14 @@ test_names(void **state)
 		"CREDENTIALS", "LIMIT", "SHUTDOWN", "DENIED", "INTERNAL" };
 	dtp_op op;
 
-	assert_int_equal(sizeof(ops) / sizeof(ops[0]), DTP_OP_COUNT);
+	assert_true(sizeof(ops) / sizeof(ops[0]) <= DTP_OP_COUNT);
 	for (unsigned i = 0; i < DTP_OP_COUNT; i++) {
-		assert_string_equal(dtp_op_name((dtp_op)i), ops[i]);
+		const char *name = dtp_op_name((dtp_op)i);
+
+		if (i < sizeof(ops) / sizeof(ops[0]))
+			assert_string_equal(name, ops[i]);
 		op = DTP_OP_COUNT;
-		assert_true(dtp_op_lookup(ops[i], strlen(ops[i]), &op));
+		assert_true(dtp_op_lookup(name, strlen(name), &op));
 		assert_int_equal(op, i);
 	}
 	assert_string_equal(dtp_op_name(DTP_OP_COUNT), "?");

@@ -5,6 +5,7 @@
 // order. Connects on the first call (or connect()); after the connection
 // is lost every call fails until connect() is called again, which rejoins
 // the same session.
+const fs = require('node:fs')
 const net = require('node:net')
 const { Encoder, Decoder } = require('@msgpack/msgpack')
 const errors = require('./errors')
@@ -173,10 +174,10 @@ class DynamoDBClient {
       const args = { major: this.#major, minor: MINOR, client: this.#clientName }
       if (this.#namespace) args.namespace = this.#namespace
       if (this.#session) args.session = this.#session
-      // The hello goes out one event-loop turn after connecting, so that a
-      // daemon that refuses the connection at once (LIMIT, DENIED,
-      // SHUTDOWN with id 0) is read before a write could fail with EPIPE.
-      await Promise.race([failed, new Promise((resolve) => sock.once('connect', () => setImmediate(resolve)))])
+      // A daemon that refuses the connection (LIMIT, DENIED, SHUTDOWN)
+      // writes why (id 0) and closes at once: the hello may then fail with
+      // EPIPE, and #send reads the reason left on the socket.
+      await Promise.race([failed, new Promise((resolve) => sock.once('connect', resolve))])
       const hello = await this.#request('hello', args, null, true)
       if (hello.major !== MAJOR) {
         throw new VersionError(`dyntabled speaks protocol ${hello.major}.${hello.minor}; this client speaks ${MAJOR}.${MINOR}`)
@@ -237,8 +238,35 @@ class DynamoDBClient {
       return
     }
     this.#pending.set(req.id, req)
-    this.#sock.ref() // keep the process alive while answers are due
-    this.#sock.write(buf)
+    const sock = this.#sock
+    sock.ref() // keep the process alive while answers are due
+    if (this.#hello) {
+      sock.write(buf)
+    } else {
+      // A failed write destroys the socket right after this callback, and
+      // with it what the daemon wrote and Node has not read yet: read it
+      // now, so that a refusal is reported as what it is.
+      sock.write(buf, (e) => { if (e && this.#sock === sock) this.#readRefusal(sock) })
+    }
+  }
+
+  // Reads (without waiting) what the daemon left on sock before closing
+  // it, and handles it as received: the id-0 error of a refused connection.
+  #readRefusal (sock) {
+    const fd = sock._handle?.fd
+    if (typeof fd !== 'number' || fd < 0) return
+    const chunk = Buffer.allocUnsafe(64 * 1024)
+    for (let total = 0; total < FRAME_MAX && this.#sock === sock;) {
+      let n
+      try {
+        n = fs.readSync(fd, chunk, 0, chunk.length, null)
+      } catch {
+        return // EAGAIN (nothing there), ECONNRESET once read: the write's error stands
+      }
+      if (n === 0) return
+      total += n
+      this.#onData(Buffer.from(chunk.subarray(0, n)))
+    }
   }
 
   #abort (req) {
@@ -330,8 +358,8 @@ function unreachable (path, e, handshake) {
   if (['ENOENT', 'ECONNREFUSED', 'ENOTDIR'].includes(e.code)) {
     msg += `; is dyntabled running? Start it (dyntabled --socket ${path}) or set DYNTABLE_SOCKET to its socket`
   } else if (handshake && ['EPIPE', 'ECONNRESET'].includes(e.code)) {
-    // It refused the connection (too many clients, [access], stopping)
-    // and closed before its reply could be read.
+    // It closed the connection without saying why (a refusal's reply
+    // is read: #readRefusal).
     msg = `dyntabled at ${path} closed the connection during the handshake (${e.code}); its log says why`
   } else if (!handshake) {
     msg = `the connection to dyntabled at ${path} failed: ${e.code || e.message}`
