@@ -98,6 +98,8 @@ struct cs_reply {
 	size_t len;
 };
 static struct cs_reply cs_ok, cs_missing;
+/* The open connections by fd: their owner (epoll only holds a copy). */
+static struct cs_conn *cs_conns[CS_MAX_CONNS];
 
 struct cs_conn {
 	int fd;
@@ -147,6 +149,7 @@ static void
 cs_conn_free(int ep, struct cs_conn *c)
 {
 	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+	cs_conns[c->fd] = NULL;
 	close(c->fd);
 	free(c->in);
 	free(c->out);
@@ -330,7 +333,9 @@ cs_accept(int ep, int lfd)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			close(fd);
 			free(c);
+			continue;
 		}
+		cs_conns[fd] = c;
 	}
 }
 

@@ -234,6 +234,8 @@ recv_frame(int fd, int ms, char **payload, uint32_t *len)
 	unsigned char hdr[DTP_HEADER_LEN];
 	int rc = recv_exact(fd, hdr, sizeof(hdr), deadline);
 
+	*payload = NULL;
+	*len = 0;
 	if (rc != 1)
 		return rc;
 	/* what the daemon sends must pass the protocol's own check */
@@ -244,8 +246,10 @@ recv_frame(int fd, int ms, char **payload, uint32_t *len)
 	rc = recv_exact(fd, *payload, *len, deadline);
 	if (rc != 1) {
 		free(*payload);
+		*payload = NULL;
 		fail_msg("a reply frame was cut short (%s)",
 		    rc == 0 ? "connection closed" : "timeout");
+		return rc; /* not reached: fail_msg() longjmps */
 	}
 	return 1;
 }
@@ -259,9 +263,12 @@ recv_reply(int fd, dtp_msg *m, const char *what)
 	uint32_t len;
 	int rc = recv_frame(fd, io_ms, &payload, &len);
 
-	if (rc != 1)
+	memset(m, 0, sizeof(*m));
+	if (rc != 1) {
 		fail_msg("%s: no reply (%s)", what, rc == 0 ?
 		    "the daemon closed the connection" : "timeout");
+		return; /* not reached: fail_msg() longjmps */
+	}
 	if (dtp_decode_reply(payload, len, m, err, sizeof(err)) !=
 	    DTP_DECODE_OK)
 		fail_msg("%s: the daemon sent an invalid reply: %s", what, err);
@@ -1328,6 +1335,7 @@ int
 main(void)
 {
 	const char *seed = getenv("DYNTABLE_ABUSE_SEED");
+	const char *wrapper;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stall_begin),
 		cmocka_unit_test(test_random_bytes),
@@ -1350,8 +1358,8 @@ main(void)
 		    "it through tests/e2e/harness.sh\n");
 		return 1;
 	}
-	wrapped = getenv("DYNTABLE_TEST_WRAPPER") != NULL &&
-	    getenv("DYNTABLE_TEST_WRAPPER")[0] != '\0';
+	wrapper = getenv("DYNTABLE_TEST_WRAPPER");
+	wrapped = wrapper != NULL && wrapper[0] != '\0';
 	io_ms = wrapped ? 60000 : 15000;
 	rng_state = seed != NULL ? strtoull(seed, NULL, 0) : 0x5eed1dea;
 	if (rng_state == 0)
