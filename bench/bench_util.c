@@ -160,6 +160,7 @@ bench_cpu_secs(pid_t pid)
 	/* Fields after the command name, which may hold spaces: state is
 	 * the 3rd field, utime the 14th and stime the 15th. */
 	if ((p = strrchr(buf, ')')) == NULL ||
+	    /* NOLINTNEXTLINE(cert-err34-c): the kernel's numbers fit */
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 		&ut, &st) != 2)
 		return -1;

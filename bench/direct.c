@@ -274,7 +274,7 @@ main(int argc, char **argv)
 	struct bench_samples lat;
 	unsigned in_flight = 0;
 	bool measuring, stopping = false;
-	int o;
+	int o, rc;
 
 	d.n_slots = 1;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -332,6 +332,9 @@ main(int argc, char **argv)
 	    (d.slots = calloc(d.n_slots, sizeof *d.slots)) == NULL ||
 	    bench_samples_init(&lat, count != 0 ? count : 1u << 22) != 0) {
 		fputs("direct: cannot set up libcurl\n", stderr);
+		free(d.slots);
+		if (d.multi != NULL)
+			curl_multi_cleanup(d.multi);
 		return 1;
 	}
 	self0 = bench_self_cpu_secs();
@@ -341,7 +344,8 @@ main(int argc, char **argv)
 		if (!direct_setup_slot(&d, &d.slots[i]) ||
 		    !direct_start(&d, &d.slots[i])) {
 			fputs("direct: cannot start a request\n", stderr);
-			return 1;
+			rc = 1;
+			goto out;
 		}
 		in_flight++;
 	}
@@ -407,7 +411,8 @@ main(int argc, char **argv)
 	printf("extra self_cpu_us=%.1f endpoint_cpu_us=%.1f\n",
 	    bench_per_op_us(bench_self_cpu_secs() - self0, done),
 	    epid > 0 ? bench_per_op_us(bench_cpu_secs(epid) - ep0, done) : 0.0);
-
+	rc = errors == 0 && in_flight == 0 ? 0 : 1;
+out:
 	for (unsigned i = 0; i < d.n_slots; i++) {
 		if (d.slots[i].busy)
 			curl_multi_remove_handle(d.multi, d.slots[i].easy);
@@ -419,5 +424,5 @@ main(int argc, char **argv)
 	bench_samples_free(&lat);
 	curl_multi_cleanup(d.multi);
 	curl_global_cleanup();
-	return errors == 0 && in_flight == 0 ? 0 : 1;
+	return rc;
 }

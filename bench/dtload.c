@@ -287,12 +287,21 @@ main(int argc, char **argv)
 	if ((l.base = event_base_new()) == NULL ||
 	    (l.tick = event_new(l.base, -1, EV_PERSIST, load_tick, &l)) ==
 		NULL ||
+	    /* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	    (idle = calloc(n_idle + 1, sizeof *idle)) == NULL ||
+	    /* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	    (wconns = calloc(n_wconns + 1, sizeof *wconns)) == NULL ||
 	    (l.clients = calloc(l.n_clients + 1, sizeof *l.clients)) == NULL ||
 	    bench_samples_init(&l.lat, l.count != 0 ? l.count : 1u << 22) !=
 		0) {
 		fputs("dtload: out of memory\n", stderr);
+		free(idle);
+		free(wconns);
+		free(l.clients);
+		if (l.tick != NULL)
+			event_free(l.tick);
+		if (l.base != NULL)
+			event_base_free(l.base);
 		return 1;
 	}
 	{

@@ -122,10 +122,10 @@ main(int argc, char **argv)
 	unsigned long count = 0, warmup = 0, n = 0, errors = 0;
 	double seconds = 0, t0 = 0, t1;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct bench_samples lat;
+	struct bench_samples lat = { 0 };
 	uint32_t id = 1;
 	char *buf;
-	int fd, o;
+	int fd = -1, o;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -151,6 +151,10 @@ main(int argc, char **argv)
 	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
 	    !raw_call(fd, buf, id++, DTP_OP_HELLO, NULL)) {
 		fprintf(stderr, "rawproto: cannot connect to %s\n", path);
+		if (fd >= 0)
+			close(fd);
+		bench_samples_free(&lat);
+		free(buf);
 		return 1;
 	}
 	for (unsigned long i = 0; i < warmup; i++)

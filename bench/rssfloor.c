@@ -75,10 +75,10 @@ rssfloor_stop(evutil_socket_t sig, short what, void *arg)
 int
 main(void)
 {
-	struct event_base *base;
-	struct event *term, *intr;
-	CURLM *multi;
-	CURL *easy;
+	struct event_base *base = NULL;
+	struct event *term = NULL, *intr = NULL;
+	CURLM *multi = NULL;
+	CURL *easy = NULL;
 	json_t *j;
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -91,14 +91,14 @@ main(void)
 	    (easy = curl_easy_init()) == NULL || rssfloor_hmac() != 0 ||
 	    (base = event_base_new()) == NULL) {
 		fprintf(stderr, "rssfloor: initialisation failed\n");
-		return 1;
+		goto fail;
 	}
 	term = evsignal_new(base, SIGTERM, rssfloor_stop, base);
 	intr = evsignal_new(base, SIGINT, rssfloor_stop, base);
 	if (term == NULL || intr == NULL || event_add(term, NULL) != 0 ||
 	    event_add(intr, NULL) != 0) {
 		fprintf(stderr, "rssfloor: cannot watch signals\n");
-		return 1;
+		goto fail;
 	}
 	j = json_loads("{\"TableName\":\"t\"}", 0, NULL);
 	msgpack_sbuffer_init(&sb);
@@ -123,4 +123,16 @@ main(void)
 	curl_multi_cleanup(multi);
 	curl_global_cleanup();
 	return 0;
+
+fail:
+	if (term != NULL)
+		event_free(term);
+	if (intr != NULL)
+		event_free(intr);
+	if (base != NULL)
+		event_base_free(base);
+	curl_easy_cleanup(easy); /* both take NULL */
+	curl_multi_cleanup(multi);
+	curl_global_cleanup();
+	return 1;
 }

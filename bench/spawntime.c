@@ -18,7 +18,6 @@
 
 #include "bench_util.h"
 
-extern char **environ;
 
 int
 main(int argc, char **argv)
@@ -39,7 +38,7 @@ main(int argc, char **argv)
 		switch (o) {
 		case 'n': runs = strtoul(optarg, NULL, 10); break;
 		case 'w': warmup = strtoul(optarg, NULL, 10); break;
-		case 'x': expect = atoi(optarg); break;
+		case 'x': expect = (int)strtol(optarg, NULL, 10); break;
 		default: goto usage;
 		}
 	}

@@ -18,6 +18,8 @@
  *
  * Prints markdown tables on stdout. Exits 1 if anything failed.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,20 @@ create(rawc *c, const char *name)
 	return ok ? t : -1;
 }
 
+/* A decimal int, or -1 when s is not one (every valid value is >= 0). */
+static int
+parse_count(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
 static int
 bench_latency(int rounds, int create_ms)
 {
@@ -80,9 +96,10 @@ bench_latency(int rounds, int create_ms)
 	rawc *waiter = rawc_connect(NULL, NULL, NULL);
 	long long *lat = calloc((size_t)rounds, sizeof(*lat));
 	char name[64];
+	int rv = -1;
 
 	if (maker == NULL || waiter == NULL || lat == NULL)
-		return -1;
+		goto out;
 	for (int i = 0; i < rounds; i++) {
 		long long t0, t1;
 		json_t *a, *rep;
@@ -90,7 +107,7 @@ bench_latency(int rounds, int create_ms)
 		snprintf(name, sizeof(name), "bench-%ld-lat%d", (long)getpid(),
 		    i);
 		if ((t0 = create(maker, name)) < 0)
-			return -1;
+			goto out;
 		a = json_pack("{s:s,s:i}", "name", name, "timeout_ms", LONG_MS);
 		rep = rawc_call(waiter, "wait_table_active", a, LONG_MS);
 		t1 = rawc_now_ms();
@@ -98,7 +115,7 @@ bench_latency(int rounds, int create_ms)
 		if (rep == NULL || !rawc_ok(rep)) {
 			fprintf(stderr, "wait_latency: wait %s failed\n", name);
 			json_decref(rep);
-			return -1;
+			goto out;
 		}
 		json_decref(rep);
 		lat[i] = t1 - (t0 + create_ms);
@@ -109,10 +126,12 @@ bench_latency(int rounds, int create_ms)
 	    "| %d (one at a time) | %lld ms | %lld ms | %lld ms | %lld ms |\n\n",
 	    rounds, quantile(lat, (size_t)rounds, 0.5),
 	    quantile(lat, (size_t)rounds, 0.9), lat[0], lat[rounds - 1]);
+	rv = 0;
+out:
 	free(lat);
 	rawc_close(maker);
 	rawc_close(waiter);
-	return 0;
+	return rv;
 }
 
 /* W waiters on one fresh table: DescribeTable calls, and when the last
@@ -126,21 +145,23 @@ bench_waiters(int w, int create_ms)
 	long before, after;
 	char name[64];
 	json_t *a;
-	int got = 0;
+	int got = 0, rv = -1;
 
 	if (ans == NULL)
-		return -1;
+		goto out;
 	for (int i = 0; i < nc; i++)
 		if ((cs[i] = rawc_connect(NULL, NULL, NULL)) == NULL)
-			return -1;
+			goto out;
 	snprintf(name, sizeof(name), "bench-%ld-w%d", (long)getpid(), w);
 	before = pc_count("DescribeTable");
 	if ((t0 = create(cs[0], name)) < 0)
-		return -1;
+		goto out;
 	a = json_pack("{s:s,s:i}", "name", name, "timeout_ms", LONG_MS);
 	for (int i = 0; i < w; i++)
-		if (rawc_send(cs[i % nc], "wait_table_active", a) == 0)
-			return -1;
+		if (rawc_send(cs[i % nc], "wait_table_active", a) == 0) {
+			json_decref(a);
+			goto out;
+		}
 	json_decref(a);
 	for (int i = 0; i < nc; i++) {
 		for (int j = i; j < w; j += nc) {
@@ -150,7 +171,7 @@ bench_waiters(int w, int create_ms)
 				fprintf(stderr, "wait_latency: a waiter "
 				    "failed\n");
 				json_decref(rep);
-				return -1;
+				goto out;
 			}
 			json_decref(rep);
 			ans[got++] = rawc_now_ms() - (t0 + create_ms);
@@ -160,10 +181,12 @@ bench_waiters(int w, int create_ms)
 	qsort(ans, (size_t)w, sizeof(*ans), cmp_ll);
 	printf("| %d | %d | %ld | %lld ms | %lld ms |\n", w, nc, after - before,
 	    quantile(ans, (size_t)w, 0.5), ans[w - 1]);
+	rv = 0;
+out:
 	for (int i = 0; i < nc; i++)
 		rawc_close(cs[i]);
 	free(ans);
-	return 0;
+	return rv;
 }
 
 int
@@ -175,9 +198,9 @@ main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
-			rounds = atoi(argv[++i]);
+			rounds = parse_count(argv[++i]);
 		else if (strcmp(argv[i], "--create-ms") == 0 && i + 1 < argc)
-			create_ms = atoi(argv[++i]);
+			create_ms = parse_count(argv[++i]);
 		else if (strcmp(argv[i], "--waiters") == 0 && i + 1 < argc)
 			list = argv[++i];
 		else {
@@ -202,7 +225,7 @@ main(int argc, char **argv)
 		return 1;
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
-		int w = atoi(tok);
+		int w = parse_count(tok);
 
 		if (w < 1 || bench_waiters(w, create_ms) != 0) {
 			free(copy);

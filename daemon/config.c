@@ -488,14 +488,15 @@ static const struct option config_options[] = {
 /* Numeric options: where each lands, its bounds as given and its unit
  * (scale: what one unit is in the field, e.g. 1000 for seconds in ms). */
 static const struct config_number {
-	int opt;
 	size_t field;		/* offsetof(struct config, ...), an unsigned */
 	unsigned long min, max;
-	unsigned scale;
 	const char *unit;
+	int opt;
+	unsigned scale;
 } config_numbers[] = {
 #define CFG_NUM(o, f, lo, hi, sc, u) \
-	{ o, offsetof(struct config, f), lo, hi, sc, u }
+	{ .opt = (o), .field = offsetof(struct config, f), .min = (lo), \
+	  .max = (hi), .scale = (sc), .unit = (u) }
 	CFG_NUM(OPT_MAX_FRAME, max_frame, 1024, DTP_FRAME_MAX, 1, "bytes"),
 	CFG_NUM(OPT_MAX_INFLIGHT, max_inflight, 1, 65536, 1, ""),
 	CFG_NUM(OPT_MAX_CLIENTS, max_clients, 1, 1000000, 1, ""),
@@ -512,7 +513,7 @@ static const struct config_number {
 	CFG_NUM(OPT_MAX_MUTATIONS, max_mutations, 1, 500, 1, ""),
 	CFG_NUM(OPT_EPHEMERAL_GRACE, ephemeral_grace_ms, 0, 86400, 1000,
 	    "seconds"),
-	CFG_NUM(OPT_EPHEMERAL_TTL, ephemeral_ttl_s, 10, 30 * 86400, 1,
+	CFG_NUM(OPT_EPHEMERAL_TTL, ephemeral_ttl_s, 10, 30ul * 86400, 1,
 	    "seconds"),
 	CFG_NUM(OPT_CREDS_TIMEOUT, creds_timeout_ms, 100, 600000, 1, "ms"),
 #undef CFG_NUM

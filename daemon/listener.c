@@ -191,7 +191,7 @@ listener_activated(struct listener *l)
 static void
 listener_pause(struct listener *l, unsigned ms)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval tv = { ms / 1000, (suseconds_t)(ms % 1000) * 1000 };
 
 	if (l->paused)
 		return;
@@ -224,6 +224,8 @@ listener_on_accept(evutil_socket_t lfd, short what, void *arg)
 	struct listener *l = arg;
 
 	for (;;) {
+		/* cppcheck-suppress nullPointer ; gnu.cfg wants addrlen
+		 * non-NULL, accept4(2) takes NULL for both addr and addrlen */
 		int fd = accept4(l->fd, NULL, NULL,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -313,8 +315,8 @@ listener_new(struct event_base *base, const struct config *cfg,
 		log_err("out of memory");
 		goto fail;
 	}
-	log_info("listening on %s%s", l->activated ? "socket from systemd" :
-	    cfg->socket_path, l->activated ? "" : "");
+	log_info("listening on %s", l->activated ? "socket from systemd" :
+	    cfg->socket_path);
 	return l;
 fail:
 	listener_free(l);

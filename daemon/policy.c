@@ -24,6 +24,7 @@
  * none of those it may use any table. Root and the daemon's own user are
  * never restricted.
  */
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -104,20 +105,29 @@ policy_lookup(const char *name, bool group, unsigned *id)
 		*id = (unsigned)v;
 		return true;
 	}
-	if (group) {
-		struct group *g = getgrnam(name);
+	/* The _r variants: a buffer that grows while they say ERANGE. */
+	for (size_t len = 4096; len <= ((size_t)1 << 24); len *= 2) {
+		char *buf = malloc(len);
+		struct group g, *gp = NULL;
+		struct passwd pw, *pwp = NULL;
+		int e;
 
-		if (g == NULL)
+		if (buf == NULL)
 			return false;
-		*id = g->gr_gid;
-	} else {
-		struct passwd *pw = getpwnam(name);
-
-		if (pw == NULL)
-			return false;
-		*id = pw->pw_uid;
+		if (group) {
+			e = getgrnam_r(name, &g, buf, len, &gp);
+			if (e == 0 && gp != NULL)
+				*id = gp->gr_gid;
+		} else {
+			e = getpwnam_r(name, &pw, buf, len, &pwp);
+			if (e == 0 && pwp != NULL)
+				*id = pwp->pw_uid;
+		}
+		free(buf);
+		if (e != ERANGE)
+			return e == 0 && (group ? gp != NULL : pwp != NULL);
 	}
-	return true;
+	return false;
 }
 
 /*

@@ -156,7 +156,7 @@ put_key_id(char *dst, const char *src, size_t len)
 		return len;
 	}
 	memcpy(tail, src + len - 4, 4); /* dst may overlap src */
-	memcpy(dst, "****", 4);
+	memset(dst, '*', 4);
 	memcpy(dst + 4, tail, 4);
 	return 8;
 }
@@ -280,7 +280,8 @@ redact(char *buf)
 			}
 		}
 		prev = *s;
-		buf[w++] = (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s;
+		buf[w++] = (char)((unsigned char)*s < 0x20 || *s == 0x7f ?
+		    ' ' : *s);
 		r++;
 	}
 	buf[w] = '\0';
@@ -295,7 +296,7 @@ redact(char *buf)
 char *
 redact_quote(char *dst, size_t dstlen, const char *src, size_t len)
 {
-	char win[4 * REDACT_QUOTE_MAX + 1];
+	char win[4 * REDACT_QUOTE_MAX + 1] = { 0 }; /* defined past n too */
 	size_t n = len < sizeof(win) - 1 ? len : sizeof(win) - 1;
 	size_t max = REDACT_QUOTE_MAX;
 
@@ -304,8 +305,10 @@ redact_quote(char *dst, size_t dstlen, const char *src, size_t len)
 	if (max > dstlen - 1)
 		max = dstlen - 1;
 	/* A NUL inside external text would end it early: make it a blank. */
+	/* cppcheck-suppress knownConditionTrueFalse ; n is len capped to the
+	 * window, not always 0 (cppcheck 2.10 misreads the ternary) */
 	for (size_t i = 0; i < n; i++)
-		win[i] = src[i] == '\0' ? ' ' : src[i];
+		win[i] = (char)(src[i] == '\0' ? ' ' : src[i]);
 	win[n] = '\0';
 	n = redact(win);
 	if (n > max || (len >= sizeof(win) && n + 3 > max)) {
@@ -316,7 +319,7 @@ redact_quote(char *dst, size_t dstlen, const char *src, size_t len)
 	} else {
 		memcpy(dst, win, n + 1);
 		if (len >= sizeof(win))
-			strcat(dst, "...");
+			strncat(dst, "...", max - n);
 	}
 	explicit_bzero(win, sizeof(win));
 	return dst;

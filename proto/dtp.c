@@ -98,10 +98,13 @@ clean_copy(char *dst, size_t size, const char *src, size_t len)
 
 	if (size == 0)
 		return;
+	/* cppcheck-suppress knownConditionTrueFalse ; false positive, len
+	 * comes from the frame (cppcheck 2.10 assumes 0) */
 	for (size_t i = 0; i < max && n + 1 < size; i++) {
 		unsigned char c = (unsigned char)src[i];
-		dst[n++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+		dst[n++] = (char)((c >= 0x20 && c < 0x7f && c != '"') ? c : '?');
 	}
+	/* cppcheck-suppress knownConditionTrueFalse ; as above */
 	if (max < len) {
 		for (int i = 0; i < 3 && n + 1 < size; i++)
 			dst[n++] = '.';

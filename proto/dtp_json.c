@@ -64,7 +64,7 @@ text_key(struct jtext *t, const char *key, size_t len)
 	for (size_t i = 0; i < len && t->len + 1 < sizeof(t->buf); i++) {
 		unsigned char c = (unsigned char)key[i];
 
-		t->buf[t->len++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		t->buf[t->len++] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
 	}
 	t->buf[t->len] = '\0';
 }
@@ -140,16 +140,14 @@ utf8_problem(const char *str, size_t n)
 			i++;
 			continue;
 		}
-		if (c < 0xc2)
+		if (c < 0xc2 || c >= 0xf5)
 			return "not valid UTF-8";
-		else if (c < 0xe0)
+		if (c < 0xe0)
 			need = 1, cp = c & 0x1f;
 		else if (c < 0xf0)
 			need = 2, cp = c & 0x0f;
-		else if (c < 0xf5)
-			need = 3, cp = c & 0x07;
 		else
-			return "not valid UTF-8";
+			need = 3, cp = c & 0x07;
 		if (need > n - i - 1)
 			return "not valid UTF-8";
 		for (unsigned j = 1; j <= need; j++) {

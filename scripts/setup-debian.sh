@@ -16,6 +16,8 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   # jq reads JSON in the CLI tests; awscli cross-checks what we create;
   # valgrind and clang run the memory-checked and fuzzing jobs.
   pkgs+=(jq awscli valgrind clang libclang-rt-14-dev systemd python3)
+  # scripts/lint.sh: cppcheck 2.10 and clang-tidy 14 (run-clang-tidy-14).
+  pkgs+=(cppcheck clang-tidy-14)
   # The Python client (client/python): its one dependency, its tests
   # (pytest, xdist, asyncio), boto3 for its examples, and what
   # `pip install` of it needs offline (setuptools, wheel, pip, venv).

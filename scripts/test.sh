@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs, builds and runs every test: the normal build, its end-to-end
-# tests again under valgrind, the same suite built with ASan and UBSan, and
-# a bounded fuzzing run (tests/fuzz/run.sh). Exit status 0 only if all pass.
+# Installs, builds and runs every test: the normal build, static analysis
+# of it (scripts/lint.sh), its end-to-end tests again under valgrind, the
+# same suite built with ASan and UBSan, and a bounded fuzzing run
+# (tests/fuzz/run.sh). Exit status 0 only if all pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,10 @@ run_suite() { # build-dir, extra cmake args...
 }
 
 run_suite build-test
+# Static analysis (cppcheck, clang-tidy) of every C file, on the plain
+# build's compile_commands.json; any finding fails the run.
+echo "=== build-test: scripts/lint.sh"
+LINT_JOBS=$jobs scripts/lint.sh build-test
 # The end-to-end suite once more, the plain build's daemon under valgrind
 # memcheck: an error or a definite leak makes it exit 99, which harness.sh
 # reports as a failure.

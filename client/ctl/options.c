@@ -769,10 +769,10 @@ parse_index_spec(struct ctl *ctl, const char *opt, const char *arg,
 		"projection", "rcu", "wcu" };
 	size_t n_keys = global ? 6 : 4; /* an LSI: name, (no pk), sk, proj */
 	char *work = keep(ctl, strdup(arg)), *p = work, *part, *val;
-	const char *why, *orig = arg;
+	const char *why, *orig;
 	unsigned seen = 0;
 	char msg[160];
-	int k, len = 0;
+	int k, len;
 
 	memset(sp, 0, sizeof *sp);
 	while ((part = strsep(&p, ",")) != NULL) {
@@ -891,7 +891,17 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 	int w;
 
 	ctl->seen |= verb_opts[i].bit;
-	if (arg != NULL && !utf8_ok(arg))
+	if (verb_opts[i].arg == NULL) { /* a flag */
+		if (verb_opts[i].bit == O_PROTECT)
+			o->deletion_protection = true;
+		else if (verb_opts[i].bit == O_EPHEMERAL)
+			o->ephemeral = true;
+		return CTL_CONTINUE;
+	}
+	/* getopt_long gives a value to every option that takes one. */
+	if (arg == NULL)
+		return usage_error(v, "option --%s needs a value", name);
+	if (!utf8_ok(arg))
 		return usage_error(v, "bad --%s: not valid UTF-8", name);
 	switch (verb_opts[i].bit) {
 	case O_PK:
@@ -942,12 +952,6 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 			return usage_error(v, "bad --stream '%s': want NEW_IMAGE, "
 			    "OLD_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY", arg);
 		o->stream = (dyntable_stream)w;
-		break;
-	case O_PROTECT:
-		o->deletion_protection = true;
-		break;
-	case O_EPHEMERAL:
-		o->ephemeral = true;
 		break;
 	case O_TAG:
 		if ((eq = strchr(arg, '=')) == NULL)

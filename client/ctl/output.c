@@ -314,8 +314,9 @@ print_field(const char *label, const char *fmt, ...)
 static char
 type_char(dyntable_type t)
 {
-	return t == DYNTABLE_S || t == DYNTABLE_N || t == DYNTABLE_B ?
-	    (char)t : '?';
+	if (t == DYNTABLE_S || t == DYNTABLE_N || t == DYNTABLE_B)
+		return (char)t;
+	return '?';
 }
 
 /* An index from the parsed fields alone: its first key attributes. */
@@ -349,7 +350,9 @@ desc_attr_type(const json_t *desc, const char *name)
 		if (t != NULL && strcmp(t, name) == 0) {
 			t = json_string_value(json_object_get(d,
 			    "AttributeType"));
-			return t != NULL && strlen(t) == 1 ? *t : '?';
+			if (t != NULL && strlen(t) == 1)
+				return *t;
+			return '?';
 		}
 	}
 	return '?';

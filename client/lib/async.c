@@ -8,9 +8,9 @@
 /* One definition per row of DTC_REQUESTS (client_internal.h). */
 #define DTC_ASYNC(name, OP, PARAMS, ARGS)                                  \
 	dyntable_status                                                    \
-	dyntable_##name(DTC_UNPAREN PARAMS, dyntable_cb *cb, void *privdata) \
+	dyntable_##name(DTC_UNPAREN(PARAMS), dyntable_cb *cb, void *privdata) \
 	{                                                                  \
-		const dtc_args a = { DTC_UNPAREN ARGS };                   \
+		const dtc_args a = { DTC_UNPAREN(ARGS) };                   \
                                                                            \
 		return dtc_submit(c, DYNTABLE_OP_##OP, &a, cb, NULL,       \
 		    privdata, NULL, NULL, 0);                               \

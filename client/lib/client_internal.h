@@ -182,7 +182,13 @@ struct dyntable_ctx {
 	    const dyntable_wait_opts *wait),                                \
 	    (DTC_MODEL(m), DTC_WAIT(wait)))
 
-#define DTC_UNPAREN(...) __VA_ARGS__
+/* DTC_UNPAREN((a, b)) is a, b: a row's parameter or argument list without
+ * its parentheses. The detour through DTC_ID_ is for cppcheck, whose
+ * preprocessor does not rescan "DTC_UNPAREN_ (a, b)" when the parenthesised
+ * list comes from a macro argument; C compilers need no detour. */
+#define DTC_ID_(...) __VA_ARGS__
+#define DTC_UNPAREN_(...) __VA_ARGS__
+#define DTC_UNPAREN(list) DTC_ID_(DTC_UNPAREN_ list)
 
 /* ---- client.c ------------------------------------------------------------ */
 

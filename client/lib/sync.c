@@ -76,9 +76,9 @@ sync_run(dyntable_ctx *c, dyntable_op op, const dtc_args *a)
 /* One definition per row of DTC_REQUESTS (client_internal.h). */
 #define DTC_SYNC(name, OP, PARAMS, ARGS)                                   \
 	dyntable_result *                                                  \
-	dyntable_sync_##name(DTC_UNPAREN PARAMS)                           \
+	dyntable_sync_##name(DTC_UNPAREN(PARAMS))                         \
 	{                                                                  \
-		const dtc_args a = { DTC_UNPAREN ARGS };                   \
+		const dtc_args a = { DTC_UNPAREN(ARGS) };                  \
                                                                            \
 		return sync_run(c, DYNTABLE_OP_##OP, &a);                  \
 	}

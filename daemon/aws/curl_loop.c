@@ -98,8 +98,11 @@ curl_loop_destroy(struct curl_loop *cl)
 	 * connections; whatever it leaves is freed after. */
 	if (cl->multi != NULL)
 		curl_multi_cleanup(cl->multi);
+	/* Each pass unlinks the first entry (TAILQ/LIST_REMOVE writes
+	 * through its prev pointer, which the analyzer does not tie
+	 * to the head): not a use after free. */
 	while ((s = LIST_FIRST(&cl->socks)) != NULL)
-		curl_loop_sock_free(s);
+		curl_loop_sock_free(s); /* NOLINT(clang-analyzer-unix.Malloc) */
 	if (cl->timer != NULL)
 		event_free(cl->timer);
 	free(cl);
@@ -191,7 +194,7 @@ curl_loop_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 		return 0;
 	}
 	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv.tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000;
 	return evtimer_add(cl->timer, &tv) == 0 ? 0 : -1;
 }
 
@@ -276,7 +279,7 @@ curl_loop_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 	event_del(s->ev);
 	if (kind == 0) /* CURL_POLL_NONE: keep the state, watch nothing */
 		return 0;
-	event_assign(s->ev, cl->base, fd, kind | EV_PERSIST,
+	event_assign(s->ev, cl->base, fd, (short)(kind | EV_PERSIST),
 	    curl_loop_sock_event_cb, s);
 	return event_add(s->ev, NULL) == 0 ? 0 : -1;
 }

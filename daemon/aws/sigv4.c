@@ -129,7 +129,9 @@ static char *sigv4_buf_take(struct sigv4_buf *b)
 /* ASCII only, whatever the locale. */
 static char sigv4_lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c - 'A' + 'a');
+	return c;
 }
 
 static bool sigv4_is_alnum(unsigned char c)

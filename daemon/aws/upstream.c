@@ -279,7 +279,7 @@ upcall_outcome_clear(struct upcall_outcome *o)
 	json_decref(o->body);
 	free(o->aws_type);
 	free(o->message);
-	memset(o, 0, sizeof *o);
+	*o = (struct upcall_outcome){ 0 };
 }
 
 /* Records a failure without an HTTP answer (message is copied). */

@@ -279,6 +279,7 @@ creds_http_start_container(struct creds_http *h, char *err, size_t errlen)
 	const char *full = creds_http_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	const char *token_file =
 	    creds_http_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *tok_env;
 	const char *headers[3] = { "Accept: application/json", NULL, NULL };
 	char *token = NULL, *auth = NULL;
 	bool ok;
@@ -305,9 +306,9 @@ creds_http_start_container(struct creds_http *h, char *err, size_t errlen)
 		if ((token = creds_http_read_token(token_file, "container "
 			 "authorization token file", err, errlen)) == NULL)
 			return -1;
-	} else if (creds_http_env("AWS_CONTAINER_AUTHORIZATION_TOKEN") !=
-	    NULL) {
-		token = strdup(getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN"));
+	} else if ((tok_env = creds_http_env(
+	    "AWS_CONTAINER_AUTHORIZATION_TOKEN")) != NULL) {
+		token = strdup(tok_env);
 		redact_add_secret(token);
 		if (token == NULL) {
 			snprintf(err, errlen, "out of memory");

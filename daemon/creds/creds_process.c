@@ -30,8 +30,6 @@
 #include "creds_int.h"
 #include "log.h"
 
-extern char **environ;
-
 #define CREDS_PROC_MAX_OUT (64u << 10) /* larger output is an error */
 #define CREDS_PROC_POLL_MS 50	       /* exit polling without a pidfd */
 
@@ -149,8 +147,8 @@ creds_proc_log_stderr(struct creds_proc *p)
 
 	for (size_t i = 0; i < p->err_len && p->errtxt[i] != '\n' &&
 	    n < sizeof(line) - 1; i++)
-		line[n++] = p->errtxt[i] >= 0x20 && p->errtxt[i] < 0x7f ?
-		    p->errtxt[i] : '?';
+		line[n++] = (char)(p->errtxt[i] >= 0x20 &&
+		    p->errtxt[i] < 0x7f ? p->errtxt[i] : '?');
 	line[n] = '\0';
 	if (n != 0)
 		log_warn("credential_process %s said: %s", p->name, line);
@@ -360,7 +358,8 @@ creds_proc_start(struct event_base *base, const char *command,
 		if (event_add(p->ev_exit, NULL) != 0)
 			goto fail_running;
 	} else {
-		struct timeval poll = { 0, CREDS_PROC_POLL_MS * 1000 };
+		struct timeval poll = {
+			0, (suseconds_t)CREDS_PROC_POLL_MS * 1000 };
 
 		if (event_add(p->ev_exit, &poll) != 0)
 			goto fail_running;

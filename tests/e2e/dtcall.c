@@ -156,6 +156,8 @@ main(int argc, char **argv)
 			return dtcall_usage();
 		i += 2;
 	}
+	/* cppcheck-suppress knownConditionTrueFalse ; false positive: the
+	 * loop above leaves i anywhere from 1 to argc */
 	if (argc - i < 2 || argc - i > 3 || repeat == 0)
 		return dtcall_usage();
 	if (!dtp_op_lookup(argv[i + 1], strlen(argv[i + 1]), &op)) {
@@ -175,7 +177,7 @@ main(int argc, char **argv)
 		json_decref(args);
 		return 1;
 	}
-	strcpy(sa.sun_path, argv[i]);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[i]);
 	hello = json_pack("{s:i,s:i,s:s}", "major", DTP_VERSION_MAJOR,
 	    "minor", DTP_VERSION_MINOR, "client", "dtcall");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {

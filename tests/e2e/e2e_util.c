@@ -47,8 +47,10 @@ void
 e2e_check_status(const dyntable_result *r, dyntable_status want,
     const char *what, int line)
 {
-	if (r == NULL)
+	if (r == NULL) {
 		fail_msg("line %d: %s: no result (out of memory?)", line, what);
+		return; /* not reached: fail_msg() longjmps */
+	}
 	if (r->status != want)
 		fail_msg("line %d: %s: status %s (%s; aws_type %s), expected %s",
 		    line, what, dyntable_status_name(r->status),

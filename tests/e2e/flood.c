@@ -29,6 +29,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: flood SOCKET N\n");
 		return 2;
 	}
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	if ((conns = calloc(n, sizeof(*conns))) == NULL)
 		return 1;
 	for (unsigned long i = 0; i < n; i++) {

@@ -215,7 +215,7 @@ rawc_connect_hello(const char *path, const char *ns, const char *session,
 		free(c);
 		return NULL;
 	}
-	strcpy(sa.sun_path, path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		fprintf(stderr, "rawc: connect %s: %s\n", path,

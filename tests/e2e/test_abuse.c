@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "dtp.h"
+#include "e2e_env.h"
 
 #define N_CONNS 1000		/* simultaneous connections */
 #define HELLO_TIMEOUT_S 10	/* conn.c CONN_HELLO_TIMEOUT_S */
@@ -56,7 +57,7 @@
 #define FLOOD_CAP (64u << 20)	/* bytes a never-reading client may try */
 /* What one never-reading client may cost: its output queue, one input
  * frame, and as much again for malloc and libevent. */
-#define RSS_GROWTH_MAX_KIB (5 * (OUT_HIGH >> 10))
+#define RSS_GROWTH_MAX_KIB (5L * (OUT_HIGH >> 10))
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ASAN_BUILD 1
@@ -233,6 +234,8 @@ recv_frame(int fd, int ms, char **payload, uint32_t *len)
 	unsigned char hdr[DTP_HEADER_LEN];
 	int rc = recv_exact(fd, hdr, sizeof(hdr), deadline);
 
+	*payload = NULL;
+	*len = 0;
 	if (rc != 1)
 		return rc;
 	/* what the daemon sends must pass the protocol's own check */
@@ -243,8 +246,10 @@ recv_frame(int fd, int ms, char **payload, uint32_t *len)
 	rc = recv_exact(fd, *payload, *len, deadline);
 	if (rc != 1) {
 		free(*payload);
+		*payload = NULL;
 		fail_msg("a reply frame was cut short (%s)",
 		    rc == 0 ? "connection closed" : "timeout");
+		return rc; /* not reached: fail_msg() longjmps */
 	}
 	return 1;
 }
@@ -258,9 +263,12 @@ recv_reply(int fd, dtp_msg *m, const char *what)
 	uint32_t len;
 	int rc = recv_frame(fd, io_ms, &payload, &len);
 
-	if (rc != 1)
+	memset(m, 0, sizeof(*m));
+	if (rc != 1) {
 		fail_msg("%s: no reply (%s)", what, rc == 0 ?
 		    "the daemon closed the connection" : "timeout");
+		return; /* not reached: fail_msg() longjmps */
+	}
 	if (dtp_decode_reply(payload, len, m, err, sizeof(err)) !=
 	    DTP_DECODE_OK)
 		fail_msg("%s: the daemon sent an invalid reply: %s", what, err);
@@ -397,6 +405,7 @@ daemon_rss_kib(void)
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
+		/* NOLINTNEXTLINE(cert-err34-c): the kernel's number fits */
 		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
 			break;
 	fclose(f);
@@ -806,7 +815,7 @@ test_truncated(void **state)
 
 		send_len(fd, 1000);
 		assert_true(send_all(fd, frame + DTP_HEADER_LEN, 20));
-		usleep(200 * 1000);
+		e2e_sleep_ms(200);
 		close(fd);
 	}
 	free(frame);
@@ -1281,7 +1290,7 @@ test_never_reads(void **state)
 	if (before > 0 && peak > 0 && !ASAN_BUILD && !wrapped &&
 	    peak - before > RSS_GROWTH_MAX_KIB)
 		fail_msg("daemon RSS grew by %ld KiB for one client that never "
-		    "reads (bound %d KiB)", peak - before, RSS_GROWTH_MAX_KIB);
+		    "reads (bound %ld KiB)", peak - before, RSS_GROWTH_MAX_KIB);
 	/* test_stall_end checks that the daemon closes it */
 	flood.fd = fd;
 }
@@ -1326,6 +1335,7 @@ int
 main(void)
 {
 	const char *seed = getenv("DYNTABLE_ABUSE_SEED");
+	const char *wrapper;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stall_begin),
 		cmocka_unit_test(test_random_bytes),
@@ -1348,8 +1358,8 @@ main(void)
 		    "it through tests/e2e/harness.sh\n");
 		return 1;
 	}
-	wrapped = getenv("DYNTABLE_TEST_WRAPPER") != NULL &&
-	    getenv("DYNTABLE_TEST_WRAPPER")[0] != '\0';
+	wrapper = getenv("DYNTABLE_TEST_WRAPPER");
+	wrapped = wrapper != NULL && wrapper[0] != '\0';
 	io_ms = wrapped ? 60000 : 15000;
 	rng_state = seed != NULL ? strtoull(seed, NULL, 0) : 0x5eed1dea;
 	if (rng_state == 0)

@@ -458,7 +458,7 @@ run_until_done(struct loop_state *ls)
 {
 	struct timeval tv = { LOOP_LIMIT_S, 0 };
 	struct event *limit = evtimer_new(ls->base, on_loop_limit, ls->base);
-	long long deadline = now_ms() + LOOP_LIMIT_S * 1000;
+	long long deadline = now_ms() + LOOP_LIMIT_S * 1000LL;
 	int rc = 0;
 
 	assert_non_null(limit);
@@ -746,7 +746,7 @@ test_disconnect_while_waiting(void **state)
 		json_decref(reqs);
 		if (n >= 2)
 			break;
-		usleep(50 * 1000);
+		e2e_sleep_ms(50);
 	}
 
 	t0 = now_ms();
@@ -864,6 +864,7 @@ test_written_at_once(void **state)
 	assert_status(r, DYNTABLE_OK);
 	dyntable_result_free(r);
 	check_expect(&sync_ctx);
+	assert_int_equal(ls.outstanding, 0);
 	dyntable_free(c);
 
 	c = connect_ok();
@@ -925,7 +926,7 @@ test_poll_adapter(void **state)
 		if (dyntable_poll_tick(c, 100) < 0)
 			fail_msg("dyntable_poll_tick failed: %s",
 			    dyntable_errstr(c));
-		if (now_ms() - t0 > LOOP_LIMIT_S * 1000)
+		if (now_ms() - t0 > LOOP_LIMIT_S * 1000LL)
 			fail_msg("%d callbacks outstanding after %d s",
 			    ls.outstanding, LOOP_LIMIT_S);
 	}

@@ -119,7 +119,7 @@ wait_gone(const char *name, long long ms)
 	while (rawc_now_ms() - t0 < ms) {
 		if (!exists(name))
 			return rawc_now_ms() - t0;
-		usleep(100 * 1000);
+		e2e_sleep_ms(100);
 	}
 	return -1;
 }
@@ -325,7 +325,7 @@ test_ephemeral_sigkill(void **state)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	t0 = rawc_now_ms();
-	usleep(GRACE_MS / 2 * 1000);
+	e2e_sleep_ms(GRACE_MS / 2);
 	assert_true(exists(name)); /* within grace */
 	if (wait_gone(name, GRACE_MS + 10000) < 0)
 		fail_msg("ephemeral table %s still there %d ms after its "
@@ -347,11 +347,11 @@ test_ephemeral_reattach(void **state)
 
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	usleep(300 * 1000);
+	e2e_sleep_ms(300);
 	c = conn_ns(NULL, token);
 	assert_true(rawc_resumed(c));
 	assert_string_equal(rawc_session(c), token);
-	usleep((GRACE_MS + 1500) * 1000);
+	e2e_sleep_ms(GRACE_MS + 1500);
 	assert_true(exists(name)); /* kept past the grace period */
 	rep = call_name(c, "describe_table", name);
 	raw_check_ok(rep, "describe the kept table");
@@ -387,7 +387,7 @@ test_ephemeral_tags(void **state)
 	json_decref(rep);
 	arg = json_pack("{s:s}", "ResourceArn", arn);
 	/* Tagged soon after creation, then renewed within TTL/2 + period. */
-	while (rawc_now_ms() - t0 < (TTL_S + 5) * 1000 &&
+	while (rawc_now_ms() - t0 < (TTL_S + 5) * 1000LL &&
 	    (first < 0 || later <= first)) {
 		json_t *tags = pc_dynalite("ListTagsOfResource", arg, &status);
 		long long exp = -1;
@@ -400,7 +400,7 @@ test_ephemeral_tags(void **state)
 			    "Value"));
 
 			if (strcmp(k, "dyntable:expires") == 0)
-				exp = atoll(v);
+				exp = strtoll(v, NULL, 10);
 			if (strcmp(k, "dyntable:owner") == 0 && owner == NULL) {
 				owner = strdup(v);
 			}
@@ -413,7 +413,7 @@ test_ephemeral_tags(void **state)
 		} else if (exp > first) {
 			later = exp;
 		}
-		usleep(250 * 1000);
+		e2e_sleep_ms(250);
 	}
 	json_decref(arg);
 	assert_true(first > 0);

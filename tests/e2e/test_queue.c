@@ -102,7 +102,7 @@ logged_index(json_t *e, const char *prefix)
 
 	if (name == NULL || strncmp(name, want, n) != 0)
 		return -1;
-	return atoi(name + n);
+	return (int)strtol(name + n, NULL, 10);
 }
 
 /* ---- at most CONNS at once, in order ------------------------------------ */
@@ -114,7 +114,7 @@ test_limit_and_order(void **state)
 	rawc *c = raw_connect_ok();
 	uint32_t ids[N];
 	json_t *log, *e, *rep;
-	json_int_t start[N], end[N];
+	json_int_t start[N] = { 0 }, end[N] = { 0 };
 	long long t0, ms;
 	int peak = 0, last = 0, got = 0;
 	size_t k;
@@ -226,10 +226,10 @@ test_queued_cancel(void **state)
 	t0 = rawc_now_ms();
 	for (int i = 0; i < 4; i++) /* 2 sent, 2 queued */
 		send_describe(a, "gone", i);
-	usleep(50 * 1000);
+	e2e_sleep_ms(50);
 	for (int i = 0; i < 2; i++) /* queued behind a's */
 		ids[i] = send_describe(b, "stays", i);
-	usleep(100 * 1000);
+	e2e_sleep_ms(100);
 	rawc_close(a); /* its 2 in flight are cancelled, its 2 queued dropped */
 	recv_all(b, ids, 2);
 	ms = rawc_now_ms() - t0;
@@ -239,7 +239,7 @@ test_queued_cancel(void **state)
 	 * calls (that would be 3 x 400 ms). */
 	if (ms >= 1100)
 		fail_msg("b answered after %lld ms: a's queued calls ran", ms);
-	usleep(500 * 1000); /* whatever a's queue could have sent is in */
+	e2e_sleep_ms(500); /* whatever a's queue could have sent is in */
 	faults("[]");
 	assert_int_equal(pc_count("DescribeTable"), 4);
 	rawc_close(b);

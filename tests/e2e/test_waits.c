@@ -184,12 +184,12 @@ test_disconnect_stops_poller(void **state)
 
 	NEED_PROXY();
 	assert_int_not_equal(rawc_send(c, "wait_table_active", a), 0);
-	usleep(400 * 1000);
+	e2e_sleep_ms(400);
 	c1 = pc_count("DescribeTable");
 	rawc_close(c); /* mid-wait */
-	usleep(300 * 1000); /* a poll in flight may still land */
+	e2e_sleep_ms(300); /* a poll in flight may still land */
 	c2 = pc_count("DescribeTable");
-	usleep(700 * 1000);
+	e2e_sleep_ms(700);
 	c3 = pc_count("DescribeTable");
 	printf("disconnect: DescribeTable calls %ld, %ld after closing, %ld "
 	    "0.7 s later\n", c1, c2, c3);
@@ -407,7 +407,7 @@ test_mutation_limit(void **state)
 		assert_int_not_equal(rawc_send(a, "create_table", args), 0);
 		json_decref(args);
 	}
-	usleep(100 * 1000); /* a's creates are queued by now */
+	e2e_sleep_ms(100); /* a's creates are queued by now */
 	args = json_pack("{s:o}", "table", rawc_table_def(tname("single"),
 	    NULL));
 	rep = rawc_call(b, "create_table", args, LONG_MS);
@@ -433,7 +433,7 @@ test_mutation_limit(void **state)
 		    "(the flood took %lld ms)", tb, ta_last);
 	assert_true(peak <= LIMIT);
 	assert_true(peak >= LIMIT - 1); /* the limit is used, not serial */
-	assert_true(ta_last >= (N / LIMIT) * CREATE_DELAY_MS);
+	assert_true(ta_last >= (N / LIMIT) * (long long)CREATE_DELAY_MS);
 	/* The daemon's own count agrees. */
 	rep = rawc_call(b, "status", NULL, LONG_MS);
 	raw_check_ok(rep, "status");
@@ -469,9 +469,9 @@ test_mutation_dropped(void **state)
 		assert_int_not_equal(rawc_send(a, "create_table", args), 0);
 		json_decref(args);
 	}
-	usleep(150 * 1000);
+	e2e_sleep_ms(150);
 	rawc_close(a); /* LIMIT sent, LIMIT queued */
-	usleep(1200 * 1000);
+	e2e_sleep_ms(1200);
 	faults("[]");
 	assert_int_equal(pc_count("CreateTable"), LIMIT);
 }
