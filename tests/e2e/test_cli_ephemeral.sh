@@ -125,6 +125,10 @@ tags_on() {
 for _ in 1 2 3 4 5 6 7 8 9 10; do tags_on "${p}-held" && break; sleep 0.3; done
 tags_on "${p}-held"
 check "its dyntable:owner and dyntable:expires tags are on it"
+# ... and the daemon knows it: dynalite answers TagResource with a body
+# of "", which is a success, not a malformed reply to warn about.
+! grep -q "TagResource failed" "${DYNTABLE_TEST_DAEMON_LOG:?}"
+check "the daemon read TagResource's answer as a success"
 sleep $((grace + 2))
 run exists "${p}-held"
 [ "$rc" -eq 0 ]
