@@ -14,6 +14,7 @@
  * calls back here. The request keeps a pointer to whatever runs for it
  * so that ops_abandon() can stop it when the client goes away.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,16 +62,22 @@ static const struct op_arg {
 	const char *key;
 	unsigned bits;		/* accepted by a row with any of these */
 	enum op_arg_type type;
+	size_t at;		/* where in struct op_args it goes */
 	const char *want;	/* what the type error says */
 } op_arg_keys[] = {
-	{ "name", OPA_NAME, OPT_STR, "must be a string" },
-	{ "wait", OPA_WAIT, OPT_BOOL, "must be a bool" },
-	{ "timeout_ms", OPA_WAIT | OPA_TIMEOUT, OPT_UINT,
-	    "must be a non-negative integer" },
-	{ "table_only", OPA_TABLE_ONLY, OPT_BOOL, "must be a bool" },
-	{ "all", OPA_ALL, OPT_BOOL, "must be a bool" },
-	{ "ephemeral", OPA_EPHEMERAL, OPT_BOOL, "must be a bool" },
-	{ "table", OPA_DEFINITION, OPT_MAP, "must be a map" },
+#define OP_ARG(key, bits, type, field, want) \
+	{ key, bits, type, offsetof(struct op_args, field), want }
+	OP_ARG("name", OPA_NAME, OPT_STR, name, "must be a string"),
+	OP_ARG("wait", OPA_WAIT, OPT_BOOL, wait, "must be a bool"),
+	OP_ARG("timeout_ms", OPA_WAIT | OPA_TIMEOUT, OPT_UINT, timeout_ms,
+	    "must be a non-negative integer"),
+	OP_ARG("table_only", OPA_TABLE_ONLY, OPT_BOOL, table_only,
+	    "must be a bool"),
+	OP_ARG("all", OPA_ALL, OPT_BOOL, all, "must be a bool"),
+	OP_ARG("ephemeral", OPA_EPHEMERAL, OPT_BOOL, ephemeral,
+	    "must be a bool"),
+	OP_ARG("table", OPA_DEFINITION, OPT_MAP, definition, "must be a map"),
+#undef OP_ARG
 };
 
 typedef void op_handler(struct server *srv, struct req *r,
@@ -94,40 +101,27 @@ static const struct op_def {
 
 /* ---- arguments ------------------------------------------------------------ */
 
-/* Stores the value v of the argument oa into a; false when it has the
- * wrong type. */
+/* Stores the value v of the argument oa into a, at oa->at; false when it
+ * has the wrong type. */
 static bool
 ops_arg_set(const struct op_arg *oa, const msgpack_object *v,
     struct op_args *a)
 {
-	bool b = false;
+	void *at = (char *)a + oa->at;
 
 	switch (oa->type) {
 	case OPT_STR:
-		if (v->type != MSGPACK_OBJECT_STR)
-			return false;
-		a->name = v;
-		return true;
 	case OPT_MAP:
-		if (v->type != MSGPACK_OBJECT_MAP)
+		if (v->type != (oa->type == OPT_STR ? MSGPACK_OBJECT_STR :
+		    MSGPACK_OBJECT_MAP))
 			return false;
-		a->definition = v;
+		*(const msgpack_object **)at = v;
 		return true;
 	case OPT_UINT:
-		return dtp_get_uint(v, &a->timeout_ms);
+		return dtp_get_uint(v, at);
 	case OPT_BOOL:
 	default:
-		if (!dtp_get_bool(v, &b))
-			return false;
-		if (strcmp(oa->key, "wait") == 0)
-			a->wait = b;
-		else if (strcmp(oa->key, "table_only") == 0)
-			a->table_only = b;
-		else if (strcmp(oa->key, "all") == 0)
-			a->all = b;
-		else
-			a->ephemeral = b;
-		return true;
+		return dtp_get_bool(v, at);
 	}
 }
 
