@@ -13,9 +13,12 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libjansson-dev libsystemd-dev libinih-dev libexpat1-dev libcmocka-dev
       zlib1g-dev)
 if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
-  # jq reads JSON in the CLI tests; awscli cross-checks what we create;
-  # valgrind and clang run the memory-checked and fuzzing jobs.
-  pkgs+=(jq awscli valgrind clang libclang-rt-14-dev systemd python3)
+  # jq reads JSON in the CLI tests; curl talks to the test proxy's control
+  # API and dynalite; awscli cross-checks what we create; util-linux's
+  # setpriv runs clients as another uid; valgrind and clang run the
+  # memory-checked and fuzzing jobs.
+  pkgs+=(jq curl awscli util-linux valgrind clang libclang-rt-14-dev systemd
+         python3)
   # scripts/lint.sh: cppcheck 2.10 and clang-tidy 14 (run-clang-tidy-14).
   pkgs+=(cppcheck clang-tidy-14)
   # The Python client (client/python): its one dependency, its tests
