@@ -104,3 +104,11 @@ test('one class per protocol error code, with code, number and DynamoDB\'s type'
   assert.equal(unknown.constructor, DyntableError)
   assert.equal(unknown.code, 'NEWER')
 })
+
+test('index.d.ts declares exactly what lib/index.js exports (test/types/usage.mts holds the list tsc checks)', () => {
+  const usage = require('node:fs').readFileSync(require.resolve('./types/usage.mts'), 'utf8')
+  const list = usage.match(/const runtimeExports = \[([^\]]*)\]/)
+  assert.ok(list, 'usage.mts has its runtimeExports list')
+  const declared = [...list[1].matchAll(/'([^']+)'/g)].map((m) => m[1]).sort()
+  assert.deepEqual(Object.keys(dyntable).sort(), declared)
+})
