@@ -24,6 +24,8 @@
 #include "listener.h"
 #include "log.h"
 #include "mutations.h"
+#include "ops.h"
+#include "scrape.h"
 #include "server.h"
 #include "sessions.h"
 #include "sigv4.h"
@@ -93,10 +95,18 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	sd_notify(0, "READY=1");
 }
 
+/* scrape_render_fn: the metrics, as the `metrics` op gives them. */
+static int
+main_render_metrics(void *arg, bool openmetrics, char **text, size_t *len)
+{
+	return ops_metrics_text(arg, openmetrics, text, len);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct server srv;
+	struct scrape *scrape = NULL;
 	struct event *ev_int = NULL, *ev_term = NULL, *ev_hup = NULL;
 	int rc = 1;
 
@@ -132,6 +142,10 @@ main(int argc, char **argv)
 	    (srv.listener = listener_new(srv.base, &srv.cfg, conn_accept,
 	    &srv)) == NULL)
 		goto out;
+	if (srv.cfg.metrics_host != NULL && (scrape = scrape_new(srv.base,
+	    srv.cfg.metrics_host, srv.cfg.metrics_port, main_render_metrics,
+	    &srv)) == NULL)
+		goto out;
 	ev_int = evsignal_new(srv.base, SIGINT, main_on_signal, &srv);
 	ev_term = evsignal_new(srv.base, SIGTERM, main_on_signal, &srv);
 	ev_hup = evsignal_new(srv.base, SIGHUP, main_on_hup, &srv);
@@ -155,6 +169,7 @@ main(int argc, char **argv)
 out:
 	/* Waits answer SHUTDOWN to connections still open; then the
 	 * connections close, dropping whatever is left. */
+	scrape_free(scrape);
 	waits_free(srv.waits);
 	conn_close_all(&srv);
 	ephemeral_free(srv.eph); /* after the connections: they use it */

@@ -19,6 +19,10 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   # memory-checked and fuzzing jobs.
   pkgs+=(jq curl awscli util-linux valgrind clang libclang-rt-14-dev systemd
          python3)
+  # e2e.metrics: promtool checks the exposition, the prometheus server
+  # scrapes the daemon once, python3-prometheus-client parses OpenMetrics
+  # strictly.
+  pkgs+=(prometheus python3-prometheus-client)
   # scripts/lint.sh: cppcheck 2.10 and clang-tidy 14 (run-clang-tidy-14).
   pkgs+=(cppcheck clang-tidy-14)
   # The Python client (client/python): its one dependency, its tests

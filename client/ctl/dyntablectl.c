@@ -164,6 +164,12 @@ cmd_status(dyntable_ctx *c, const struct ctl *ctl)
 }
 
 static int
+cmd_metrics(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_daemon_metrics(c));
+}
+
+static int
 cmd_reap(dyntable_ctx *c, const struct ctl *ctl)
 {
 	return print_result(c, ctl, dyntable_sync_reap(c));
@@ -286,6 +292,12 @@ const struct verb verbs[] = {
 	    "process exits or a signal ends this one. Ephemeral tables "
 	    "created with DYNTABLE_SESSION set to the token live as long.",
 	    0, false, NULL, NULL },
+	{ "metrics", cmd_metrics, "metrics [--json]",
+	    "Print the daemon's metrics in the OpenMetrics text format (what "
+	    "dyntabled --metrics-listen serves): requests by operation and "
+	    "outcome, latency histograms, retries, clients, waiters, "
+	    "pollers, credential expiry. An administrator's verb.",
+	    O_JSON, false, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
 
