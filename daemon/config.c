@@ -886,11 +886,15 @@ config_load(struct config *cfg, int argc, char **argv)
 	    &cfg->policy) != 0)
 		goto fail;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", config_options, NULL)) != -1) {
+	opterr = 0; /* one line of ours, not getopt's and the whole help */
+	while ((opt = getopt_long(argc, argv, ":", config_options, NULL)) !=
+	    -1) {
 		char where[64];
 
-		if (opt == '?') {
-			config_usage(stderr);
+		if (opt == '?' || opt == ':') {
+			config_complain("%s option '%s' (see dyntabled "
+			    "--help)", opt == ':' ? "missing the value of" :
+			    "unknown", argv[optind - 1]);
 			goto fail;
 		}
 		snprintf(where, sizeof(where), "--%s",

@@ -624,6 +624,7 @@ print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r)
 	const char *msg;
 	int rc;
 
+	progress_stop(ctl->progress); /* its line, before the answer */
 	if (r == NULL) {
 		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_NOMEM),
 		    "out of memory");
@@ -645,7 +646,8 @@ print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r)
 
 /* ---- usage errors ------------------------------------------------------ */
 
-/* Prints why the command line is wrong, and how to ask for help. */
+/* Prints why the command line is wrong and where the help is, on one
+ * line (a script's log shows one line per failure). */
 int
 usage_error(const struct verb *v, const char *fmt, ...)
 {
@@ -655,11 +657,8 @@ usage_error(const struct verb *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (v != NULL)
-		fprintf(stderr, "\nusage: " PROG " [--socket PATH] %s\n",
-		    v->usage);
-	else
-		fprintf(stderr, "\nTry '" PROG " --help'.\n");
+	fprintf(stderr, " (see '" PROG "%s%s --help')\n", v ? " " : "",
+	    v ? v->name : "");
 	return CTL_USAGE;
 }
 
