@@ -49,13 +49,13 @@ scrape_on_metrics(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
-	if (evbuffer_add_reference(body, text, len,
-	    (evbuffer_ref_cleanup_cb)(void (*)(void))free, text) != 0) {
+	if (evbuffer_add(body, text, len) != 0) {
 		free(text);
 		evbuffer_free(body);
 		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
+	free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", om ? METRICS_CONTENT_TYPE :
 	    METRICS_CONTENT_TYPE_PROMETHEUS);

@@ -14,6 +14,7 @@
  * the exit.
  */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,23 @@ progress_unref(struct progress *p)
 	free(p);
 }
 
+/* Appends to buf (size len, holding a string); what does not fit is cut. */
+static void progress_add(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+progress_add(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
 /* The status line for a describe's answer r, at most width - 1 columns
  * (a line that wraps could not be rewritten in place). */
 static void
@@ -66,27 +84,24 @@ progress_line(const struct progress *p, const dyntable_result *r,
     long secs, char *buf, size_t len, size_t width)
 {
 	const dyntable_table *t = r != NULL ? r->table : NULL;
-	size_t n;
 
-	n = (size_t)snprintf(buf, len, PROG ": waiting for %s: ", p->table);
+	snprintf(buf, len, PROG ": waiting for %s: ", p->table);
 	if (r == NULL || (r->status != DYNTABLE_OK &&
 	    r->status != DYNTABLE_ERR_NOT_FOUND))
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
-		    "status unknown");
+		progress_add(buf, len, "status unknown");
 	else if (r->status == DYNTABLE_ERR_NOT_FOUND)
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s",
-		    p->deleted ? "gone" : "not found yet");
+		progress_add(buf, len, "%s", p->deleted ? "gone" :
+		    "not found yet");
 	else {
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s",
-		    t != NULL && t->status != NULL ? t->status : "?");
+		progress_add(buf, len, "%s", t != NULL && t->status != NULL ?
+		    t->status : "?");
 		for (size_t i = 0; t != NULL && i < t->n_gsi; i++)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
-			    "%s%s %s", i == 0 ? "; indexes: " : ", ",
+			progress_add(buf, len, "%s%s %s", i == 0 ?
+			    "; indexes: " : ", ",
 			    t->gsi[i].name ? t->gsi[i].name : "?",
 			    t->gsi[i].status ? t->gsi[i].status : "?");
 	}
-	if (n < len)
-		snprintf(buf + n, len - n, "; %ld s", secs);
+	progress_add(buf, len, "; %ld s", secs);
 	if (width > 1 && strlen(buf) > width - 1)
 		buf[width - 1] = '\0';
 }

@@ -54,6 +54,7 @@ else
 	ln -s "$DYNTABLE_SOCKET" "$pub/link.sock" 2>/dev/null
 	/usr/bin/python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); import time; time.sleep(30)' "$pub/s.sock" &
 	holder=$!
+	trap 'kill "$holder" 2>/dev/null' EXIT
 	for _ in $(seq 50); do [ -S "$pub/s.sock" ] && break; sleep 0.1; done
 	chmod 660 "$pub/s.sock"
 	LD_LIBRARY_PATH=$pub timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \

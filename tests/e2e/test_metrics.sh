@@ -20,6 +20,9 @@ ok() { echo "PASS: $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL: $1${2:+ ($2)}"; fail=$((fail + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 skip() { echo "SKIP: $1"; }
+# What this script starts in the background, stopped however it ends.
+bg=()
+trap 'for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done' EXIT
 
 port=$(sed -n 's|.*metrics: serving http://127\.0\.0\.1:\([0-9][0-9]*\)/metrics.*|\1|p' "$log" | head -n 1)
 if [ -z "$port" ]; then
@@ -131,9 +134,11 @@ check "a truncated reply as a transport retry" \
 hold=$!
 "$ctl" wait "$t-never" --timeout 30 >/dev/null 2>&1 &
 waiter=$!
+bg+=("$hold" "$waiter")
 for _ in $(seq 50); do
 	scrape om4
-	[ "$(value "$dir/om4" dyntabled_waiters)" = 1 ] && break
+	[ "$(value "$dir/om4" dyntabled_waiters)" = 1 ] &&
+		[ "$(value "$dir/om4" dyntabled_clients)" = 3 ] && break
 	sleep 0.1
 done
 check "clients: the holder, the waiter and this scrape" is "$dir/om4" dyntabled_clients 3
@@ -145,6 +150,7 @@ wait "$waiter" "$hold" 2>/dev/null
 faults '[{"target":"DescribeTable","action":"delay","ms":3000,"count":1}]'
 "$ctl" describe "$t" >/dev/null &
 slow=$!
+bg+=("$slow")
 for _ in $(seq 50); do
 	scrape om5
 	[ "$(value "$dir/om5" dyntabled_upstream_in_flight)" = 1 ] && break
@@ -187,6 +193,7 @@ YML
 	prometheus --config.file="$pd/prometheus.yml" --storage.tsdb.path="$pd/data" \
 		--web.listen-address=127.0.0.1:0 >"$pd/log" 2>&1 </dev/null &
 	prom=$!
+	bg+=("$prom")
 	pport=
 	for _ in $(seq 50); do
 		pport=$(sed -n 's/.*msg="Listening on" address=127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$pd/log" | head -n 1)
