@@ -67,7 +67,7 @@ scrape_on_metrics(struct evhttp_request *req, void *arg)
 static unsigned
 scrape_bound_port(struct evhttp_bound_socket *bs)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof(ss);
 	evutil_socket_t fd = evhttp_bound_socket_get_fd(bs);
 

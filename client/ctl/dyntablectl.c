@@ -324,10 +324,14 @@ static const char *
 perm_hint(const char *what, const struct stat *st, const char *which,
     char *buf, size_t len)
 {
-	const struct passwd *pw = getpwuid(st->st_uid);
-	const struct group *gr = getgrgid(st->st_gid);
-	char user[32], group[32];
+	struct passwd pwd, *pw = NULL;
+	struct group grp, *gr = NULL;
+	char pwbuf[4096], grbuf[4096], user[32], group[32];
 
+	if (getpwuid_r(st->st_uid, &pwd, pwbuf, sizeof pwbuf, &pw) != 0)
+		pw = NULL;
+	if (getgrgid_r(st->st_gid, &grp, grbuf, sizeof grbuf, &gr) != 0)
+		gr = NULL;
 	if (pw != NULL)
 		snprintf(user, sizeof user, "%s", pw->pw_name);
 	else
