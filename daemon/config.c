@@ -57,6 +57,8 @@ config_usage(FILE *f)
 	    "  --allow-insecure-http  accept plain http endpoints (DynamoDB, STS, container\n"
 	    "                         credentials) that are not on loopback\n"
 	    "  --log-level LEVEL      error, warn, info (default) or debug\n"
+	    "  --log-format FORMAT    text (default) or json: one object a line with\n"
+	    "                         time, level, event and fields\n"
 	    "  --max-frame BYTES      largest request frame accepted (default 1048576)\n"
 	    "  --max-inflight N       requests in flight per connection (default 256)\n"
 	    "  --max-clients N        connections at once (default 1024); root, the daemon's\n"
@@ -84,6 +86,10 @@ config_usage(FILE *f)
 	    "  --credentials-timeout-ms MS\n"
 	    "                         one credential fetch or credential_process run\n"
 	    "                         (default 30000)\n"
+	    "  --metrics-listen HOST:PORT\n"
+	    "                         serve OpenMetrics text at http://HOST:PORT/metrics;\n"
+	    "                         HOST on loopback (127.0.0.1, [::1]) unless\n"
+	    "  --metrics-allow-remote is given too\n"
 	    "  --config FILE          configuration file (default " CONFIG_DEFAULT_FILE
 	    " if it exists):\n"
 	    "                         [daemon] takes every option above without \"--\";\n"
@@ -454,6 +460,9 @@ enum {
 	OPT_CONFIG,
 	OPT_VERSION,
 	OPT_HELP,
+	OPT_METRICS_LISTEN,
+	OPT_METRICS_REMOTE,
+	OPT_LOG_FORMAT,
 };
 
 static const struct option config_options[] = {
@@ -482,6 +491,9 @@ static const struct option config_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "metrics-allow-remote", no_argument, NULL, OPT_METRICS_REMOTE },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -597,6 +609,55 @@ config_reload(struct config *cfg)
 	return changed ? 1 : 0;
 }
 
+/* --metrics-listen HOST:PORT (HOST an IPv4 address, [IPv6] or
+ * localhost; PORT 0 picks a free one) into metrics_host and _port. */
+static int
+config_set_metrics_listen(struct config *cfg, const char *arg,
+    const char *where)
+{
+	const char *colon = strrchr(arg, ':');
+	unsigned long port;
+	size_t hlen;
+
+	if (colon == NULL || colon == arg ||
+	    !config_parse_uint(colon + 1, 0, 65535, &port)) {
+		config_complain("bad %s \"%s\": want HOST:PORT, e.g. "
+		    "127.0.0.1:9187\n", where, arg);
+		return -1;
+	}
+	hlen = (size_t)(colon - arg);
+	if (arg[0] == '[' && hlen > 2 && arg[hlen - 1] == ']') {
+		arg++;	/* evhttp wants an IPv6 address without brackets */
+		hlen -= 2;
+	}
+	free(cfg->metrics_host);
+	if ((cfg->metrics_host = strndup(arg, hlen)) == NULL) {
+		config_complain("out of memory\n");
+		return -1;
+	}
+	cfg->metrics_port = (unsigned)port;
+	return 0;
+}
+
+/* The metrics address must be on loopback unless the operator said
+ * --metrics-allow-remote: the numbers show every client's activity. */
+static int
+config_check_metrics(const struct config *cfg)
+{
+	char url[300];
+
+	if (cfg->metrics_host == NULL || cfg->metrics_remote_ok)
+		return 0;
+	snprintf(url, sizeof(url), strchr(cfg->metrics_host, ':') != NULL ?
+	    "http://[%s]/" : "http://%s/", cfg->metrics_host);
+	if (config_is_loopback_url(url))
+		return 0;
+	config_complain("--metrics-listen %s: not a loopback address; the "
+	    "metrics would be open to the network. Add "
+	    "--metrics-allow-remote to mean it\n", cfg->metrics_host);
+	return -1;
+}
+
 /*
  * Applies one option, from the command line or the [daemon] section of
  * the configuration file (where = "--name" or "FILE:[daemon] name").
@@ -633,6 +694,22 @@ config_apply(struct config *cfg, int opt, const char *arg, const char *where)
 	}
 	case OPT_INSECURE:
 		cfg->insecure_ok = arg == NULL || config_bool(arg, true);
+		return 0;
+	case OPT_METRICS_REMOTE:
+		cfg->metrics_remote_ok = arg == NULL || config_bool(arg, true);
+		return 0;
+	case OPT_METRICS_LISTEN:
+		return config_set_metrics_listen(cfg, arg, where);
+	case OPT_LOG_FORMAT:
+		if (strcmp(arg, "text") == 0)
+			cfg->log_json = false;
+		else if (strcmp(arg, "json") == 0)
+			cfg->log_json = true;
+		else {
+			config_complain("bad %s \"%s\": text or json\n",
+			    where, arg);
+			return -1;
+		}
 		return 0;
 	case OPT_LOG_LEVEL:
 		if (!log_level_parse(arg, &cfg->log_level)) {
@@ -809,11 +886,15 @@ config_load(struct config *cfg, int argc, char **argv)
 	    &cfg->policy) != 0)
 		goto fail;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", config_options, NULL)) != -1) {
+	opterr = 0; /* one line of ours, not getopt's and the whole help */
+	while ((opt = getopt_long(argc, argv, ":", config_options, NULL)) !=
+	    -1) {
 		char where[64];
 
-		if (opt == '?') {
-			config_usage(stderr);
+		if (opt == '?' || opt == ':') {
+			config_complain("%s option '%s' (see dyntabled "
+			    "--help)", opt == ':' ? "missing the value of" :
+			    "unknown", argv[optind - 1]);
 			goto fail;
 		}
 		snprintf(where, sizeof(where), "--%s",
@@ -831,7 +912,7 @@ config_load(struct config *cfg, int argc, char **argv)
 	if (cfg->socket_path == NULL &&
 	    (cfg->socket_path = strdup(CONFIG_DEFAULT_SOCKET)) == NULL)
 		goto fail;
-	if (config_resolve(cfg) != 0)
+	if (config_resolve(cfg) != 0 || config_check_metrics(cfg) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -848,6 +929,8 @@ config_free(struct config *cfg)
 	free(cfg->flag_endpoint);
 	free(cfg->flag_region);
 	free(cfg->config_file);
+	free(cfg->metrics_host);
+	cfg->metrics_host = NULL;
 	policy_free(cfg->policy);
 	cfg->socket_path = cfg->endpoint = cfg->region = NULL;
 	cfg->flag_endpoint = cfg->flag_region = cfg->config_file = NULL;

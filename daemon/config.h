@@ -40,6 +40,10 @@ struct config {
 	unsigned ephemeral_ttl_s; /* dyntable:expires is now + this */
 	unsigned creds_timeout_ms; /* one credential fetch or process run */
 	bool insecure_ok;	 /* --allow-insecure-http */
+	char *metrics_host;	 /* --metrics-listen's address, or NULL */
+	unsigned metrics_port;	 /* its port; 0: any free one */
+	bool metrics_remote_ok;	 /* --metrics-allow-remote */
+	bool log_json;		 /* --log-format json */
 	char *flag_endpoint;	 /* --endpoint as given, or NULL */
 	char *flag_region;	 /* --region as given, or NULL */
 	char *config_file;	 /* the configuration file read, or NULL */

@@ -62,6 +62,7 @@
 #include "dtp.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "ops.h"
 #include "req.h"
 #include "server.h"
@@ -187,6 +188,8 @@ conn_drop_reqs(struct conn *c)
 
 	while ((r = TAILQ_FIRST(&c->reqs)) != NULL) {
 		ops_abandon(r);
+		metrics_request(r->op, METRICS_ABANDONED, metrics_clock_us() -
+		    r->arrived_us);
 		TAILQ_REMOVE(&c->reqs, r, entry);
 		req_free(r);
 		c->srv->reqs_in_flight--;
@@ -246,6 +249,16 @@ conn_hello(struct conn *c, const dtp_msg *m)
 	dtp_enc_free(&e);
 }
 
+/* Answers a request refused before it became a struct req (counted,
+ * with no latency to speak of). */
+static void
+conn_turn_away(struct conn *c, const dtp_msg *m, dtp_err code,
+    const char *msg)
+{
+	metrics_request(m->op, code, 0);
+	conn_send_error(c, m->id, code, msg);
+}
+
 /* Serves one decoded request. */
 static void
 conn_request(struct conn *c, dtp_msg *m)
@@ -266,7 +279,7 @@ conn_request(struct conn *c, dtp_msg *m)
 		return;
 	}
 	if (c->srv->stopping) {
-		conn_send_error(c, m->id, DTP_E_SHUTDOWN,
+		conn_turn_away(c, m, DTP_E_SHUTDOWN,
 		    "the daemon is shutting down");
 		return;
 	}
@@ -275,18 +288,18 @@ conn_request(struct conn *c, dtp_msg *m)
 
 		snprintf(msg, sizeof(msg), "too many requests in flight on "
 		    "this connection (limit %u)", c->srv->cfg.max_inflight);
-		conn_send_error(c, m->id, DTP_E_LIMIT, msg);
+		conn_turn_away(c, m, DTP_E_LIMIT, msg);
 		return;
 	}
 	TAILQ_FOREACH(r, &c->reqs, entry) {
 		if (r->id == m->id) {
-			conn_send_error(c, m->id, DTP_E_INVALID,
+			conn_turn_away(c, m, DTP_E_INVALID,
 			    "a request with this id is already in flight");
 			return;
 		}
 	}
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		conn_send_error(c, m->id, DTP_E_INTERNAL, "out of memory");
+		conn_turn_away(c, m, DTP_E_INTERNAL, "out of memory");
 		return;
 	}
 	r->conn = c;
@@ -296,6 +309,7 @@ conn_request(struct conn *c, dtp_msg *m)
 	r->owner = c;
 	r->id = m->id;
 	r->op = m->op;
+	r->arrived_us = metrics_clock_us();
 	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
 	c->n_reqs++;
 	c->srv->reqs_in_flight++;

@@ -24,6 +24,8 @@
 #include "listener.h"
 #include "log.h"
 #include "mutations.h"
+#include "ops.h"
+#include "scrape.h"
 #include "server.h"
 #include "sessions.h"
 #include "sigv4.h"
@@ -93,11 +95,31 @@ main_on_hup(evutil_socket_t sig, short what, void *arg)
 	sd_notify(0, "READY=1");
 }
 
+/* Every LOG_REPEAT_S: summaries of the warnings held back (log.c). */
+static void
+main_on_log_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_flush_repeats(false);
+}
+
+/* scrape_render_fn: the metrics, as the `metrics` op gives them. */
+static int
+main_render_metrics(void *arg, bool openmetrics, char **text, size_t *len)
+{
+	return ops_metrics_text(arg, openmetrics, text, len);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct server srv;
+	struct scrape *scrape = NULL;
 	struct event *ev_int = NULL, *ev_term = NULL, *ev_hup = NULL;
+	struct event *ev_log = NULL;
+	struct timeval log_tick = { LOG_REPEAT_S, 0 };
 	int rc = 1;
 
 	memset(&srv, 0, sizeof(srv));
@@ -111,6 +133,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init(srv.cfg.log_level);
+	log_set_json(srv.cfg.log_json);
 	/* A client that goes away mid-reply must cost an error, not us. */
 	signal(SIGPIPE, SIG_IGN);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -132,12 +155,18 @@ main(int argc, char **argv)
 	    (srv.listener = listener_new(srv.base, &srv.cfg, conn_accept,
 	    &srv)) == NULL)
 		goto out;
+	if (srv.cfg.metrics_host != NULL && (scrape = scrape_new(srv.base,
+	    srv.cfg.metrics_host, srv.cfg.metrics_port, main_render_metrics,
+	    &srv)) == NULL)
+		goto out;
 	ev_int = evsignal_new(srv.base, SIGINT, main_on_signal, &srv);
 	ev_term = evsignal_new(srv.base, SIGTERM, main_on_signal, &srv);
 	ev_hup = evsignal_new(srv.base, SIGHUP, main_on_hup, &srv);
+	ev_log = event_new(srv.base, -1, EV_PERSIST, main_on_log_tick, NULL);
 	if (ev_int == NULL || ev_term == NULL || ev_hup == NULL ||
-	    evsignal_add(ev_int, NULL) || evsignal_add(ev_term, NULL) ||
-	    evsignal_add(ev_hup, NULL)) {
+	    ev_log == NULL || evsignal_add(ev_int, NULL) ||
+	    evsignal_add(ev_term, NULL) || evsignal_add(ev_hup, NULL) ||
+	    event_add(ev_log, &log_tick)) {
 		log_err("cannot install signal handlers");
 		goto out;
 	}
@@ -155,6 +184,7 @@ main(int argc, char **argv)
 out:
 	/* Waits answer SHUTDOWN to connections still open; then the
 	 * connections close, dropping whatever is left. */
+	scrape_free(scrape);
 	waits_free(srv.waits);
 	conn_close_all(&srv);
 	ephemeral_free(srv.eph); /* after the connections: they use it */
@@ -170,10 +200,13 @@ out:
 		event_free(ev_term);
 	if (ev_hup != NULL)
 		event_free(ev_hup);
+	if (ev_log != NULL)
+		event_free(ev_log);
 	event_base_free(srv.base);
 out_curl:
 	curl_global_cleanup();
 out_config:
+	log_flush_repeats(true);
 	log_info("exiting");
 	config_free(&srv.cfg);
 	return rc;

@@ -26,6 +26,7 @@
 #include "dynamo.h"
 #include "ephemeral.h"
 #include "log.h"
+#include "metrics.h"
 #include "mutations.h"
 #include "namespace.h"
 #include "ops.h"
@@ -698,6 +699,59 @@ ops_status(struct server *srv, struct req *r, const struct op_args *a)
 	    "sessions", (json_int_t)sessions_count(srv->sessions),
 	    "tables", (json_int_t)es.tables, "deleted", (json_int_t)es.deleted,
 	    "reaped", (json_int_t)es.reaped));
+}
+
+int
+ops_metrics_text(struct server *srv, bool openmetrics, char **text,
+    size_t *len)
+{
+	struct upstream_stats us;
+	struct wait_stats ws;
+	struct creds_info ci;
+	struct mutation_stats ms;
+	struct metrics_gauges g;
+
+	upstream_get_stats(srv->up, &us);
+	waits_get_stats(srv->waits, &ws);
+	creds_get_info(srv->creds, &ci);
+	mutations_get_stats(srv->muts, &ms);
+	g = (struct metrics_gauges){
+		.start_time = (long long)srv->started,
+		.clients = srv->n_conns,
+		.requests_in_flight = srv->reqs_in_flight,
+		.waiters = ws.waiters,
+		.pollers = ws.pollers,
+		.polls = ws.polls,
+		.upstream_in_flight = us.in_flight,
+		.upstream_attempts = us.requests,
+		.upstream_failures = us.failures,
+		.creds_valid = creds_valid(srv->creds),
+		.creds_expire = ci.expires != 0,
+		.creds_expiry_s = ci.expires != 0 ?
+		    (long long)(ci.expires - time(NULL)) : 0,
+		.mutations_running = ms.running,
+		.mutations_queued = ms.queued,
+	};
+	return metrics_text(metrics_get(), &g, openmetrics ?
+	    METRICS_OPENMETRICS : METRICS_PROMETHEUS, text, len);
+}
+
+/* metrics: the same text as --metrics-listen serves, in "text". An
+ * admin's verb like status: it shows every client's activity. */
+static void
+ops_metrics(struct server *srv, struct req *r, const struct op_args *a)
+{
+	char *text;
+	size_t len;
+
+	(void)a;
+	if (ops_metrics_text(srv, true, &text, &len) != 0) {
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	ops_reply_new(r, json_pack("{s:s%,s:s}", "text", text, len,
+	    "content_type", METRICS_CONTENT_TYPE));
+	free(text);
 }
 
 static void

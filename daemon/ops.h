@@ -7,6 +7,7 @@
 #ifndef DYNTABLED_OPS_H
 #define DYNTABLED_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <msgpack.h>
@@ -30,6 +31,11 @@ void ops_dispatch(struct server *srv, struct req *r,
 /* The connection is going away: stops whatever r is doing, without
  * answering; the connection frees r afterwards (req_free). */
 void ops_abandon(struct req *r);
+/* The daemon's counters and gauges as OpenMetrics text (metrics.h),
+ * malloc'd into *text; -1 when out of memory. For the `metrics` op and
+ * the --metrics-listen HTTP endpoint (scrape.c, through main.c). */
+int ops_metrics_text(struct server *srv, bool openmetrics, char **text,
+    size_t *len);
 /* The drain deadline passed: stops r and answers it SHUTDOWN, saying
  * whether a create or delete was sent to DynamoDB (outcome unknown). */
 void ops_abort(struct req *r);

@@ -12,6 +12,7 @@
 #include "dtp.h"
 #include "dtp_json.h"
 #include "log.h"
+#include "metrics.h"
 #include "redact.h"
 #include "req.h"
 
@@ -66,6 +67,7 @@ req_reply_ok(struct req *r, const json_t *result)
 		return;
 	}
 	log_debug("request %u %s answered", r->id, dtp_op_name(r->op));
+	metrics_request(r->op, DTP_OK, metrics_clock_us() - r->arrived_us);
 	r->send(r, data, len);
 }
 
@@ -91,5 +93,6 @@ req_reply_error(struct req *r, dtp_err code, const char *aws_type,
 	    msg);
 	if (req_encode_error(r, code, aws_type, msg, &data, &len) != 0)
 		data = NULL; /* the connection learns it from len 0 */
+	metrics_request(r->op, code, metrics_clock_us() - r->arrived_us);
 	r->send(r, data, data != NULL ? len : 0);
 }

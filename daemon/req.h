@@ -41,6 +41,7 @@ typedef void req_send_fn(struct req *r, char *frame, size_t len);
 struct req {
 	uint32_t id;			/* the client's request id */
 	dtp_op op;
+	uint64_t arrived_us;		/* metrics_clock_us() at its arrival */
 	const struct policy_peer *peer; /* who asked (the connection's) */
 	const struct req_ident *ident;	/* its hello (the connection's) */
 	const void *owner;		/* the connection: a queue of the

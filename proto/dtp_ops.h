@@ -30,6 +30,7 @@
 	X(STATUS, status, 0, OPF_ADMIN, status)                              \
 	X(REAP, reap, 0, OPF_ADMIN, reap)                                    \
 	X(DESCRIBE_TIME_TO_LIVE, describe_time_to_live, OPA_NAME, 0,         \
-	    describe_ttl)
+	    describe_ttl)                                                    \
+	X(METRICS, metrics, 0, OPF_ADMIN, metrics)
 
 #endif /* DTP_OPS_H */

@@ -19,6 +19,10 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   # memory-checked and fuzzing jobs.
   pkgs+=(jq curl awscli util-linux valgrind clang libclang-rt-14-dev systemd
          python3)
+  # e2e.metrics: promtool checks the exposition, the prometheus server
+  # scrapes the daemon once, python3-prometheus-client parses OpenMetrics
+  # strictly.
+  pkgs+=(prometheus python3-prometheus-client)
   # scripts/lint.sh: cppcheck 2.10 and clang-tidy 14 (run-clang-tidy-14).
   pkgs+=(cppcheck clang-tidy-14)
   # The Python client (client/python): its one dependency, its tests
@@ -42,6 +46,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Debian's prometheus package starts a server on every interface
+  # (:9090); the tests start their own on loopback, so a server this
+  # script installed is stopped and disabled again.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ ! -d tests/tools/node_modules/dynalite ]; then

@@ -18,6 +18,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <math.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -27,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,6 +109,7 @@ cmd_create(dyntable_ctx *c, const struct ctl *ctl)
 	else
 		r = dyntable_sync_create_table(c, &ctl->def, wo);
 	/* The session ends with this process unless someone holds it. */
+	progress_stop(ctl->progress);
 	if (r != NULL && r->status == DYNTABLE_OK && (ctl->seen & O_EPHEMERAL)
 	    && !dyntable_session_resumed(c))
 		fprintf(stderr, PROG ": note: the table is ephemeral: it is "
@@ -164,6 +169,12 @@ cmd_status(dyntable_ctx *c, const struct ctl *ctl)
 }
 
 static int
+cmd_metrics(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_daemon_metrics(c));
+}
+
+static int
 cmd_reap(dyntable_ctx *c, const struct ctl *ctl)
 {
 	return print_result(c, ctl, dyntable_sync_reap(c));
@@ -194,7 +205,19 @@ cmd_hold(dyntable_ctx *c, const struct ctl *ctl)
 		print_error(ctl, "PROTOCOL", "the daemon gave no session");
 		return CTL_FAILED;
 	}
-	printf("%s\n", tok);
+	if (ctl->seen & O_JSON) {
+		json_t *j = must(json_object());
+		char *s;
+
+		put(j, "Session", json_string(tok));
+		s = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		if (s == NULL)
+			oom();
+		printf("%s\n", s);
+		free(s);
+	} else
+		printf("%s\n", tok);
 	if (fflush(stdout) != 0)
 		return CTL_FAILED;
 	while (getppid() == parent)
@@ -254,7 +277,7 @@ const struct verb verbs[] = {
 	    O_PROTECT | O_GSI | O_LSI | O_INPUT | O_MODEL | O_DRY_RUN |
 	    O_EPHEMERAL | O_TABLE_ONLY, true,
 	    create_details, prepare_create },
-	{ "exists", cmd_exists, "exists TABLE",
+	{ "exists", cmd_exists, "exists TABLE [--json]",
 	    "Exit 0 if the table exists (printing its status), 1 if not.",
 	    0, true, NULL, NULL },
 	{ "describe", cmd_describe, "describe TABLE [--json]",
@@ -266,7 +289,7 @@ const struct verb verbs[] = {
 	    "delete TABLE [--wait] [--timeout SECONDS] [--json]",
 	    "Delete a table.", O_WAIT | O_TIMEOUT | O_JSON, true, NULL, NULL },
 	{ "wait", cmd_wait,
-	    "wait TABLE [--deleted | --table-only] [--timeout SECONDS]",
+	    "wait TABLE [--deleted | --table-only] [--timeout SECONDS] [--json]",
 	    "Wait until a table (and its indexes) is ACTIVE, or is gone.",
 	    O_DELETED | O_TIMEOUT | O_TABLE_ONLY, true, NULL, NULL },
 	{ "status", cmd_status, "status [--json]",
@@ -280,14 +303,50 @@ const struct verb verbs[] = {
 	    "behind by ephemeral owners whose daemon died), in the whole "
 	    "account; print those deleted. An administrator's verb.",
 	    O_JSON, false, NULL, NULL },
-	{ "hold", cmd_hold, "hold",
+	{ "hold", cmd_hold, "hold [--json]",
 	    "Print the session token (joining $DYNTABLE_SESSION's session if "
 	    "it is live), then keep the session open until the parent "
 	    "process exits or a signal ends this one. Ephemeral tables "
 	    "created with DYNTABLE_SESSION set to the token live as long.",
 	    0, false, NULL, NULL },
+	{ "metrics", cmd_metrics, "metrics [--json]",
+	    "Print the daemon's metrics in the OpenMetrics text format (what "
+	    "dyntabled --metrics-listen serves): requests by operation and "
+	    "outcome, latency histograms, retries, clients, waiters, "
+	    "pollers, credential expiry. An administrator's verb.",
+	    O_JSON, false, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
+
+/* "permission denied" with who may: the owner and group of what
+ * (st), and how to become one of them. */
+static const char *
+perm_hint(const char *what, const struct stat *st, const char *which,
+    char *buf, size_t len)
+{
+	struct passwd pwd, *pw = NULL;
+	struct group grp, *gr = NULL;
+	char pwbuf[4096], grbuf[4096], user[32], group[32];
+
+	if (getpwuid_r(st->st_uid, &pwd, pwbuf, sizeof pwbuf, &pw) != 0)
+		pw = NULL;
+	if (getgrgid_r(st->st_gid, &grp, grbuf, sizeof grbuf, &gr) != 0)
+		gr = NULL;
+	if (pw != NULL)
+		snprintf(user, sizeof user, "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof user, "uid %ld", (long)st->st_uid);
+	if (gr != NULL)
+		snprintf(group, sizeof group, "%s", gr->gr_name);
+	else
+		snprintf(group, sizeof group, "gid %ld", (long)st->st_gid);
+	snprintf(buf, len, "%s%s belongs to user %s, group %s (mode %04o): "
+	    "ask an administrator to add you to group %s (then log in "
+	    "again), or run as %s%s", which, what, user, group,
+	    (unsigned)(st->st_mode & 07777), group, user,
+	    st->st_uid != 0 ? " or root" : "");
+	return buf;
+}
 
 /* What dyntable_connect(NULL) connects to, for messages. */
 static const char *
@@ -298,6 +357,60 @@ socket_path(const char *arg)
 	if (arg != NULL)
 		return arg;
 	return env != NULL && *env != '\0' ? env : DYNTABLE_DEFAULT_SOCKET;
+}
+
+/*
+ * What to do about a connection that failed: why, from the socket's path
+ * as this user sees it (missing, not a socket, not writable, nobody
+ * listening), and what to do next. from says where the path came from
+ * ("--socket", "DYNTABLE_SOCKET", or NULL for the default). Returns
+ * buf, or NULL when the path looks fine (the library's reason is then
+ * the whole story: a handshake that failed, ...).
+ */
+static const char *
+connect_hint(const char *path, const char *from, char *buf, size_t len)
+{
+	char where[96] = "", dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (from != NULL)
+		snprintf(where, sizeof where, " (from %s)", from);
+	if (stat(path, &st) != 0 && errno == ENOENT) {
+		if (from == NULL)
+			snprintf(buf, len, "is dyntabled running? Start it "
+			    "(systemctl start dyntabled, or run dyntabled), or "
+			    "set DYNTABLE_SOCKET (or --socket) to the socket it "
+			    "listens on");
+		else
+			snprintf(buf, len, "nothing at that path%s: is "
+			    "dyntabled running, and listening there "
+			    "(dyntabled --socket PATH)? Its default socket is "
+			    DYNTABLE_DEFAULT_SOCKET, where);
+		return buf;
+	}
+	if (stat(path, &st) != 0) {
+		/* A directory on the way that this user may not enter. */
+		snprintf(dir, sizeof dir, "%s", path);
+		while ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+			*slash = '\0';
+			if (stat(dir, &st) == 0 && access(dir, X_OK) != 0)
+				return perm_hint(dir, &st, "its directory ", buf,
+				    len);
+		}
+		return NULL;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(buf, len, "that is not a socket%s: set "
+		    "DYNTABLE_SOCKET (or --socket) to dyntabled's socket "
+		    "(default " DYNTABLE_DEFAULT_SOCKET ")", where);
+		return buf;
+	}
+	if (access(path, R_OK | W_OK) != 0 && errno == EACCES)
+		return perm_hint(path, &st, "", buf, len);
+	snprintf(buf, len, "the socket is there but no dyntabled answers: "
+	    "start dyntabled (or restart it; a stale socket is replaced)");
+	return buf;
 }
 
 /* The reason a connect failed; the library's text may already begin with
@@ -336,14 +449,31 @@ run_verb(struct ctl *ctl, const char *sock, dyntable_connect_options *conn)
 		if ((c = dyntable_connect_opts(conn)) == NULL)
 			oom();
 		if (dyntable_errcode(c) != DYNTABLE_OK) {
+			char hint[512];
+			const char *h, *env = getenv("DYNTABLE_SOCKET");
+
 			path = socket_path(sock);
+			h = dyntable_errcode(c) == DYNTABLE_ERR_IO ?
+			    connect_hint(path, sock != NULL ? "--socket" :
+			    env != NULL && *env != '\0' ? "DYNTABLE_SOCKET" :
+			    NULL, hint, sizeof hint) : NULL;
 			fprintf(stderr, PROG ": cannot connect to %s: ", path);
 			put_oneline(stderr, connect_reason(c, path));
+			if (h != NULL) {
+				fputs("; ", stderr);
+				put_oneline(stderr, h);
+			}
 			fputc('\n', stderr);
 			dyntable_free(c);
 			return CTL_UNREACHABLE;
 		}
+		/* A wait: progress on a terminal (progress.c). */
+		if ((ctl->seen & O_WAIT) || ctl->verb->run == cmd_wait)
+			ctl->progress = progress_start(ctl, conn, (ctl->seen &
+			    O_DELETED) || ctl->verb->run == cmd_delete);
 		rc = ctl->verb->run(c, ctl);
+		progress_free(ctl->progress);
+		ctl->progress = NULL;
 		dyntable_free(c);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -7,10 +7,12 @@
  *                  --model files, into a checked struct ctl; --help
  *   output.c       the one result printer and the error lines; the exit
  *                  codes (CTL_*)
+ *   progress.c     the status line of a long wait, on a terminal
  *   mem.c          allocation failures and JSON building that exit
  *
- * Who calls whom: dyntablectl.c -> options.c, output.c; options.c ->
- * output.c; all three -> mem.c. No call goes back up.
+ * Who calls whom: dyntablectl.c -> options.c, output.c, progress.c;
+ * options.c -> output.c -> progress.c; all but progress.c -> mem.c. No
+ * call goes back up.
  */
 #ifndef DYNTABLECTL_H
 #define DYNTABLECTL_H
@@ -62,6 +64,9 @@ enum {
 	O_TABLE_ONLY = 1u << 21,
 	O_ALL = 1u << 22,
 };
+/* Options every verb takes, whatever its row says: a verb added later
+ * gets --json for free (output.c prints any answer as JSON). */
+#define O_EVERY_VERB O_JSON
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
 /* the flags that stand for members of a CreateTableInput */
 #define O_MEMBERS (O_SCHEMA | O_BILLING | O_RCU | O_WCU | O_CLASS |          \
@@ -101,6 +106,7 @@ struct ctl {
 	const char *model_path; /* --model */
 	json_t *input;		/* --input-json: the CreateTableInput to send */
 	dyntable_model *model;	/* --model, from libdyntable */
+	struct progress *progress; /* a wait's status line, or NULL */
 	void **owned;		/* memory freed by ctl_free() */
 	size_t n_owned;
 };
@@ -133,6 +139,20 @@ char *pretty(json_t *j);
 int print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r);
 int usage_error(const struct verb *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- progress.c --------------------------------------------------------- */
+
+struct progress;
+/* When stderr is a terminal and ctl names a table: a status line on
+ * stderr from the first second of the wait on, until progress_stop();
+ * deleted: the wait is for the table to go. NULL: none (not an error). */
+struct progress *progress_start(const struct ctl *ctl,
+    const dyntable_connect_options *conn, bool deleted);
+/* The wait is over: erases the line, for good. NULL is fine; so is a
+ * second call. */
+void progress_stop(struct progress *p);
+/* progress_stop(), then frees p. NULL is fine. */
+void progress_free(struct progress *p);
 
 /* ---- mem.c -------------------------------------------------------------- */
 

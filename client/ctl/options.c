@@ -82,7 +82,8 @@ static const struct verb_opt {
 	{ "all", NULL, O_ALL,
 	    "every table of the account, with its full name, not only the "
 	    "namespace's" },
-	{ "json", NULL, O_JSON, "print what `aws dynamodb` prints, as JSON" },
+	{ "json", NULL, O_JSON, "print the answer as JSON (create, describe, "
+	    "list, delete: what `aws dynamodb` prints)" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
 #define OPT_VAL_BASE 256 /* getopt value of verb_opts[i]: base + i */
@@ -596,6 +597,13 @@ print_wrapped(const char *opt, const char *text)
 	putchar('\n');
 }
 
+/* The options v takes: its row's, and those every verb takes. */
+static unsigned
+verb_options(const struct verb *v)
+{
+	return v->opts | O_EVERY_VERB;
+}
+
 static void
 print_verb_help(const struct verb *v)
 {
@@ -604,7 +612,7 @@ print_verb_help(const struct verb *v)
 	printf("usage: " PROG " [--socket PATH] %s\n\n%s\n\nOptions:\n",
 	    v->usage, v->about);
 	for (size_t i = 0; i < N_VERB_OPTS; i++) {
-		if (!(v->opts & verb_opts[i].bit))
+		if (!(verb_options(v) & verb_opts[i].bit))
 			continue;
 		snprintf(opt, sizeof opt, "--%s%s%s", verb_opts[i].name,
 		    verb_opts[i].arg ? " " : "",
@@ -1071,7 +1079,7 @@ parse_verb(struct ctl *ctl, int argc, char **argv)
 	int ch, rc;
 
 	for (size_t i = 0; i < N_VERB_OPTS; i++)
-		if (v->opts & verb_opts[i].bit)
+		if (verb_options(v) & verb_opts[i].bit)
 			lo[n++] = (struct option){ verb_opts[i].name,
 				verb_opts[i].arg ? required_argument :
 				no_argument, NULL, OPT_VAL_BASE + (int)i };

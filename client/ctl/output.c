@@ -496,13 +496,74 @@ print_table(const dyntable_table *t)
 	json_decref(desc);
 }
 
+/*
+ * --json for the answers the AWS CLI has no shape for (every verb takes
+ * --json: parse_verb adds it). An op without a case here (a verb added
+ * later) still prints valid JSON: its table description if it carries
+ * one, else what it was about and that it succeeded. Returns the exit
+ * code, or CTL_CONTINUE for the answers print_ok() prints as JSON itself.
+ */
+static int
+print_ok_json(const struct ctl *ctl, const dyntable_result *r)
+{
+	json_t *top = must(json_object());
+	char *s;
+	int rc = CTL_OK;
+
+	switch (r->op) {
+	case DYNTABLE_OP_TABLE_EXISTS:
+		put(top, "TableName", json_string(ctl->table));
+		put(top, "Exists", json_boolean(r->exists));
+		if (r->exists && r->table_status != NULL)
+			put(top, "TableStatus", json_string(r->table_status));
+		rc = r->exists ? CTL_OK : CTL_ABSENT;
+		break;
+	case DYNTABLE_OP_WAIT_TABLE_DELETED:
+		put(top, "TableName", json_string(ctl->table));
+		put(top, "Deleted", json_true());
+		break;
+	case DYNTABLE_OP_METRICS:
+		put(top, "Metrics", json_string(r->metrics_text ?
+		    r->metrics_text : ""));
+		break;
+	case DYNTABLE_OP_LIST_TABLES:
+	case DYNTABLE_OP_REAP:
+	case DYNTABLE_OP_STATUS:
+	case DYNTABLE_OP_CREATE_TABLE:
+	case DYNTABLE_OP_DESCRIBE_TABLE:
+	case DYNTABLE_OP_DELETE_TABLE:
+		json_decref(top);
+		return CTL_CONTINUE;
+	case DYNTABLE_OP_WAIT_TABLE_ACTIVE:
+	default:
+		json_decref(top);
+		if (r->table != NULL)
+			return print_table_json(ctl, "Table",
+			    dyntable_table_json(r->table));
+		top = must(json_object());
+		if (ctl->table != NULL)
+			put(top, "TableName", json_string(ctl->table));
+		put(top, "Ok", json_true());
+		break;
+	}
+	if ((s = pretty(top)) == NULL)
+		oom();
+	json_decref(top);
+	printf("%s\n", s);
+	free(s);
+	return rc;
+}
+
 /* A successful answer. */
 static int
 print_ok(const struct ctl *ctl, const dyntable_result *r)
 {
 	const dyntable_table *t = r->table;
 	bool json = ctl->seen & O_JSON;
+	int rc;
 
+	if (json && (rc = print_ok_json(ctl, r)) != CTL_CONTINUE)
+		return rc;
 	switch (r->op) {
 	case DYNTABLE_OP_TABLE_EXISTS:
 		if (!r->exists) {
@@ -524,6 +585,9 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 		return print_reap(ctl, r);
 	case DYNTABLE_OP_STATUS:
 		return print_status(ctl, r);
+	case DYNTABLE_OP_METRICS:
+		fputs(r->metrics_text != NULL ? r->metrics_text : "", stdout);
+		return CTL_OK;
 	case DYNTABLE_OP_DELETE_TABLE:
 		if (json)
 			break;
@@ -560,6 +624,7 @@ print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r)
 	const char *msg;
 	int rc;
 
+	progress_stop(ctl->progress); /* its line, before the answer */
 	if (r == NULL) {
 		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_NOMEM),
 		    "out of memory");
@@ -581,7 +646,8 @@ print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r)
 
 /* ---- usage errors ------------------------------------------------------ */
 
-/* Prints why the command line is wrong, and how to ask for help. */
+/* Prints why the command line is wrong and where the help is, on one
+ * line (a script's log shows one line per failure). */
 int
 usage_error(const struct verb *v, const char *fmt, ...)
 {
@@ -591,11 +657,8 @@ usage_error(const struct verb *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (v != NULL)
-		fprintf(stderr, "\nusage: " PROG " [--socket PATH] %s\n",
-		    v->usage);
-	else
-		fprintf(stderr, "\nTry '" PROG " --help'.\n");
+	fprintf(stderr, " (see '" PROG "%s%s --help')\n", v ? " " : "",
+	    v ? v->name : "");
 	return CTL_USAGE;
 }
 

@@ -180,7 +180,8 @@ struct dyntable_ctx {
 	X(model_delete_table, DELETE_TABLE,                                \
 	    (dyntable_ctx *c, const dyntable_model *m,                      \
 	    const dyntable_wait_opts *wait),                                \
-	    (DTC_MODEL(m), DTC_WAIT(wait)))
+	    (DTC_MODEL(m), DTC_WAIT(wait)))                                 \
+	X(daemon_metrics, METRICS, (dyntable_ctx *c), (0))
 
 /* DTC_UNPAREN((a, b)) is a, b: a row's parameter or argument list without
  * its parentheses. The detour through DTC_ID_ is for cppcheck, whose

@@ -323,6 +323,7 @@ typedef enum dyntable_op {
 	DYNTABLE_OP_WAIT_TABLE_DELETED,
 	DYNTABLE_OP_REAP,
 	DYNTABLE_OP_STATUS,
+	DYNTABLE_OP_METRICS,
 } dyntable_op;
 
 /* The answer to one request. */
@@ -341,6 +342,8 @@ typedef struct dyntable_result {
 				    delete (the daemon's log says why) */
 	const char *status_json; /* status: the daemon's state, a compact
 				    JSON object (PROTOCOL.md, status) */
+	const char *metrics_text; /* metrics: OpenMetrics text, ending
+				     "# EOF\n" (PROTOCOL.md, metrics) */
 } dyntable_result;
 
 /* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
@@ -478,6 +481,10 @@ DYNTABLE_API dyntable_status dyntable_daemon_status(dyntable_ctx *c,
     dyntable_cb *cb, void *privdata);
 DYNTABLE_API dyntable_status dyntable_reap(dyntable_ctx *c, dyntable_cb *cb,
     void *privdata);
+/* The daemon's metrics as OpenMetrics text (result's metrics_text), as
+ * --metrics-listen serves them. An admin verb, like status. */
+DYNTABLE_API dyntable_status dyntable_daemon_metrics(dyntable_ctx *c,
+    dyntable_cb *cb, void *privdata);
 
 /* The spec's Model methods: the table a model describes. opts NULL means
  * every default. */
@@ -525,6 +532,7 @@ DYNTABLE_API dyntable_result *dyntable_sync_wait_for_table_active_opts(
 DYNTABLE_API dyntable_result *dyntable_sync_list_all_tables(dyntable_ctx *c);
 DYNTABLE_API dyntable_result *dyntable_sync_reap(dyntable_ctx *c);
 DYNTABLE_API dyntable_result *dyntable_sync_daemon_status(dyntable_ctx *c);
+DYNTABLE_API dyntable_result *dyntable_sync_daemon_metrics(dyntable_ctx *c);
 DYNTABLE_API dyntable_result *dyntable_sync_model_create_table(
     dyntable_ctx *c, const dyntable_model *m,
     const dyntable_table_options *opts, const dyntable_wait_opts *wait);

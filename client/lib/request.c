@@ -27,6 +27,7 @@ wire_op(dyntable_op op)
 	case DYNTABLE_OP_WAIT_TABLE_DELETED: return DTP_OP_WAIT_TABLE_DELETED;
 	case DYNTABLE_OP_REAP: return DTP_OP_REAP;
 	case DYNTABLE_OP_STATUS: return DTP_OP_STATUS;
+	case DYNTABLE_OP_METRICS: return DTP_OP_METRICS;
 	}
 	return DTP_OP_HELLO;
 }
@@ -582,6 +583,7 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 	case DYNTABLE_OP_LIST_TABLES:
 	case DYNTABLE_OP_REAP:
 	case DYNTABLE_OP_STATUS:
+	case DYNTABLE_OP_METRICS:
 		return DYNTABLE_OK;
 	case DYNTABLE_OP_CREATE_TABLE:
 		if (a->src == DTC_SRC_MODEL)
@@ -708,6 +710,7 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 		break;
 	case DYNTABLE_OP_REAP:
 	case DYNTABLE_OP_STATUS:
+	case DYNTABLE_OP_METRICS:
 		dtp_enc_request(&e, id, wire_op(op), 0);
 		tmo = 0;
 		break;

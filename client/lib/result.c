@@ -35,6 +35,7 @@ typedef struct result_priv {
 	dyntable_result pub;	/* what callers see */
 	table_priv table;	/* pub.table points here when set */
 	char *status_json;	/* pub.status_json */
+	char *metrics_text;	/* pub.metrics_text */
 	char *message;		/* pub.message */
 	char *aws_type;		/* pub.aws_type */
 	char *table_status;	/* pub.table_status */
@@ -71,6 +72,7 @@ dyntable_result_free(dyntable_result *r)
 		msgpack_zone_free(p->table.zone);
 	free(p->table.json);
 	free(p->status_json);
+	free(p->metrics_text);
 	free(p->message);
 	free(p->aws_type);
 	free(p->table_status);
@@ -485,6 +487,21 @@ parse_status(result_priv *p, const msgpack_object *res)
 	return 0;
 }
 
+/* metrics: {text: str, content_type: str}. Same return convention. */
+static int
+parse_metrics(result_priv *p, const msgpack_object *res)
+{
+	const msgpack_object *t = dtp_map_get(res, "text");
+
+	if (t == NULL || t->type != MSGPACK_OBJECT_STR)
+		return set_error(p, DYNTABLE_ERR_PROTOCOL,
+		    "metrics: the answer carries no text");
+	if ((p->metrics_text = dtp_strdup(t)) == NULL)
+		return -1;
+	p->pub.metrics_text = p->metrics_text;
+	return 0;
+}
+
 /* An error reply: code, message, aws_type. */
 static int
 parse_error(result_priv *p, const dtp_msg *m)
@@ -536,6 +553,9 @@ dtc_result_reply(dyntable_op op, dtp_msg *m)
 			break;
 		case DYNTABLE_OP_STATUS:
 			rc = parse_status(p, m->result);
+			break;
+		case DYNTABLE_OP_METRICS:
+			rc = parse_metrics(p, m->result);
 			break;
 		case DYNTABLE_OP_WAIT_TABLE_DELETED:
 		default:

@@ -56,6 +56,7 @@
 #include "creds.h"
 #include "curl_loop.h"
 #include "log.h"
+#include "metrics.h"
 #include "retry.h"
 #include "upstream.h"
 #include "redact.h"
@@ -814,6 +815,7 @@ upcall_attempt_done(struct upcall *uc, CURLcode rc)
 	curl_easy_getinfo(uc->easy, CURLINFO_TOTAL_TIME_T, &total_us);
 	curl_easy_getinfo(uc->easy, CURLINFO_NUM_CONNECTS, &connects);
 	upcall_release_easy(uc);
+	metrics_upstream(total_us > 0 ? (uint64_t)total_us : 0);
 
 	if (uc->reply.too_big) {
 		upcall_fail(uc, true, RETRY_NO,
@@ -868,6 +870,11 @@ upcall_attempt_done(struct upcall *uc, CURLcode rc)
 			if (upcall_arm(uc, delay)) {
 				uc->state = UPCALL_BACKOFF;
 				u->stats.retries++;
+				metrics_retry(uc->out.cls == RETRY_THROTTLING ?
+				    METRICS_RETRY_THROTTLING :
+				    uc->out.transport_error ?
+				    METRICS_RETRY_TRANSPORT :
+				    METRICS_RETRY_TRANSIENT);
 				log_debug("upstream: %s: retry %u in %u ms",
 				    uc->op, uc->attempts, delay);
 				return;

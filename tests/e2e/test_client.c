@@ -61,6 +61,31 @@ test_handshake(void **state)
 	assert_non_null(dyntable_version());
 }
 
+/* metrics (protocol 1.2): OpenMetrics text that counts this very
+ * connection's earlier describe (NOT_FOUND) and ends with # EOF. */
+static void
+test_metrics(void **state)
+{
+	dyntable_result *r;
+	const char *t;
+	size_t n;
+
+	r = dyntable_sync_describe_table(sc, tname("metrics-missing"));
+	assert_status(r, DYNTABLE_ERR_NOT_FOUND);
+	dyntable_result_free(r);
+	r = dyntable_sync_daemon_metrics(sc);
+	assert_status(r, DYNTABLE_OK);
+	assert_int_equal(r->op, DYNTABLE_OP_METRICS);
+	assert_non_null(t = r->metrics_text);
+	n = strlen(t);
+	assert_true(n > 6 && strcmp(t + n - 6, "# EOF\n") == 0);
+	assert_non_null(strstr(t, "\ndyntabled_requests_total{op=\"describe_"
+	    "table\",outcome=\"NOT_FOUND\"} "));
+	assert_non_null(strstr(t, "\n# TYPE dyntabled_upstream_duration_"
+	    "seconds histogram\n"));
+	dyntable_result_free(r);
+}
+
 /* Create (default billing), exists, wait active, describe, list. */
 static void
 test_create_default_lifecycle(void **state)
@@ -890,7 +915,7 @@ static void
 test_poll_adapter(void **state)
 {
 	struct loop_state ls = { NULL, 0, 0 };
-	struct expect exists, list, missing, wait;
+	struct expect exists, list, missing, wait, metrics;
 	const char *name = tname("polled");
 	dyntable_table_def d = simple_def(name);
 	dyntable_ctx *c;
@@ -908,6 +933,7 @@ test_poll_adapter(void **state)
 	expect_init(&list, &ls, "list", DYNTABLE_OP_LIST_TABLES, DYNTABLE_OK);
 	expect_init(&missing, &ls, "describe missing",
 	    DYNTABLE_OP_DESCRIBE_TABLE, DYNTABLE_ERR_NOT_FOUND);
+	expect_init(&metrics, &ls, "metrics", DYNTABLE_OP_METRICS, DYNTABLE_OK);
 
 	c = connect_ok();
 	assert_int_equal(dyntable_poll_attach(c), DYNTABLE_OK);
@@ -919,7 +945,9 @@ test_poll_adapter(void **state)
 	    DYNTABLE_OK);
 	assert_int_equal(dyntable_describe_table(c, tname("poll-missing"),
 	    on_expect, &missing), DYNTABLE_OK);
-	ls.outstanding = 4;
+	assert_int_equal(dyntable_daemon_metrics(c, on_expect, &metrics),
+	    DYNTABLE_OK);
+	ls.outstanding = 5;
 
 	t0 = now_ms();
 	while (ls.outstanding > 0) {
@@ -934,12 +962,13 @@ test_poll_adapter(void **state)
 	check_expect(&exists);
 	check_expect(&list);
 	check_expect(&missing);
+	check_expect(&metrics);
 	assert_string_equal(wait.table_status, "ACTIVE");
 	assert_true(exists.order < wait.order);
 
 	/* More ticks fire nothing twice. */
 	assert_true(dyntable_poll_tick(c, 0) >= 0);
-	assert_int_equal(ls.answered, 4);
+	assert_int_equal(ls.answered, 5);
 
 	r = dyntable_sync_describe_table(c, name);
 	assert_status(r, DYNTABLE_ERR_USAGE);
@@ -956,6 +985,7 @@ main(void)
 {
 	const struct CMUnitTest sync_tests[] = {
 		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_create_default_lifecycle),
 		cmocka_unit_test(test_create_provisioned),
 		cmocka_unit_test(test_create_sort_key),

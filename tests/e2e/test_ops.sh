@@ -126,6 +126,10 @@ out=$(as_nobody --socket "$pub/a.sock" status 2>&1); rc=$?
 check "status is an admin verb: nobody is denied" \
   rc_and_says "$rc" 4 "$out" DENIED
 check "root may use status" "$ctl" --socket "$pub/a.sock" status
+out=$(as_nobody --socket "$pub/a.sock" metrics 2>&1); rc=$?
+check "metrics is an admin verb: nobody is denied" \
+  rc_and_says "$rc" 4 "$out" DENIED
+check "root may use metrics" "$ctl" --socket "$pub/a.sock" metrics
 "$ctl" --socket "$pub/a.sock" delete "$t" --wait >/dev/null
 "$ctl" --socket "$pub/a.sock" delete other-$$ --wait >/dev/null
 

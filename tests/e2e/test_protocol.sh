@@ -27,5 +27,16 @@ check "... unknown arguments are refused" \
   call describe_time_to_live '{"name":"ttl-t","wait":true}' '.error.name == "INVALID" and (.error.message | test("unknown argument \"wait\""))'
 "$ctl" delete ttl-t >/dev/null
 
+# ---- metrics (1.2) -----------------------------------------------------------------
+"$dtcall" "$sock" describe_table '{"name":"no-such-metrics"}' >/dev/null
+check "metrics: OpenMetrics text ending # EOF, and its content type" \
+  call metrics '{}' '.ok and (.result.text | endswith("# EOF\n")) and .result.content_type == "application/openmetrics-text; version=1.0.0; charset=utf-8"'
+check "... counting the describe_table NOT_FOUND before it" \
+  call metrics '{}' '.result.text | test("\ndyntabled_requests_total\\{op=\"describe_table\",outcome=\"NOT_FOUND\"\\} [1-9]")'
+check "... its upstream attempts match the proxy's log" \
+  bash -c "n=\$(wc -l <'$requests'); '$dtcall' '$sock' metrics '{}' | tail -n 1 | jq -e --arg n \"\$n\" '.result.text | test(\"\\ndyntabled_upstream_attempts_total \" + \$n + \"\\n\")' >/dev/null"
+check "... unknown arguments are refused" \
+  call metrics '{"name":"x"}' '.error.name == "INVALID" and (.error.message | test("unknown argument \"name\""))'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
