@@ -84,6 +84,9 @@ config_usage(FILE *f)
 	    "  --credentials-timeout-ms MS\n"
 	    "                         one credential fetch or credential_process run\n"
 	    "                         (default 30000)\n"
+	    "  --truncate-concurrency N\n"
+	    "                         DynamoDB calls in flight of all truncates at once\n"
+	    "                         (default: a quarter of --max-connections)\n"
 	    "  --config FILE          configuration file (default " CONFIG_DEFAULT_FILE
 	    " if it exists):\n"
 	    "                         [daemon] takes every option above without \"--\";\n"
@@ -451,6 +454,7 @@ enum {
 	OPT_EPHEMERAL_GRACE,
 	OPT_EPHEMERAL_TTL,
 	OPT_CREDS_TIMEOUT,
+	OPT_TRUNCATE_CONCURRENCY,
 	OPT_CONFIG,
 	OPT_VERSION,
 	OPT_HELP,
@@ -479,6 +483,8 @@ static const struct option config_options[] = {
 	{ "ephemeral-grace", required_argument, NULL, OPT_EPHEMERAL_GRACE },
 	{ "ephemeral-ttl", required_argument, NULL, OPT_EPHEMERAL_TTL },
 	{ "credentials-timeout-ms", required_argument, NULL, OPT_CREDS_TIMEOUT },
+	{ "truncate-concurrency", required_argument, NULL,
+	    OPT_TRUNCATE_CONCURRENCY },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -516,6 +522,8 @@ static const struct config_number {
 	CFG_NUM(OPT_EPHEMERAL_TTL, ephemeral_ttl_s, 10, 30ul * 86400, 1,
 	    "seconds"),
 	CFG_NUM(OPT_CREDS_TIMEOUT, creds_timeout_ms, 100, 600000, 1, "ms"),
+	CFG_NUM(OPT_TRUNCATE_CONCURRENCY, truncate_concurrency, 1, 1024, 1,
+	    ""),
 #undef CFG_NUM
 };
 

@@ -39,6 +39,8 @@ struct config {
 	unsigned ephemeral_grace_ms; /* ephemeral tables outlive their owner */
 	unsigned ephemeral_ttl_s; /* dyntable:expires is now + this */
 	unsigned creds_timeout_ms; /* one credential fetch or process run */
+	unsigned truncate_concurrency; /* calls in flight of all truncates;
+					* 0: max_connections / 4 */
 	bool insecure_ok;	 /* --allow-insecure-http */
 	char *flag_endpoint;	 /* --endpoint as given, or NULL */
 	char *flag_region;	 /* --region as given, or NULL */

@@ -27,6 +27,7 @@
 #include "server.h"
 #include "sessions.h"
 #include "sigv4.h"
+#include "truncate.h"
 #include "upstream.h"
 #include "wait.h"
 
@@ -129,6 +130,7 @@ main(int argc, char **argv)
 	    (srv.sessions = sessions_new(srv.base, &srv.cfg)) == NULL ||
 	    (srv.eph = ephemeral_new(srv.base, &srv.cfg, srv.up, srv.muts,
 	    srv.sessions)) == NULL ||
+	    (srv.truncs = truncates_new(srv.base, &srv.cfg, srv.up)) == NULL ||
 	    (srv.listener = listener_new(srv.base, &srv.cfg, conn_accept,
 	    &srv)) == NULL)
 		goto out;
@@ -157,6 +159,7 @@ out:
 	 * connections close, dropping whatever is left. */
 	waits_free(srv.waits);
 	conn_close_all(&srv);
+	truncates_free(srv.truncs); /* after the connections: they use it */
 	ephemeral_free(srv.eph); /* after the connections: they use it */
 	sessions_free(srv.sessions); /* after the tables they hold */
 	mutations_free(srv.muts);

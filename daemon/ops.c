@@ -32,6 +32,7 @@
 #include "req.h"
 #include "server.h"
 #include "sessions.h"
+#include "truncate.h"
 #include "upstream.h"
 #include "wait.h"
 
@@ -43,6 +44,7 @@
 #define OPA_ALL	       0x10 /* "all": bool */
 #define OPA_EPHEMERAL  0x20 /* "ephemeral": bool */
 #define OPA_DEFINITION 0x40 /* "table": a CreateTableInput map, required */
+#define OPA_FORCE      0x1000 /* "force": bool */
 
 /* A row's FLAGS column. */
 #define OPF_ADMIN   0x1 /* root, the daemon's user, [access] admins only */
@@ -53,6 +55,7 @@ struct op_args {
 	const msgpack_object *name;	  /* OPA_NAME */
 	const msgpack_object *definition; /* OPA_DEFINITION */
 	bool wait, table_only, all, ephemeral;
+	bool force;			  /* OPA_FORCE */
 	uint64_t timeout_ms;
 };
 
@@ -77,6 +80,7 @@ static const struct op_arg {
 	OP_ARG("ephemeral", OPA_EPHEMERAL, OPT_BOOL, ephemeral,
 	    "must be a bool"),
 	OP_ARG("table", OPA_DEFINITION, OPT_MAP, definition, "must be a map"),
+	OP_ARG("force", OPA_FORCE, OPT_BOOL, force, "must be a bool"),
 #undef OP_ARG
 };
 
@@ -646,6 +650,35 @@ ops_delete(struct server *srv, struct req *r, const struct op_args *a)
 		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
 }
 
+/* ---- truncate_table --------------------------------------------------------- */
+
+static void
+ops_truncated(void *arg, const truncate_result *res)
+{
+	struct req *r = arg;
+
+	r->trunc = NULL;
+	if (res->err != DTP_OK && res->deleted != 0)
+		req_reply_error(r, res->err, res->aws_type, "%s (after "
+		    "deleting %lu items)", res->message, res->deleted);
+	else if (res->err != DTP_OK)
+		req_reply_error(r, res->err, res->aws_type, "%s", res->message);
+	else
+		ops_reply_new(r, json_pack("{s:I,s:I}", "deleted",
+		    (json_int_t)res->deleted, "elapsed_ms",
+		    (json_int_t)res->elapsed_ms));
+}
+
+/* Not through the mutation limiter: that bounds CreateTable and
+ * DeleteTable; a truncate's calls have a bound of their own. */
+static void
+ops_truncate(struct server *srv, struct req *r, const struct op_args *a)
+{
+	if ((r->trunc = truncate_start(srv->truncs, r->table, a->force,
+	    ops_truncated, r)) == NULL)
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+}
+
 /* ---- status, reap ---------------------------------------------------------- */
 
 /* The daemon's state, for `dyntablectl status`: counters and where the
@@ -658,14 +691,17 @@ ops_status(struct server *srv, struct req *r, const struct op_args *a)
 	struct creds_info ci;
 	struct mutation_stats ms;
 	struct ephemeral_stats es;
+	struct truncate_stats ts;
+	json_t *res;
 
 	(void)a;
+	truncates_get_stats(srv->truncs, &ts);
 	upstream_get_stats(srv->up, &us);
 	waits_get_stats(srv->waits, &ws);
 	creds_get_info(srv->creds, &ci);
 	mutations_get_stats(srv->muts, &ms);
 	ephemeral_get_stats(srv->eph, &es);
-	ops_reply_new(r, json_pack("{s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,"
+	res = json_pack("{s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:{s:I,s:I,s:I,s:I},s:{s:s,s:s,s:b,s:I,s:I,s:s},"
 	    "s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I}}",
 	    "server", "dyntabled " DYNTABLED_VERSION,
@@ -697,7 +733,15 @@ ops_status(struct server *srv, struct req *r, const struct op_args *a)
 	    "ephemeral",
 	    "sessions", (json_int_t)sessions_count(srv->sessions),
 	    "tables", (json_int_t)es.tables, "deleted", (json_int_t)es.deleted,
-	    "reaped", (json_int_t)es.reaped));
+	    "reaped", (json_int_t)es.reaped);
+	if (res != NULL && json_object_set_new(res, "truncate", json_pack(
+	    "{s:I,s:I,s:I,s:I}", "running", (json_int_t)ts.running,
+	    "calls", (json_int_t)ts.calls, "deleted", (json_int_t)ts.deleted,
+	    "concurrency", (json_int_t)truncate_concurrency(&srv->cfg))) != 0) {
+		json_decref(res);
+		res = NULL;
+	}
+	ops_reply_new(r, res);
 }
 
 static void
@@ -798,6 +842,10 @@ ops_abandon(struct req *r)
 	if (r->reap != NULL) {
 		ephemeral_reap_abandon(r->reap);
 		r->reap = NULL;
+	}
+	if (r->trunc != NULL) {
+		truncate_cancel(r->trunc);
+		r->trunc = NULL;
 	}
 	if (r->call != NULL) {
 		dynamo_cancel(r->call);

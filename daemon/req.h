@@ -62,6 +62,7 @@ struct req {
 				 * limiter (queued or running), or NULL */
 	struct eph_table *eph;	/* an ephemeral create in progress, or NULL */
 	struct reap *reap;	/* a reap in progress, or NULL */
+	struct truncation *trunc; /* a truncate in progress, or NULL */
 	json_t *acc;		/* the CreateTableInput until sent; the
 				 * DeleteTable description; owned */
 	TAILQ_ENTRY(req) entry; /* in its connection's list */

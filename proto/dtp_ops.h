@@ -30,6 +30,8 @@
 	X(STATUS, status, 0, OPF_ADMIN, status)                              \
 	X(REAP, reap, 0, OPF_ADMIN, reap)                                    \
 	X(DESCRIBE_TIME_TO_LIVE, describe_time_to_live, OPA_NAME, 0,         \
-	    describe_ttl)
+	    describe_ttl)                                                    \
+	X(TRUNCATE_TABLE, truncate_table, OPA_NAME | OPA_FORCE, OPF_MUTATES,  \
+	    truncate)
 
 #endif /* DTP_OPS_H */

@@ -164,6 +164,13 @@ cmd_status(dyntable_ctx *c, const struct ctl *ctl)
 }
 
 static int
+cmd_truncate(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_truncate_table(c,
+	    ctl->table, (ctl->seen & O_FORCE) != 0));
+}
+
+static int
 cmd_reap(dyntable_ctx *c, const struct ctl *ctl)
 {
 	return print_result(c, ctl, dyntable_sync_reap(c));
@@ -286,6 +293,12 @@ const struct verb verbs[] = {
 	    "process exits or a signal ends this one. Ephemeral tables "
 	    "created with DYNTABLE_SESSION set to the token live as long.",
 	    0, false, NULL, NULL },
+	{ "truncate", cmd_truncate, "truncate TABLE [--force] [--json]",
+	    "Delete every item of a table and keep the table (its keys, "
+	    "indexes, settings and ARN); print how many items went. Items "
+	    "written meanwhile may survive. Refused on a table with "
+	    "deletion protection unless --force.",
+	    O_FORCE | O_JSON, true, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
 

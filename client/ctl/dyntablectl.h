@@ -61,6 +61,7 @@ enum {
 	O_EPHEMERAL = 1u << 20,
 	O_TABLE_ONLY = 1u << 21,
 	O_ALL = 1u << 22,
+	O_FORCE = 1u << 23,
 };
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
 /* the flags that stand for members of a CreateTableInput */

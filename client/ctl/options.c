@@ -83,6 +83,8 @@ static const struct verb_opt {
 	    "every table of the account, with its full name, not only the "
 	    "namespace's" },
 	{ "json", NULL, O_JSON, "print what `aws dynamodb` prints, as JSON" },
+	{ "force", NULL, O_FORCE,
+	    "truncate a table even though it has deletion protection" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
 #define OPT_VAL_BASE 256 /* getopt value of verb_opts[i]: base + i */

@@ -265,6 +265,30 @@ print_status_value(const char *path, const char *key, const json_t *v)
 	}
 }
 
+/* truncate: how many items went, and how long it took. */
+static int
+print_truncate(const struct ctl *ctl, const dyntable_result *r)
+{
+	json_t *top;
+	char *s;
+
+	if (!(ctl->seen & O_JSON)) {
+		printf("%s truncated: %llu items deleted in %llu ms\n",
+		    ctl->table, r->deleted, r->elapsed_ms);
+		return CTL_OK;
+	}
+	top = must(json_object());
+	put(top, "Deleted", json_integer((json_int_t)r->deleted));
+	put(top, "ElapsedMs", json_integer((json_int_t)r->elapsed_ms));
+	s = pretty(top);
+	json_decref(top);
+	if (s == NULL)
+		oom();
+	printf("%s\n", s);
+	free(s);
+	return CTL_OK;
+}
+
 /* status: the daemon's state, one "name: value" a line, or its JSON. */
 static int
 print_status(const struct ctl *ctl, const dyntable_result *r)
@@ -524,6 +548,8 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 		return print_reap(ctl, r);
 	case DYNTABLE_OP_STATUS:
 		return print_status(ctl, r);
+	case DYNTABLE_OP_TRUNCATE_TABLE:
+		return print_truncate(ctl, r);
 	case DYNTABLE_OP_DELETE_TABLE:
 		if (json)
 			break;

@@ -52,6 +52,8 @@ typedef struct dtc_args {
 	unsigned timeout_ms;	       /* 0: the daemon's default */
 	bool table_only;	       /* wait for ACTIVE: the table alone */
 	bool all;		       /* list_tables: every namespace */
+	bool force;		       /* truncate_table: despite deletion
+					  protection */
 	const char *ns, *session;      /* hello: sent when not NULL */
 } dtc_args;
 
@@ -180,7 +182,10 @@ struct dyntable_ctx {
 	X(model_delete_table, DELETE_TABLE,                                \
 	    (dyntable_ctx *c, const dyntable_model *m,                      \
 	    const dyntable_wait_opts *wait),                                \
-	    (DTC_MODEL(m), DTC_WAIT(wait)))
+	    (DTC_MODEL(m), DTC_WAIT(wait)))                                 \
+	X(truncate_table, TRUNCATE_TABLE,                                  \
+	    (dyntable_ctx *c, const char *name, bool force),                \
+	    (.name = name, .force = force))
 
 /* DTC_UNPAREN((a, b)) is a, b: a row's parameter or argument list without
  * its parentheses. The detour through DTC_ID_ is for cppcheck, whose

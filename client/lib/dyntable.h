@@ -323,6 +323,7 @@ typedef enum dyntable_op {
 	DYNTABLE_OP_WAIT_TABLE_DELETED,
 	DYNTABLE_OP_REAP,
 	DYNTABLE_OP_STATUS,
+	DYNTABLE_OP_TRUNCATE_TABLE,
 } dyntable_op;
 
 /* The answer to one request. */
@@ -341,6 +342,9 @@ typedef struct dyntable_result {
 				    delete (the daemon's log says why) */
 	const char *status_json; /* status: the daemon's state, a compact
 				    JSON object (PROTOCOL.md, status) */
+	unsigned long long deleted;    /* truncate_table: items deleted */
+	unsigned long long elapsed_ms; /* truncate_table: its time, in the
+					  daemon */
 } dyntable_result;
 
 /* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
@@ -489,6 +493,12 @@ DYNTABLE_API dyntable_status dyntable_model_table_exists(dyntable_ctx *c,
 DYNTABLE_API dyntable_status dyntable_model_delete_table(dyntable_ctx *c,
     const dyntable_model *m, const dyntable_wait_opts *wait,
     dyntable_cb *cb, void *privdata);
+/* Deletes every item of a table and keeps the table (protocol 1.2); the
+ * result's deleted and elapsed_ms say how many and how long. Items
+ * written meanwhile may survive. A table with deletion protection is
+ * refused (DYNTABLE_ERR_INVALID) unless force. */
+DYNTABLE_API dyntable_status dyntable_truncate_table(dyntable_ctx *c,
+    const char *name, bool force, dyntable_cb *cb, void *privdata);
 
 /*
  * Why the last call on c that returned an error without queuing a
@@ -533,6 +543,8 @@ DYNTABLE_API dyntable_result *dyntable_sync_model_table_exists(
 DYNTABLE_API dyntable_result *dyntable_sync_model_delete_table(
     dyntable_ctx *c, const dyntable_model *m,
     const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_truncate_table(dyntable_ctx *c,
+    const char *name, bool force);
 
 #ifdef __cplusplus
 }

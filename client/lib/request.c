@@ -27,6 +27,7 @@ wire_op(dyntable_op op)
 	case DYNTABLE_OP_WAIT_TABLE_DELETED: return DTP_OP_WAIT_TABLE_DELETED;
 	case DYNTABLE_OP_REAP: return DTP_OP_REAP;
 	case DYNTABLE_OP_STATUS: return DTP_OP_STATUS;
+	case DYNTABLE_OP_TRUNCATE_TABLE: return DTP_OP_TRUNCATE_TABLE;
 	}
 	return DTP_OP_HELLO;
 }
@@ -704,6 +705,13 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 		dtp_enc_request(&e, id, DTP_OP_LIST_TABLES, a->all ? 1 : 0);
 		if (a->all)
 			dtp_pack_kv_bool(&e, "all", true);
+		tmo = 0;
+		break;
+	case DYNTABLE_OP_TRUNCATE_TABLE:
+		dtp_enc_request(&e, id, wire_op(op), a->force ? 2 : 1);
+		dtp_pack_kv_str(&e, "name", a->name);
+		if (a->force)
+			dtp_pack_kv_bool(&e, "force", true);
 		tmo = 0;
 		break;
 	case DYNTABLE_OP_REAP:

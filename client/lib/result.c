@@ -468,6 +468,21 @@ parse_reap(result_priv *p, const msgpack_object *res)
 	return 0;
 }
 
+/* truncate_table: {deleted, elapsed_ms}. Same return convention. */
+static int
+parse_truncate(result_priv *p, const msgpack_object *res)
+{
+	uint64_t v;
+
+	if (!dtp_get_uint(dtp_map_get(res, "deleted"), &v))
+		return set_error(p, DYNTABLE_ERR_PROTOCOL, "truncate_table: "
+		    "the answer has no deleted count") ? -1 : 1;
+	p->pub.deleted = v;
+	if (dtp_get_uint(dtp_map_get(res, "elapsed_ms"), &v))
+		p->pub.elapsed_ms = v;
+	return 0;
+}
+
 /* status: the whole result map, as JSON. Same return convention. */
 static int
 parse_status(result_priv *p, const msgpack_object *res)
@@ -536,6 +551,9 @@ dtc_result_reply(dyntable_op op, dtp_msg *m)
 			break;
 		case DYNTABLE_OP_STATUS:
 			rc = parse_status(p, m->result);
+			break;
+		case DYNTABLE_OP_TRUNCATE_TABLE:
+			rc = parse_truncate(p, m->result);
 			break;
 		case DYNTABLE_OP_WAIT_TABLE_DELETED:
 		default:

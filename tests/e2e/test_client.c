@@ -951,6 +951,74 @@ test_poll_adapter(void **state)
 	dyntable_free(c);
 }
 
+/* truncate_table, blocking and through libevent: an empty table (the
+ * item counts are e2e.truncate's), a missing one, and the calls the
+ * daemon made for it. */
+static void
+on_truncated(dyntable_ctx *c, const dyntable_result *r, void *privdata)
+{
+	struct expect *e = privdata;
+
+	(void)c;
+	if (r->status == DYNTABLE_OK && r->deleted == 0)
+		snprintf(e->table_status, sizeof(e->table_status), "0 deleted");
+	on_expect(c, r, e);
+}
+
+static void
+test_truncate(void **state)
+{
+	const char *name = tname("truncated");
+	dyntable_table_def d = simple_def(name);
+	struct event_base *base = event_base_new();
+	struct expect ok, missing;
+	dyntable_ctx *c;
+	dyntable_result *r;
+	json_t *scans;
+
+	(void)state;
+	assert_non_null(base);
+	c = connect_ok();
+	create_ok(c, &d, true);
+	r = dyntable_sync_truncate_table(c, name, false);
+	assert_status(r, DYNTABLE_OK);
+	assert_int_equal(r->op, DYNTABLE_OP_TRUNCATE_TABLE);
+	assert_int_equal(r->deleted, 0);
+	dyntable_result_free(r);
+	r = dyntable_sync_truncate_table(c, tname("truncate-missing"), true);
+	assert_status(r, DYNTABLE_ERR_NOT_FOUND);
+	dyntable_result_free(r);
+	scans = recorded("Scan", name);
+	assert_true(json_array_size(scans) >= 1);
+	json_decref(scans);
+
+	assert_int_equal(dyntable_libevent_attach(c, base), DYNTABLE_OK);
+	{
+		struct loop_state ls = { .base = base, .outstanding = 2 };
+
+		expect_init(&ok, &ls, "truncate", DYNTABLE_OP_TRUNCATE_TABLE,
+		    DYNTABLE_OK);
+		expect_init(&missing, &ls, "truncate missing",
+		    DYNTABLE_OP_TRUNCATE_TABLE, DYNTABLE_ERR_NOT_FOUND);
+		assert_int_equal(dyntable_truncate_table(c, name, false,
+		    on_truncated, &ok), DYNTABLE_OK);
+		assert_int_equal(dyntable_truncate_table(c,
+		    tname("truncate-missing"), false, on_truncated, &missing),
+		    DYNTABLE_OK);
+		run_until_done(&ls);
+	}
+	check_expect(&ok);
+	check_expect(&missing);
+	assert_string_equal(ok.table_status, "0 deleted");
+	assert_int_equal(dyntable_truncate_table(c, NULL, false, on_truncated,
+	    &ok), DYNTABLE_ERR_INVALID);
+	dyntable_free(c);
+	event_base_free(base);
+	c = connect_ok();
+	delete_ok(c, name);
+	dyntable_free(c);
+}
+
 int
 main(void)
 {
@@ -971,6 +1039,7 @@ main(void)
 		cmocka_unit_test(test_written_at_once),
 		cmocka_unit_test(test_disconnect_while_waiting),
 		cmocka_unit_test(test_libevent_many_clients),
+		cmocka_unit_test(test_truncate),
 	};
 	int failed = 0;
 

@@ -27,5 +27,23 @@ check "... unknown arguments are refused" \
   call describe_time_to_live '{"name":"ttl-t","wait":true}' '.error.name == "INVALID" and (.error.message | test("unknown argument \"wait\""))'
 "$ctl" delete ttl-t >/dev/null
 
+# ---- truncate_table (1.2) ------------------------------------------------------
+"$ctl" create trunc-t --pk name:S --sk size:N --wait >/dev/null
+check "truncate_table: an empty table, deleted 0" \
+  call truncate_table '{"name":"trunc-t"}' '.ok and .result.deleted == 0 and (.result.elapsed_ms | type) == "number"'
+check "... key names through ExpressionAttributeNames (reserved words)" \
+  jq -e -s 'map(select(.target == "DynamoDB_20120810.Scan" and .body.TableName == "trunc-t")) | length >= 1 and all(.body.ExpressionAttributeNames["#k0"] == "name" and .body.ExpressionAttributeNames["#k1"] == "size" and .body.ProjectionExpression == "#k0, #k1")' "$requests"
+check "... force must be a bool" \
+  call truncate_table '{"name":"trunc-t","force":1}' '.error.name == "INVALID" and (.error.message | test("force"))'
+check "... a missing table is NOT_FOUND" \
+  call truncate_table '{"name":"no-such-trunc"}' '.error.name == "NOT_FOUND"'
+check "dyntablectl truncate: one line" \
+  bash -c '"$1" truncate trunc-t | grep -q "^trunc-t truncated: 0 items deleted in [0-9]* ms$"' _ "$ctl"
+check "dyntablectl truncate --json --force: Deleted" \
+  bash -c '"$1" truncate trunc-t --json --force | jq -e ".Deleted == 0" >/dev/null' _ "$ctl"
+check "dyntablectl truncate of a missing table: exit 4" \
+  bash -c '"$1" truncate no-such-trunc 2>/dev/null; [ $? -eq 4 ]' _ "$ctl"
+"$ctl" delete trunc-t >/dev/null
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
