@@ -24,6 +24,7 @@
 #include "listener.h"
 #include "log.h"
 #include "mutations.h"
+#include "pools.h"
 #include "server.h"
 #include "sessions.h"
 #include "sigv4.h"
@@ -131,6 +132,8 @@ main(int argc, char **argv)
 	    (srv.eph = ephemeral_new(srv.base, &srv.cfg, srv.up, srv.muts,
 	    srv.sessions)) == NULL ||
 	    (srv.truncs = truncates_new(srv.base, &srv.cfg, srv.up)) == NULL ||
+	    (srv.pools = pools_new(srv.base, &srv.cfg, srv.up, srv.muts,
+	    srv.waits, srv.truncs, srv.sessions)) == NULL ||
 	    (srv.listener = listener_new(srv.base, &srv.cfg, conn_accept,
 	    &srv)) == NULL)
 		goto out;
@@ -159,6 +162,7 @@ out:
 	 * connections close, dropping whatever is left. */
 	waits_free(srv.waits);
 	conn_close_all(&srv);
+	pools_free(srv.pools); /* after the connections; before what it uses */
 	truncates_free(srv.truncs); /* after the connections: they use it */
 	ephemeral_free(srv.eph); /* after the connections: they use it */
 	sessions_free(srv.sessions); /* after the tables they hold */

@@ -30,6 +30,7 @@ struct mutations;
 struct sessions;
 struct ephemeral;
 struct truncates;
+struct pools;
 struct conn;
 struct uid_conns;
 
@@ -46,6 +47,7 @@ struct server {
 	struct sessions *sessions;
 	struct ephemeral *eph;
 	struct truncates *truncs;
+	struct pools *pools;
 	struct conn_list conns;	 /* every open connection */
 	unsigned n_conns;
 	struct uid_conns *uid_conns; /* conn.c: open connections per uid */

@@ -32,6 +32,10 @@
 	X(DESCRIBE_TIME_TO_LIVE, describe_time_to_live, OPA_NAME, 0,         \
 	    describe_ttl)                                                    \
 	X(TRUNCATE_TABLE, truncate_table, OPA_NAME | OPA_FORCE, OPF_MUTATES,  \
-	    truncate)
+	    truncate)                                                        \
+	X(LEASE_TABLE, lease_table,                                          \
+	    OPA_DEFINITION | OPA_LOGICAL | OPA_TIMEOUT, OPF_MUTATES, lease)     \
+	X(RELEASE_TABLE, release_table, OPA_NAME, OPF_MUTATES, release)      \
+	X(POOLS, pools, 0, 0, pools)
 
 #endif /* DTP_OPS_H */
