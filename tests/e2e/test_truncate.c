@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "e2e_env.h"
+#include "items.h"
 #include "proxyctl.h"
 #include "raw_check.h"
 #include "rawc.h"
@@ -40,13 +41,8 @@ faults(const char *rules)
 		fail_msg("cannot set faults %s", rules);
 }
 
-/* A table's key: hash (and range, NULL: none) of the given types. */
-struct keys {
-	const char *hash, *htype, *range, *rtype;
-};
-
 static void
-create(rawc *c, const char *name, const struct keys *k)
+create(rawc *c, const char *name, const struct items_keys *k)
 {
 	json_t *def = json_pack("{s:s,s:s,s:[{s:s,s:s}],s:[{s:s,s:s}]}",
 	    "TableName", name, "BillingMode", "PAY_PER_REQUEST",
@@ -70,86 +66,6 @@ create(rawc *c, const char *name, const struct keys *k)
 	json_decref(args);
 }
 
-/* A key value of type t for number i. */
-static json_t *
-value(const char *t, long i)
-{
-	char buf[32], b64[64];
-
-	if (strcmp(t, "N") == 0) {
-		snprintf(buf, sizeof(buf), "%ld", i);
-		return json_pack("{s:s}", "N", buf);
-	}
-	if (strcmp(t, "B") == 0) {
-		/* 3 bytes, base64: "iii" of the number, distinct per i. */
-		static const char a[] =
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-		unsigned v = (unsigned)i & 0xffffff;
-
-		snprintf(b64, sizeof(b64), "%c%c%c%c", a[v >> 18],
-		    a[(v >> 12) & 63], a[(v >> 6) & 63], a[v & 63]);
-		return json_pack("{s:s}", "B", b64);
-	}
-	snprintf(buf, sizeof(buf), "k%ld", i);
-	return json_pack("{s:s}", "S", buf);
-}
-
-/* Puts n items straight into dynalite, 25 a call. With a range key, 50
- * items share each hash key. */
-static void
-fill(const char *table, const struct keys *k, long n)
-{
-	for (long i = 0; i < n; i += 25) {
-		json_t *reqs = json_array(), *body, *rep;
-		long status = 0;
-
-		for (long j = i; j < n && j < i + 25; j++) {
-			json_t *item = json_pack("{s:o,s:{s:s}}", k->hash,
-			    value(k->htype, k->range != NULL ? j / 50 : j),
-			    "data", "S", "some data to carry along");
-
-			if (k->range != NULL)
-				json_object_set_new(item, k->range,
-				    value(k->rtype, j));
-			json_array_append_new(reqs, json_pack("{s:{s:o}}",
-			    "PutRequest", "Item", item));
-		}
-		body = json_pack("{s:{s:o}}", "RequestItems", table, reqs);
-		rep = pc_dynalite("BatchWriteItem", body, &status);
-		if (rep == NULL || status != 200 ||
-		    json_object_size(json_object_get(rep,
-		    "UnprocessedItems")) != 0)
-			fail_msg("filling %s: HTTP %ld", table, status);
-		json_decref(rep);
-		json_decref(body);
-	}
-}
-
-/* Items in table, counted by dynalite (every page). */
-static long
-count(const char *table)
-{
-	json_t *start = NULL;
-	long n = 0;
-
-	do {
-		json_t *body = json_pack("{s:s,s:s}", "TableName", table,
-		    "Select", "COUNT"), *rep;
-		long status = 0;
-
-		if (start != NULL)
-			json_object_set_new(body, "ExclusiveStartKey", start);
-		rep = pc_dynalite("Scan", body, &status);
-		json_decref(body);
-		if (rep == NULL || status != 200)
-			fail_msg("counting %s: HTTP %ld", table, status);
-		n += (long)json_integer_value(json_object_get(rep, "Count"));
-		start = json_incref(json_object_get(rep, "LastEvaluatedKey"));
-		json_decref(rep);
-	} while (start != NULL);
-	return n;
-}
-
 /* truncate_table name (force), the reply (new reference). */
 static json_t *
 truncate_table(rawc *c, const char *name, bool force)
@@ -167,14 +83,14 @@ truncate_table(rawc *c, const char *name, bool force)
 /* Truncates a table of n items with keys k and checks: the answer counts
  * n, nothing is left, the table is still there and ACTIVE. */
 static void
-check_truncate(rawc *c, const char *name, const struct keys *k, long n)
+check_truncate(rawc *c, const char *name, const struct items_keys *k, long n)
 {
 	json_t *rep, *res, *args;
 	char *text;
 
 	create(c, name, k);
-	fill(name, k, n);
-	assert_int_equal(count(name), n);
+	items_fill(name, k, n);
+	assert_int_equal(items_count(name), n);
 	rep = truncate_table(c, name, false);
 	raw_check_ok(rep, "truncate_table");
 	res = rawc_result(rep);
@@ -185,7 +101,7 @@ check_truncate(rawc *c, const char *name, const struct keys *k, long n)
 	    n);
 	assert_true(json_is_integer(json_object_get(res, "elapsed_ms")));
 	json_decref(rep);
-	assert_int_equal(count(name), 0);
+	assert_int_equal(items_count(name), 0);
 	args = json_pack("{s:s}", "name", name);
 	rep = rawc_call(c, "describe_table", args, LONG_MS);
 	json_decref(args);
@@ -227,7 +143,7 @@ static void
 test_counts(void **state)
 {
 	static const long ns[] = { 0, 1, 25, 26 };
-	const struct keys k = { "pk", "S", NULL, NULL };
+	const struct items_keys k = { "pk", "S", NULL, NULL };
 	rawc *c = raw_connect_ok();
 
 	(void)state;
@@ -248,7 +164,7 @@ test_counts(void **state)
 static void
 test_ten_thousand_sort_key(void **state)
 {
-	const struct keys k = { "pk", "S", "sk", "N" };
+	const struct items_keys k = { "pk", "S", "sk", "N" };
 	const char *name = raw_tname("tr", "big");
 	rawc *c = raw_connect_ok();
 	json_t *log, *e;
@@ -286,8 +202,8 @@ test_ten_thousand_sort_key(void **state)
 static void
 test_reserved_binary(void **state)
 {
-	const struct keys k = { "name", "B", "size", "N" };
-	const struct keys h = { "size", "B", NULL, NULL };
+	const struct items_keys k = { "name", "B", "size", "N" };
+	const struct items_keys h = { "size", "B", NULL, NULL };
 	const char *name = raw_tname("tr", "reserved");
 	rawc *c = raw_connect_ok();
 	json_t *log, *e;
@@ -316,7 +232,7 @@ test_reserved_binary(void **state)
 static void
 test_throttled(void **state)
 {
-	const struct keys k = { "pk", "S", NULL, NULL };
+	const struct items_keys k = { "pk", "S", NULL, NULL };
 	const char *name = raw_tname("tr", "throttled");
 	rawc *c = raw_connect_ok();
 	json_t *st;
@@ -324,7 +240,7 @@ test_throttled(void **state)
 	(void)state;
 	NEED_PROXY();
 	create(c, name, &k);
-	fill(name, &k, 300);
+	items_fill(name, &k, 300);
 	assert_int_equal(pc_reset(), 0);
 	faults("[{\"target\":\"BatchWriteItem\",\"action\":\"throttle\","
 	    "\"count\":2},{\"target\":\"BatchWriteItem\",\"action\":"
@@ -343,7 +259,7 @@ test_throttled(void **state)
 	    "faults"), "BatchWriteItem")), 8);
 	json_decref(st);
 	faults("[]");
-	assert_int_equal(count(name), 0);
+	assert_int_equal(items_count(name), 0);
 	rawc_close(c);
 }
 
@@ -352,7 +268,7 @@ test_throttled(void **state)
 static void
 test_protected(void **state)
 {
-	const struct keys k = { "pk", "S", NULL, NULL };
+	const struct items_keys k = { "pk", "S", NULL, NULL };
 	const char *name = raw_tname("tr", "protected");
 	rawc *c = raw_connect_ok();
 	json_t *rep;
@@ -360,18 +276,18 @@ test_protected(void **state)
 	(void)state;
 	NEED_PROXY();
 	create(c, name, &k);
-	fill(name, &k, 10);
+	items_fill(name, &k, 10);
 	faults("[{\"target\":\"DescribeTable\",\"action\":\"protected\"}]");
 	rep = truncate_table(c, name, false);
 	assert_false(rawc_ok(rep));
 	assert_string_equal(rawc_err_name(rep), "INVALID");
 	json_decref(rep);
-	assert_int_equal(count(name), 10);
+	assert_int_equal(items_count(name), 10);
 	rep = truncate_table(c, name, true);
 	raw_check_ok(rep, "truncate_table with force");
 	json_decref(rep);
 	faults("[]");
-	assert_int_equal(count(name), 0);
+	assert_int_equal(items_count(name), 0);
 	rawc_close(c);
 }
 
@@ -379,7 +295,7 @@ test_protected(void **state)
 static void
 test_client_leaves(void **state)
 {
-	const struct keys k = { "pk", "S", NULL, NULL };
+	const struct items_keys k = { "pk", "S", NULL, NULL };
 	const char *name = raw_tname("tr", "leaves");
 	rawc *c = raw_connect_ok(), *adm;
 	json_t *args, *st;
@@ -388,7 +304,7 @@ test_client_leaves(void **state)
 	(void)state;
 	NEED_PROXY();
 	create(c, name, &k);
-	fill(name, &k, 2000);
+	items_fill(name, &k, 2000);
 	assert_int_equal(pc_reset(), 0);
 	faults("[{\"target\":\"BatchWriteItem\",\"action\":\"delay\","
 	    "\"ms\":300}]");
@@ -408,7 +324,7 @@ test_client_leaves(void **state)
 	assert_int_equal(after, before);
 	faults("[]");
 	/* Some went, not all: it stopped. */
-	assert_true(count(name) > 0);
+	assert_true(items_count(name) > 0);
 	adm = raw_connect_ok();
 	st = rawc_call(adm, "status", NULL, LONG_MS);
 	raw_check_ok(st, "status");
