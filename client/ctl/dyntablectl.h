@@ -62,6 +62,7 @@ enum {
 	O_TABLE_ONLY = 1u << 21,
 	O_ALL = 1u << 22,
 	O_FORCE = 1u << 23,
+	O_NAME = 1u << 24,
 };
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
 /* the flags that stand for members of a CreateTableInput */
@@ -92,6 +93,7 @@ struct ctl {
 	const char *table;	/* TABLE; NULL for list */
 	unsigned seen;		/* O_* options given */
 	unsigned timeout_ms;	/* --timeout; 0: the daemon's default */
+	const char *logical;	/* lease --name */
 
 	/* create */
 	dyntable_table_def def;	/* the flags; def.options serve all paths */
