@@ -191,7 +191,7 @@ test_sequential_leases(void **state)
 			fail_msg("lease %d was created, not from the pool", i);
 		if (items_count(name) != 0)
 			fail_msg("lease %d: %s handed out with items", i, name);
-		items_fill(name, &k, 100);
+		assert_int_equal(items_fill(name, &k, 100), 0);
 		release_ok(c, name);
 	}
 	qsort(ms, LEASES, sizeof(ms[0]), cmp_ll);

@@ -89,7 +89,7 @@ check_truncate(rawc *c, const char *name, const struct items_keys *k, long n)
 	char *text;
 
 	create(c, name, k);
-	items_fill(name, k, n);
+	assert_int_equal(items_fill(name, k, n), 0);
 	assert_int_equal(items_count(name), n);
 	rep = truncate_table(c, name, false);
 	raw_check_ok(rep, "truncate_table");
@@ -240,7 +240,7 @@ test_throttled(void **state)
 	(void)state;
 	NEED_PROXY();
 	create(c, name, &k);
-	items_fill(name, &k, 300);
+	assert_int_equal(items_fill(name, &k, 300), 0);
 	assert_int_equal(pc_reset(), 0);
 	faults("[{\"target\":\"BatchWriteItem\",\"action\":\"throttle\","
 	    "\"count\":2},{\"target\":\"BatchWriteItem\",\"action\":"
@@ -276,7 +276,7 @@ test_protected(void **state)
 	(void)state;
 	NEED_PROXY();
 	create(c, name, &k);
-	items_fill(name, &k, 10);
+	assert_int_equal(items_fill(name, &k, 10), 0);
 	faults("[{\"target\":\"DescribeTable\",\"action\":\"protected\"}]");
 	rep = truncate_table(c, name, false);
 	assert_false(rawc_ok(rep));
@@ -304,7 +304,7 @@ test_client_leaves(void **state)
 	(void)state;
 	NEED_PROXY();
 	create(c, name, &k);
-	items_fill(name, &k, 2000);
+	assert_int_equal(items_fill(name, &k, 2000), 0);
 	assert_int_equal(pc_reset(), 0);
 	faults("[{\"target\":\"BatchWriteItem\",\"action\":\"delay\","
 	    "\"ms\":300}]");
