@@ -3,7 +3,8 @@
  *
  * A pool serves one definition: a CreateTableInput without TableName.
  * Two definitions that create the same table are the same pool's: the
- * canonical form drops TableName and Tags, makes BillingMode explicit,
+ * canonical form drops TableName and Tags, makes BillingMode explicit (the
+ * daemon's default when absent: ddb_check_create),
  * and orders what DynamoDB treats as sets (AttributeDefinitions by name,
  * indexes by name, NonKeyAttributes); its hash names the pool's tables.
  * Released tables are compared with the definition through their

@@ -450,45 +450,136 @@ test_lessee_killed(void **state)
 	rawc_close(c);
 }
 
+/* Starts another daemon on DIR/NAME.sock, straight at dynalite, with
+ * extra (a NULL-terminated list of up to 4 arguments); its pid. */
+static pid_t
+spawn_daemon(const char *name, char *sock, size_t len, const char *const *extra)
+{
+	const char *dir = e2e_need_env("DYNTABLE_TEST_DIR");
+	const char *url = e2e_need_env("DYNTABLE_TEST_DYNALITE_URL");
+	char logpath[512];
+	pid_t pid;
+
+	if (daemon_bin == NULL)
+		fail_msg("usage: test_pools DYNTABLED (the daemon to start)");
+	snprintf(sock, len, "%s/%s.sock", dir, name);
+	snprintf(logpath, sizeof(logpath), "%s/%s.log", dir, name);
+	if ((pid = fork()) == 0) {
+		const char *argv[16] = { daemon_bin, "--socket", sock,
+			"--endpoint", url, "--region", "us-east-1" };
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		size_t n = 7;
+
+		for (size_t i = 0; extra[i] != NULL && i < 4; i++)
+			argv[n++] = extra[i];
+		dup2(fd, 2);
+		setenv("AWS_ACCESS_KEY_ID", "AKIDSECOND", 1);
+		setenv("AWS_SECRET_ACCESS_KEY", "second-secret", 1);
+		unsetenv("AWS_SESSION_TOKEN");
+		execv(daemon_bin, (char *const *)argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	return pid;
+}
+
+/* A connection to the daemon pid on sock, once it listens; NULL if it
+ * did not start within 10 s. */
+static rawc *
+connect_spawned(const char *sock, pid_t pid)
+{
+	rawc *c = NULL;
+
+	for (long long t0 = rawc_now_ms(); c == NULL &&
+	    rawc_now_ms() - t0 < 10000;) {
+		e2e_sleep_ms(100);
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return NULL;
+		if (access(sock, F_OK) == 0)
+			c = rawc_connect(sock, NULL, NULL);
+	}
+	return c;
+}
+
+/* [pool NAME] sections: a declared pool fills to its size and serves
+ * equivalent definitions; a provisioned one needs provisioned = true. */
+static void
+test_declared_pool(void **state)
+{
+	const char *dir = e2e_need_env("DYNTABLE_TEST_DIR");
+	char conf[512], defpath[512], sock[600], name[256];
+	const char *extra[] = { "--config", conf, NULL };
+	json_t *def = gsi_def(), *rep;
+	bool fresh = true;
+	int status = 0;
+	rawc *c;
+	FILE *f;
+	pid_t pid;
+
+	(void)state;
+	snprintf(defpath, sizeof(defpath), "%s/pool-def.json", dir);
+	snprintf(conf, sizeof(conf), "%s/pools.conf", dir);
+	json_object_set_new(def, "TableName", json_string("ignored"));
+	assert_int_equal(json_dump_file(def, defpath, 0), 0);
+	json_decref(def);
+	f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "[pool users]\ndefinition = %s\nsize = 2\n", defpath);
+	fclose(f);
+	pid = spawn_daemon("declared", sock, sizeof(sock), extra);
+	if ((c = connect_spawned(sock, pid)) == NULL) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("the daemon with [pool users] did not start");
+	}
+	wait_ready(c, 2);
+	rep = rawc_call(c, "pools", NULL, LONG_MS);
+	raw_check_ok(rep, "pools");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(rawc_result(rep), "pools"), 0), "pool")), "users");
+	assert_true(json_is_true(json_object_get(json_array_get(
+	    json_object_get(rawc_result(rep), "pools"), 0), "declared")));
+	json_decref(rep);
+	lease_ok(c, gsi_def_reordered(), NULL, name, sizeof(name), &fresh);
+	assert_false(fresh);
+	rawc_close(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* PROVISIONED without provisioned = true: the daemon refuses to
+	 * start, and says why. */
+	def = gsi_def();
+	json_object_set_new(def, "BillingMode", json_string("PROVISIONED"));
+	json_object_set_new(def, "ProvisionedThroughput", json_pack("{s:i,s:i}",
+	    "ReadCapacityUnits", 1, "WriteCapacityUnits", 1));
+	json_object_set_new(json_array_get(json_object_get(def,
+	    "GlobalSecondaryIndexes"), 0), "ProvisionedThroughput",
+	    json_pack("{s:i,s:i}", "ReadCapacityUnits", 1,
+	    "WriteCapacityUnits", 1));
+	assert_int_equal(json_dump_file(def, defpath, 0), 0);
+	json_decref(def);
+	pid = spawn_daemon("provisioned", sock, sizeof(sock), extra);
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+}
+
 /* A second daemon (straight at dynalite) leases, and is killed: a reap
  * deletes its pool tables (its pid is gone). */
 static void
 test_daemon_killed(void **state)
 {
-	const char *dir = e2e_need_env("DYNTABLE_TEST_DIR");
-	const char *url = e2e_need_env("DYNTABLE_TEST_DYNALITE_URL");
-	char sock[512], logpath[512], name[256];
-	rawc *c = NULL, *adm;
+	const char *extra[] = { "--pool-spare", "1", NULL };
+	char sock[600], name[256];
+	rawc *c, *adm;
 	json_t *rep, *res, *p, *deleted;
-	long long t0;
 	bool found = false;
 	pid_t pid;
 	size_t i;
 
 	(void)state;
-	if (daemon_bin == NULL)
-		fail_msg("usage: test_pools DYNTABLED (the daemon to start)");
-	snprintf(sock, sizeof(sock), "%s/pools2.sock", dir);
-	snprintf(logpath, sizeof(logpath), "%s/pools2.log", dir);
-	if ((pid = fork()) == 0) {
-		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 2);
-		setenv("AWS_ACCESS_KEY_ID", "AKIDSECOND", 1);
-		setenv("AWS_SECRET_ACCESS_KEY", "second-secret", 1);
-		unsetenv("AWS_SESSION_TOKEN");
-		execl(daemon_bin, daemon_bin, "--socket", sock, "--endpoint",
-		    url, "--region", "us-east-1", "--pool-spare", "1",
-		    (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	for (t0 = rawc_now_ms(); c == NULL && rawc_now_ms() - t0 < 10000;) {
-		e2e_sleep_ms(100);
-		if (access(sock, F_OK) == 0)
-			c = rawc_connect(sock, NULL, NULL);
-	}
-	if (c == NULL) {
+	pid = spawn_daemon("pools2", sock, sizeof(sock), extra);
+	if ((c = connect_spawned(sock, pid)) == NULL) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		fail_msg("the second daemon did not start");
@@ -532,6 +623,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_altered_replaced),
 		cmocka_unit_test(test_lessee_killed),
 		cmocka_unit_test(test_daemon_killed),
+		cmocka_unit_test(test_declared_pool),
 	};
 
 	daemon_bin = argc > 1 ? argv[1] : NULL;
