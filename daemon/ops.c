@@ -47,6 +47,7 @@
 #define OPA_DEFINITION 0x40 /* "table": a CreateTableInput map, required */
 #define OPA_FORCE      0x1000 /* "force": bool */
 #define OPA_LOGICAL    0x2000 /* "name": a table name, optional */
+#define OPA_POOLED     0x4000 /* "pooled_only": bool */
 
 /* A row's FLAGS column. */
 #define OPF_ADMIN   0x1 /* root, the daemon's user, [access] admins only */
@@ -59,6 +60,7 @@ struct op_args {
 	bool wait, table_only, all, ephemeral;
 	bool force;			  /* OPA_FORCE */
 	const msgpack_object *logical;	  /* OPA_LOGICAL */
+	bool pooled_only;		  /* OPA_POOLED */
 	uint64_t timeout_ms;
 };
 
@@ -85,6 +87,8 @@ static const struct op_arg {
 	OP_ARG("table", OPA_DEFINITION, OPT_MAP, definition, "must be a map"),
 	OP_ARG("force", OPA_FORCE, OPT_BOOL, force, "must be a bool"),
 	OP_ARG("name", OPA_LOGICAL, OPT_STR, logical, "must be a string"),
+	OP_ARG("pooled_only", OPA_POOLED, OPT_BOOL, pooled_only,
+	    "must be a bool"),
 #undef OP_ARG
 };
 
@@ -738,8 +742,9 @@ ops_lease(struct server *srv, struct req *r, const struct op_args *a)
 	 * model's) is not the lease's. */
 	json_object_del(def, "TableName");
 	r->lease = pools_lease(srv->pools, r->ident->session, def,
-	    r->table[0] != '\0' ? r->table : NULL, ops_timeout(srv,
-	    a->timeout_ms), ops_leased, r, &code, err, sizeof(err));
+	    r->table[0] != '\0' ? r->table : NULL, a->pooled_only,
+	    ops_timeout(srv, a->timeout_ms), ops_leased, r, &code, err,
+	    sizeof(err));
 	json_decref(def);
 	if (r->lease == NULL)
 		req_reply_error(r, code, NULL, "%s", err);

@@ -814,8 +814,8 @@ pools_find_table(const struct pools *ps, const char *table)
 
 struct pool_lease *
 pools_lease(struct pools *ps, struct session *s, const json_t *def,
-    const char *logical, unsigned timeout_ms, pool_lease_cb *cb, void *arg,
-    dtp_err *code, char *err, size_t errlen)
+    const char *logical, bool pooled_only, unsigned timeout_ms,
+    pool_lease_cb *cb, void *arg, dtp_err *code, char *err, size_t errlen)
 {
 	char hash[POOLDEF_HASH_LEN + 1];
 	struct timeval tv = { timeout_ms / 1000,
@@ -830,6 +830,12 @@ pools_lease(struct pools *ps, struct session *s, const json_t *def,
 	pooldef_hash(canon, hash);
 	if ((p = pool_find(ps, hash)) != NULL) {
 		json_decref(canon);
+	} else if (pooled_only) {
+		json_decref(canon);
+		*code = DTP_E_NOT_FOUND;
+		snprintf(err, errlen, "no pool serves this definition (hash %s)",
+		    hash);
+		return NULL;
 	} else if (!pooldef_on_demand(canon)) {
 		json_decref(canon);
 		snprintf(err, errlen, "table: only PAY_PER_REQUEST definitions "

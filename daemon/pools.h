@@ -69,12 +69,16 @@ void pools_free(struct pools *ps);
  * TableName; not consumed) for session s, waiting at most timeout_ms for
  * one. logical (DynamoDB's form of the caller's name for it, or NULL) then
  * names the table for every operation until it is released (see
- * pools_resolve). Returns the lease, or NULL with *code and err: INVALID
- * (the definition; a provisioned one without a [pool] section that
- * allows it), IN_USE (logical names a table already), INTERNAL.
+ * pools_resolve). With pooled_only, only a pool the daemon has already
+ * (declared, or learnt from an earlier lease) serves it. Returns the
+ * lease, or NULL with *code and err: INVALID (the definition; a
+ * provisioned one without a [pool] section that allows it), NOT_FOUND
+ * (pooled_only, and no pool of the definition), IN_USE (logical names a
+ * table already), INTERNAL.
  */
 struct pool_lease *pools_lease(struct pools *ps, struct session *s,
-    const json_t *def, const char *logical, unsigned timeout_ms,
+    const json_t *def, const char *logical, bool pooled_only,
+    unsigned timeout_ms,
     pool_lease_cb *cb, void *arg, dtp_err *code, char *err, size_t errlen);
 /* The lease's caller is gone: cb will not fire; a table being created
  * for it goes to its pool. */

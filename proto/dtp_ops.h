@@ -34,7 +34,8 @@
 	X(TRUNCATE_TABLE, truncate_table, OPA_NAME | OPA_FORCE, OPF_MUTATES,  \
 	    truncate)                                                        \
 	X(LEASE_TABLE, lease_table,                                          \
-	    OPA_DEFINITION | OPA_LOGICAL | OPA_TIMEOUT, OPF_MUTATES, lease)     \
+	    OPA_DEFINITION | OPA_LOGICAL | OPA_POOLED | OPA_TIMEOUT,          \
+	    OPF_MUTATES, lease)                                              \
 	X(RELEASE_TABLE, release_table, OPA_NAME, OPF_MUTATES, release)      \
 	X(POOLS, pools, 0, 0, pools)
 

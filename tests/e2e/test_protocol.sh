@@ -55,6 +55,10 @@ check "... a taken logical name is IN_USE" \
   call lease_table "{\"table\":$def,\"name\":\"lease-t\"}" '.error.name == "IN_USE"'
 check "... a definition is required" \
   call lease_table '{"name":"x-y-z"}' '.error.name == "INVALID"'
+check "... pooled_only: NOT_FOUND for a definition no pool serves" \
+  call lease_table '{"table":{"AttributeDefinitions":[{"AttributeName":"other","AttributeType":"S"}],"KeySchema":[{"AttributeName":"other","KeyType":"HASH"}]},"pooled_only":true}' '.error.name == "NOT_FOUND"'
+check "... pooled_only: leased from the learnt pool" \
+  call lease_table "{\"table\":$def,\"pooled_only\":true}" '.ok and (.result.table_name | startswith("dyntable-pool-"))'
 check "pools: the learnt pool" \
   call pools '{}' '.ok and (.result.pools | length) == 1 and .result.pools[0].size == 1 and .result.max_tables == 64'
 check "release_table of a name not leased: NOT_FOUND" \
@@ -69,7 +73,7 @@ check "dyntablectl lease --pk: prints the table's name" \
     "$1" release cli-lease | grep -q "^$t released$" || exit 1
     ! "$1" describe cli-lease >/dev/null 2>&1' _ "$ctl"
 check "dyntablectl pools: a line for the pool, and --json" \
-  bash -c '"$1" pools | grep -q "^learnt-" && "$1" pools --json | jq -e ".pools[0].leases >= 2" >/dev/null' _ "$ctl"
+  bash -c '"$1" pools | grep -q "^learnt-" && "$1" pools --json | jq -e ".pools[0].leases >= 3" >/dev/null' _ "$ctl"
 check "dyntablectl lease --name without a definition: usage error" \
   bash -c '"$1" lease --name x 2>/dev/null; [ $? -eq 2 ]' _ "$ctl"
 
