@@ -784,6 +784,20 @@ pools_free(struct pools *ps)
 	free(ps);
 }
 
+/* True when a lease still waiting for a table asked for logical. */
+static bool
+pools_logical_waiting(const struct pools *ps, const char *logical)
+{
+	const struct pool *p;
+	const struct pool_lease *l;
+
+	TAILQ_FOREACH(p, &ps->list, entry)
+		TAILQ_FOREACH(l, &p->waiting, entry)
+			if (strcmp(l->logical, logical) == 0)
+				return true;
+	return false;
+}
+
 /* The table leased as logical, or NULL. */
 static struct ptable *
 pools_find_logical(const struct pools *ps, const char *logical)
@@ -851,7 +865,8 @@ pools_lease(struct pools *ps, struct session *s, const json_t *def,
 		log_info("pools: %s: learnt from a lease (definition %s, %u "
 		    "spare)", p->name, p->hash, p->size);
 	}
-	if (logical != NULL && pools_find_logical(ps, logical) != NULL) {
+	if (logical != NULL && (pools_find_logical(ps, logical) != NULL ||
+	    pools_logical_waiting(ps, logical))) {
 		*code = DTP_E_IN_USE;
 		snprintf(err, errlen, "name: %s is leased already; release it "
 		    "first", logical);
