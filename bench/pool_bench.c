@@ -492,10 +492,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 2; i + 1 < argc; i += 2) {
+		char *end;
+		long v = strtol(argv[i + 1], &end, 10);
+
+		if (*end != '\0' || v < 0 || v > 1000000)
+			v = -1;
 		if (strcmp(argv[i], "--rounds") == 0)
-			rounds = atoi(argv[i + 1]);
+			rounds = (int)v;
 		else if (strcmp(argv[i], "--items") == 0)
-			items = atol(argv[i + 1]);
+			items = v;
 	}
 	if (rounds < 1 || items < 100) {
 		fprintf(stderr, "pool_bench: --rounds >= 1, --items >= 100\n");

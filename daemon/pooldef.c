@@ -68,10 +68,12 @@ pooldef_sort(json_t *obj, const char *key, int (*cmp)(const void *,
 
 	if (!json_is_array(a) || n < 2)
 		return 0;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	if ((v = calloc(n, sizeof(*v))) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(a, i);
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	qsort(v, n, sizeof(*v), cmp);
 	if ((sorted = json_array()) == NULL) {
 		free(v);

@@ -36,7 +36,7 @@
 
 #define TR_BATCH	     25	  /* BatchWriteItem's limit */
 #define TR_SCAN_LIMIT	     1000 /* keys a Scan page returns at most */
-#define TR_PENDING_MAX	     (2 * TR_SCAN_LIMIT) /* no Scan beyond this */
+#define TR_PENDING_MAX	     ((size_t)2 * TR_SCAN_LIMIT) /* no Scan beyond */
 #define TR_SEGMENTS_MAX	     16
 #define TR_STUCK_ROUNDS	     10	  /* rounds with everything unprocessed */
 #define TR_BACKOFF_BASE_MS   50u
@@ -60,26 +60,26 @@ struct tr_segment {
 struct truncation {
 	struct truncates *ts;
 	TAILQ_ENTRY(truncation) entry;
-	char table[256];
-	bool force;
 	truncate_cb *cb;
 	void *arg;
 	struct timespec started;
-	bool described;		/* the key schema is known */
-	bool finished;		/* the result waits for its event */
-	char keys[2][256];	/* hash, range */
-	size_t n_keys;
-	unsigned n_segments;
-	struct tr_segment seg[TR_SEGMENTS_MAX];
 	json_t *pending;	/* keys found and not yet deleted */
-	unsigned in_flight;
 	struct tr_call *calls;	/* ts->limit slots */
 	struct event *ev;	/* the backoff, then the delivery */
-	bool backing_off;
+	size_t n_keys;
+	unsigned long deleted;
+	struct tr_segment seg[TR_SEGMENTS_MAX];
+	unsigned n_segments;
+	unsigned in_flight;
 	unsigned stuck;		/* rounds in a row with nothing processed */
 	unsigned retries;	/* rounds with something unprocessed */
-	unsigned long deleted;
 	dtp_err err;
+	bool force;
+	bool described;		/* the key schema is known */
+	bool finished;		/* the result waits for its event */
+	bool backing_off;
+	char table[256];
+	char keys[2][256];	/* hash, range */
 	char aws_type[64];
 	char msg[512];
 };
@@ -389,7 +389,8 @@ tr_deleted(void *arg, const dynamo_result *res)
 	if (!t->backing_off) {
 		unsigned ms = retry_backoff_ms(t->retries++, TR_BACKOFF_BASE_MS,
 		    TR_BACKOFF_CAP_MS, (double)arc4random() / 4294967296.0);
-		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+		struct timeval tv = { ms / 1000,
+			(suseconds_t)(ms % 1000) * 1000 };
 
 		t->backing_off = true;
 		event_add(t->ev, &tv);
@@ -422,6 +423,26 @@ tr_started(struct truncation *t, struct tr_call *c, struct dynamo_call *dc)
 	return true;
 }
 
+/* Up to k pending keys, moved into a new array; NULL when out of memory.
+ * The pending keys are few (TR_PENDING_MAX): shifting them down is
+ * cheaper than a queue of its own. */
+static json_t *
+tr_take(struct truncation *t, size_t k)
+{
+	json_t *batch = json_array();
+
+	while (batch != NULL && json_array_size(batch) < k &&
+	    json_array_size(t->pending) > 0) {
+		if (json_array_append(batch, json_array_get(t->pending, 0)) !=
+		    0) {
+			json_decref(batch);
+			return NULL;
+		}
+		json_array_remove(t->pending, 0);
+	}
+	return batch;
+}
+
 /* Starts t's next call if it has one; true when it did. */
 static bool
 tr_next(struct truncation *t)
@@ -448,24 +469,13 @@ tr_next(struct truncation *t)
 			idle = (int)i;
 	}
 	if (!t->backing_off && (n >= TR_BATCH || (n > 0 && scanned))) {
-		size_t k = n < TR_BATCH ? n : TR_BATCH;
-		json_t *batch = json_array();
+		json_t *batch = tr_take(t, TR_BATCH);
 
-		for (size_t i = 0; batch != NULL && i < k; i++)
-			if (json_array_append(batch, json_array_get(t->pending,
-			    i)) != 0) {
-				json_decref(batch);
-				batch = NULL;
-			}
 		if (batch == NULL) {
 			tr_finish(t, DTP_E_INTERNAL, NULL, "out of memory");
 			return false;
 		}
-		/* The pending keys are few (TR_PENDING_MAX): shifting them
-		 * down is cheaper than a queue of its own. */
-		for (size_t i = 0; i < k; i++)
-			json_array_remove(t->pending, 0);
-		c->sent = k;
+		c->sent = json_array_size(batch);
 		return tr_started(t, c, dynamo_batch_delete(t->ts->up,
 		    t->table, batch, tr_deleted, c));
 	}
@@ -486,18 +496,23 @@ tr_next(struct truncation *t)
 	return false;
 }
 
+/* True when every call slot of the daemon's truncations is taken. */
+static bool
+tr_full(const struct truncates *ts)
+{
+	return ts->in_flight >= ts->limit;
+}
+
 /* Gives free slots to the truncations in turn. */
 static void
 tr_pump(struct truncates *ts)
 {
-	bool progress = true;
-
-	while (progress && ts->in_flight < ts->limit) {
+	for (;;) {
 		struct truncation *t, *next, *first = TAILQ_FIRST(&ts->jobs);
+		bool progress = false;
 
-		progress = false;
-		for (t = first; t != NULL && ts->in_flight < ts->limit;
-		    t = next) {
+		/* tr_next() raises ts->in_flight when it starts a call. */
+		for (t = first; t != NULL && !tr_full(ts); t = next) {
 			next = TAILQ_NEXT(t, entry);
 			if (tr_next(t))
 				progress = true;
@@ -507,6 +522,8 @@ tr_pump(struct truncates *ts)
 			TAILQ_REMOVE(&ts->jobs, first, entry);
 			TAILQ_INSERT_TAIL(&ts->jobs, first, entry);
 		}
+		if (!progress || tr_full(ts))
+			return;
 	}
 }
 
