@@ -481,7 +481,10 @@ spawn_daemon(const char *name, char *sock, size_t len, const char *const *extra)
 		setenv("AWS_ACCESS_KEY_ID", "AKIDSECOND", 1);
 		setenv("AWS_SECRET_ACCESS_KEY", "second-secret", 1);
 		unsetenv("AWS_SESSION_TOKEN");
-		if (daemon_bin != NULL) /* checked above; the child cannot fail */
+		/* Checked above; clang's analyzer does not know fail_msg()
+		 * does not return, cppcheck does. */
+		/* cppcheck-suppress knownConditionTrueFalse */
+		if (daemon_bin != NULL)
 			execv(daemon_bin, (char *const *)argv);
 		_exit(127);
 	}
