@@ -423,9 +423,8 @@ class DynamoDBClient:
     def _lease_args(cls, definition: Any, name: Optional[str],
                     timeout_seconds: Optional[float], pooled_only: bool,
                     create_table_args: Dict[str, Any]) -> p.Message:
-        from .model import Model  # model imports this module
-
-        if isinstance(definition, type) and issubclass(definition, Model):
+        # A Model subclass (model.py builds on this module: duck-typed).
+        if isinstance(definition, type) and hasattr(definition, "create_table_kwargs"):
             create_table_args = {**definition.create_table_kwargs(), **create_table_args}
             definition = None
         if definition is None:
