@@ -85,20 +85,29 @@ config_usage(FILE *f)
 	    "                         connected; reap deletes them after (default 7200)\n"
 	    "  --credentials-timeout-ms MS\n"
 	    "                         one credential fetch or credential_process run\n"
-	    "                         (default 30000)\n"
-	    "  --metrics-listen HOST:PORT\n"
+	    "                         (default 30000)\n",
+	    CONFIG_DEFAULT_SOCKET);
+	/* Two strings: C99 promises literals of 4095 characters only. */
+	fputs("  --metrics-listen HOST:PORT\n"
 	    "                         serve OpenMetrics text at http://HOST:PORT/metrics;\n"
 	    "                         HOST on loopback (127.0.0.1, [::1]) unless\n"
-	    "  --metrics-allow-remote is given too\n"
+	    "                         --metrics-allow-remote is given too\n"
+	    "  --truncate-concurrency N\n"
+	    "                         DynamoDB calls in flight of all truncates at once\n"
+	    "                         (default: a quarter of --max-connections)\n"
+	    "  --pool-spare N         ready tables kept for each on-demand definition\n"
+	    "                         that was leased, beyond [pool] sections (default 1)\n"
+	    "  --pool-max-tables N    pool tables of this daemon, all pools (default 64)\n"
 	    "  --config FILE          configuration file (default " CONFIG_DEFAULT_FILE
 	    " if it exists):\n"
 	    "                         [daemon] takes every option above without \"--\";\n"
 	    "                         [access], [user NAME], [group NAME] say who may\n"
 	    "                         connect, use which tables, and run admin verbs\n"
-	    "                         (see README); flags override the file\n"
+	    "                         (see README); [pool NAME] with definition = FILE\n"
+	    "                         and size = N keeps tables ready to lease;\n"
+	    "                         flags override the file\n"
 	    "  --version              print the version and exit\n"
-	    "  --help                 print this help and exit\n",
-	    CONFIG_DEFAULT_SOCKET);
+	    "  --help                 print this help and exit\n", f);
 	fputs("\n"
 	    "Credentials, the first source that yields wins:\n"
 	    "  1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY [, AWS_SESSION_TOKEN]\n"
@@ -457,6 +466,9 @@ enum {
 	OPT_EPHEMERAL_GRACE,
 	OPT_EPHEMERAL_TTL,
 	OPT_CREDS_TIMEOUT,
+	OPT_TRUNCATE_CONCURRENCY,
+	OPT_POOL_SPARE,
+	OPT_POOL_MAX_TABLES,
 	OPT_CONFIG,
 	OPT_VERSION,
 	OPT_HELP,
@@ -488,6 +500,10 @@ static const struct option config_options[] = {
 	{ "ephemeral-grace", required_argument, NULL, OPT_EPHEMERAL_GRACE },
 	{ "ephemeral-ttl", required_argument, NULL, OPT_EPHEMERAL_TTL },
 	{ "credentials-timeout-ms", required_argument, NULL, OPT_CREDS_TIMEOUT },
+	{ "truncate-concurrency", required_argument, NULL,
+	    OPT_TRUNCATE_CONCURRENCY },
+	{ "pool-spare", required_argument, NULL, OPT_POOL_SPARE },
+	{ "pool-max-tables", required_argument, NULL, OPT_POOL_MAX_TABLES },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -528,6 +544,11 @@ static const struct config_number {
 	CFG_NUM(OPT_EPHEMERAL_TTL, ephemeral_ttl_s, 10, 30ul * 86400, 1,
 	    "seconds"),
 	CFG_NUM(OPT_CREDS_TIMEOUT, creds_timeout_ms, 100, 600000, 1, "ms"),
+	CFG_NUM(OPT_TRUNCATE_CONCURRENCY, truncate_concurrency, 1, 1024, 1,
+	    ""),
+	CFG_NUM(OPT_POOL_SPARE, pool_spare, 0, 64, 1, ""),
+	/* DynamoDB's default quota is 2,500 tables per account and region */
+	CFG_NUM(OPT_POOL_MAX_TABLES, pool_max_tables, 0, 2500, 1, ""),
 #undef CFG_NUM
 };
 
@@ -743,6 +764,74 @@ struct config_file_ctx {
 	bool failed;
 };
 
+/* The [pool NAME] section named name: the last one, or a new one. NULL
+ * when out of memory. */
+static struct config_pool *
+config_pool_get(struct config *cfg, const char *name)
+{
+	struct config_pool *p;
+
+	if (cfg->n_pools > 0 &&
+	    strcmp(cfg->pools[cfg->n_pools - 1].name, name) == 0)
+		return &cfg->pools[cfg->n_pools - 1];
+	p = realloc(cfg->pools, (cfg->n_pools + 1) * sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	cfg->pools = p;
+	p = &cfg->pools[cfg->n_pools];
+	memset(p, 0, sizeof(*p));
+	if ((p->name = strdup(name)) == NULL)
+		return NULL;
+	cfg->n_pools++;
+	return p;
+}
+
+/* One key of a [pool NAME] section: definition, size, provisioned. */
+static int
+config_pool_line(struct config *cfg, const char *name, const char *key,
+    const char *value, char *err, size_t errlen)
+{
+	struct config_pool *p;
+	unsigned long n;
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len) {
+		snprintf(err, errlen, "a pool name is 1 to 32 of a-z, A-Z, "
+		    "0-9, '_' and '-'");
+		return -1;
+	}
+	for (size_t i = 0; i + 1 < cfg->n_pools; i++)
+		if (strcmp(cfg->pools[i].name, name) == 0) {
+			snprintf(err, errlen, "pool %s is declared twice", name);
+			return -1;
+		}
+	if ((p = config_pool_get(cfg, name)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (strcmp(key, "definition") == 0) {
+		free(p->definition);
+		if ((p->definition = strdup(value)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	} else if (strcmp(key, "size") == 0) {
+		if (!config_parse_uint(value, 0, 2500, &n)) {
+			snprintf(err, errlen, "a whole number from 0 to 2500");
+			return -1;
+		}
+		p->size = (unsigned)n;
+	} else if (strcmp(key, "provisioned") == 0) {
+		p->provisioned = config_bool(value, false);
+	} else {
+		snprintf(err, errlen, "unknown setting (definition, size, "
+		    "provisioned)");
+		return -1;
+	}
+	return 0;
+}
+
 /* inih callback: [daemon] keys are the long options without "--"; the
  * access sections go to the policy. Stops at the first error. */
 static int
@@ -770,6 +859,18 @@ config_file_line(void *user, const char *section, const char *name,
 			return 0;
 		}
 		if (config_apply(fc->cfg, o->val, value, where) != 0) {
+			fc->failed = true;
+			return 0;
+		}
+		return 1;
+	}
+	if (strncmp(section, "pool ", 5) == 0) {
+		if (!fc->daemon_keys) /* pools are read at start only */
+			return 1;
+		if (config_pool_line(fc->cfg, section + 5, name, value, err,
+		    sizeof(err)) != 0) {
+			config_complain("%s: [%s] %s: %s\n", fc->path, section,
+			    name, err);
 			fc->failed = true;
 			return 0;
 		}
@@ -878,6 +979,8 @@ config_load(struct config *cfg, int argc, char **argv)
 	cfg->ephemeral_grace_ms = 10 * 1000;
 	cfg->ephemeral_ttl_s = 2 * 3600;
 	cfg->creds_timeout_ms = 30 * 1000;
+	cfg->pool_spare = 1;
+	cfg->pool_max_tables = 64;
 
 	/* The file first (flags override it), unless --help is asked. */
 	if ((cfg->config_file = strdup(file != NULL ? file :
@@ -932,6 +1035,13 @@ config_free(struct config *cfg)
 	free(cfg->metrics_host);
 	cfg->metrics_host = NULL;
 	policy_free(cfg->policy);
+	for (size_t i = 0; i < cfg->n_pools; i++) {
+		free(cfg->pools[i].name);
+		free(cfg->pools[i].definition);
+	}
+	free(cfg->pools);
+	cfg->pools = NULL;
+	cfg->n_pools = 0;
 	cfg->socket_path = cfg->endpoint = cfg->region = NULL;
 	cfg->flag_endpoint = cfg->flag_region = cfg->config_file = NULL;
 	cfg->policy = NULL;

@@ -15,6 +15,15 @@
 
 struct policy;
 
+/* A [pool NAME] section: a pool of tables kept ready (pools.c). */
+struct config_pool {
+	char *name;		/* NAME: 1-32 of [a-zA-Z0-9_-] */
+	char *definition;	/* definition = FILE: a CreateTableInput */
+	unsigned size;		/* size = N: tables kept ready */
+	bool provisioned;	/* provisioned = true: pool a provisioned
+				 * definition (idle tables cost money) */
+};
+
 /* Everything the command line, the environment and the shared config file
  * decide. endpoint and region are resolved again on SIGHUP. */
 struct config {
@@ -39,6 +48,12 @@ struct config {
 	unsigned ephemeral_grace_ms; /* ephemeral tables outlive their owner */
 	unsigned ephemeral_ttl_s; /* dyntable:expires is now + this */
 	unsigned creds_timeout_ms; /* one credential fetch or process run */
+	unsigned truncate_concurrency; /* calls in flight of all truncates;
+					* 0: max_connections / 4 */
+	unsigned pool_spare;	 /* ready tables a leased definition keeps */
+	unsigned pool_max_tables; /* pool tables of this daemon, all pools */
+	struct config_pool *pools; /* [pool NAME] sections, in file order */
+	size_t n_pools;
 	bool insecure_ok;	 /* --allow-insecure-http */
 	char *metrics_host;	 /* --metrics-listen's address, or NULL */
 	unsigned metrics_port;	 /* its port; 0: any free one */

@@ -21,7 +21,9 @@
  * A reap lists every table (all pages), reads each one's ARN
  * (DescribeTable) and tags (ListTagsOfResource), and deletes those whose
  * dyntable:expires has passed and that are not one of this daemon's
- * ephemeral tables. One table at a time: it is housekeeping.
+ * ephemeral tables, and the pool tables (dyntable:pool, pools.c) of a
+ * daemon of this host that is not running any more (dyntable:owner's pid
+ * is gone). One table at a time: it is housekeeping.
  *
  * Ownership: struct ephemeral owns every table record (in `live` while its
  * session holds it, in `dying` once the session ended) and the reap runs.
@@ -30,6 +32,8 @@
  * the handle ephemeral_create() returned until its callback fires or it
  * calls ephemeral_abandon(); a reap's caller likewise.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +53,7 @@
 
 #define EPH_TAG_OWNER	"dyntable:owner"
 #define EPH_TAG_EXPIRES "dyntable:expires"
+#define EPH_TAG_POOL	"dyntable:pool"	 /* pools.c's tables */
 #define EPH_MAX_TAGS	50	 /* DynamoDB's limit per table */
 #define EPH_RETRY_MIN_MS 500u	 /* first delete retry */
 #define EPH_RETRY_MAX_MS 10000u	 /* cap of the delete retries' backoff */
@@ -91,6 +96,7 @@ struct reap {
 	size_t i;		/* names[i] is being looked at */
 	char *owner;		/* its dyntable:owner tag, or NULL */
 	long long expires;	/* its dyntable:expires, -1 if none */
+	bool pool;		/* it has a dyntable:pool tag */
 	json_t *deleted;	/* names deleted */
 	unsigned checked;	/* tables whose tags were read */
 	unsigned errors;
@@ -661,6 +667,33 @@ reap_delete_start(void *arg)
 	    rp));
 }
 
+/*
+ * True when owner ("host=H pid=P", a dyntable:owner tag) is a daemon of
+ * this host other than this one that is not running any more: its pool
+ * tables (pools.c) need not wait for their dyntable:expires.
+ */
+static bool
+reap_owner_dead(const struct ephemeral *e, const char *owner)
+{
+	char host[128];
+	const char *sp, *mine = strchr(e->owner, ' ');
+	long pid;
+	char *end;
+
+	if (owner == NULL || strncmp(owner, "host=", 5) != 0 ||
+	    (sp = strchr(owner, ' ')) == NULL || strncmp(sp, " pid=", 5) != 0 ||
+	    (size_t)(sp - owner) >= sizeof(host) || mine == NULL)
+		return false;
+	snprintf(host, sizeof(host), "%.*s", (int)(sp - owner), owner);
+	pid = strtol(sp + 5, &end, 10);
+	if (pid <= 0 || (*end != '\0' && *end != ' ') ||
+	    (size_t)(mine - e->owner) != strlen(host) ||
+	    strncmp(e->owner, host, strlen(host)) != 0 || pid == (long)getpid())
+		return false;
+	/* EPERM: alive, another user's. */
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 static void
 reap_tags(void *arg, const dynamo_result *res)
 {
@@ -685,7 +718,9 @@ reap_tags(void *arg, const dynamo_result *res)
 
 		if (k == NULL || v == NULL)
 			continue;
-		if (strcmp(k, EPH_TAG_OWNER) == 0) {
+		if (strcmp(k, EPH_TAG_POOL) == 0) {
+			rp->pool = true;
+		} else if (strcmp(k, EPH_TAG_OWNER) == 0) {
 			free(rp->owner);
 			rp->owner = strdup(v);
 		} else if (strcmp(k, EPH_TAG_EXPIRES) == 0) {
@@ -699,7 +734,8 @@ reap_tags(void *arg, const dynamo_result *res)
 		}
 	}
 	rp->checked++;
-	if (rp->expires >= 0 && rp->expires < (long long)time(NULL) &&
+	if (((rp->expires >= 0 && rp->expires < (long long)time(NULL)) ||
+	    (rp->pool && reap_owner_dead(rp->e, rp->owner))) &&
 	    !ephemeral_owns(rp->e, reap_name(rp))) {
 		if ((rp->mut = mutation_queue(rp->e->muts, rp,
 		    reap_delete_start, NULL, rp)) == NULL)
@@ -746,6 +782,7 @@ reap_next(struct reap *rp)
 	free(rp->owner);
 	rp->owner = NULL;
 	rp->expires = -1;
+	rp->pool = false;
 	reap_called(rp, dynamo_describe(rp->e->up, name, reap_described, rp));
 }
 

@@ -26,9 +26,11 @@
 #include "mutations.h"
 #include "ops.h"
 #include "scrape.h"
+#include "pools.h"
 #include "server.h"
 #include "sessions.h"
 #include "sigv4.h"
+#include "truncate.h"
 #include "upstream.h"
 #include "wait.h"
 
@@ -152,6 +154,9 @@ main(int argc, char **argv)
 	    (srv.sessions = sessions_new(srv.base, &srv.cfg)) == NULL ||
 	    (srv.eph = ephemeral_new(srv.base, &srv.cfg, srv.up, srv.muts,
 	    srv.sessions)) == NULL ||
+	    (srv.truncs = truncates_new(srv.base, &srv.cfg, srv.up)) == NULL ||
+	    (srv.pools = pools_new(srv.base, &srv.cfg, srv.up, srv.muts,
+	    srv.waits, srv.truncs, srv.sessions)) == NULL ||
 	    (srv.listener = listener_new(srv.base, &srv.cfg, conn_accept,
 	    &srv)) == NULL)
 		goto out;
@@ -187,6 +192,8 @@ out:
 	scrape_free(scrape);
 	waits_free(srv.waits);
 	conn_close_all(&srv);
+	pools_free(srv.pools); /* after the connections; before what it uses */
+	truncates_free(srv.truncs); /* after the connections: they use it */
 	ephemeral_free(srv.eph); /* after the connections: they use it */
 	sessions_free(srv.sessions); /* after the tables they hold */
 	mutations_free(srv.muts);

@@ -30,9 +30,11 @@
 #include "mutations.h"
 #include "namespace.h"
 #include "ops.h"
+#include "pools.h"
 #include "req.h"
 #include "server.h"
 #include "sessions.h"
+#include "truncate.h"
 #include "upstream.h"
 #include "wait.h"
 
@@ -44,6 +46,9 @@
 #define OPA_ALL	       0x10 /* "all": bool */
 #define OPA_EPHEMERAL  0x20 /* "ephemeral": bool */
 #define OPA_DEFINITION 0x40 /* "table": a CreateTableInput map, required */
+#define OPA_FORCE      0x1000 /* "force": bool */
+#define OPA_LOGICAL    0x2000 /* "name": a table name, optional */
+#define OPA_POOLED     0x4000 /* "pooled_only": bool */
 
 /* A row's FLAGS column. */
 #define OPF_ADMIN   0x1 /* root, the daemon's user, [access] admins only */
@@ -54,6 +59,9 @@ struct op_args {
 	const msgpack_object *name;	  /* OPA_NAME */
 	const msgpack_object *definition; /* OPA_DEFINITION */
 	bool wait, table_only, all, ephemeral;
+	bool force;			  /* OPA_FORCE */
+	const msgpack_object *logical;	  /* OPA_LOGICAL */
+	bool pooled_only;		  /* OPA_POOLED */
 	uint64_t timeout_ms;
 };
 
@@ -78,6 +86,10 @@ static const struct op_arg {
 	OP_ARG("ephemeral", OPA_EPHEMERAL, OPT_BOOL, ephemeral,
 	    "must be a bool"),
 	OP_ARG("table", OPA_DEFINITION, OPT_MAP, definition, "must be a map"),
+	OP_ARG("force", OPA_FORCE, OPT_BOOL, force, "must be a bool"),
+	OP_ARG("name", OPA_LOGICAL, OPT_STR, logical, "must be a string"),
+	OP_ARG("pooled_only", OPA_POOLED, OPT_BOOL, pooled_only,
+	    "must be a bool"),
 #undef OP_ARG
 };
 
@@ -640,11 +652,124 @@ ops_delete_start(void *arg)
 static void
 ops_delete(struct server *srv, struct req *r, const struct op_args *a)
 {
+	const json_t *desc = NULL;
+	char err[320];
+	dtp_err code;
+
+	/* Deleting a leased table releases it: it goes back to its pool. */
+	if (pools_owns(srv->pools, r->table)) {
+		if (pools_release(srv->pools, r->table, &desc, &code, err,
+		    sizeof(err)) != 0)
+			req_reply_error(r, code, NULL, "%s", err);
+		else
+			ops_reply_table(r, desc);
+		return;
+	}
 	r->wait = a->wait;
 	r->timeout_ms = ops_timeout(srv, a->timeout_ms);
 	if ((r->mut = mutation_queue(srv->muts, r->owner, ops_delete_start,
 	    ops_mutation_refused, r)) == NULL)
 		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+}
+
+/* ---- truncate_table --------------------------------------------------------- */
+
+static void
+ops_truncated(void *arg, const truncate_result *res)
+{
+	struct req *r = arg;
+
+	r->trunc = NULL;
+	if (res->err != DTP_OK && res->deleted != 0)
+		req_reply_error(r, res->err, res->aws_type, "%s (after "
+		    "deleting %lu items)", res->message, res->deleted);
+	else if (res->err != DTP_OK)
+		req_reply_error(r, res->err, res->aws_type, "%s", res->message);
+	else
+		ops_reply_new(r, json_pack("{s:I,s:I}", "deleted",
+		    (json_int_t)res->deleted, "elapsed_ms",
+		    (json_int_t)res->elapsed_ms));
+}
+
+/* Not through the mutation limiter: that bounds CreateTable and
+ * DeleteTable; a truncate's calls have a bound of their own. */
+static void
+ops_truncate(struct server *srv, struct req *r, const struct op_args *a)
+{
+	if ((r->trunc = truncate_start(srv->truncs, r->table, a->force,
+	    ops_truncated, r)) == NULL)
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+}
+
+/* ---- lease_table, release_table, pools ------------------------------------- */
+
+static void
+ops_leased(void *arg, const pool_lease_result *res)
+{
+	struct req *r = arg;
+	json_t *out;
+
+	r->lease = NULL;
+	if (res->err != DTP_OK) {
+		req_reply_error(r, res->err, res->aws_type, "%s", res->message);
+		return;
+	}
+	out = json_pack("{s:s,s:s,s:s,s:b,s:O?}", "table_name", res->table,
+	    "pool", res->pool, "hash", res->hash, "fresh", res->fresh,
+	    "table", res->desc);
+	if (out != NULL && r->table[0] != '\0' && json_object_set_new(out,
+	    "name", json_string(ns_client_name(r->ident->ns, r->table))) != 0) {
+		json_decref(out);
+		out = NULL;
+	}
+	ops_reply_new(r, out);
+}
+
+/* r->table is the logical name asked for, "" when none. */
+static void
+ops_lease(struct server *srv, struct req *r, const struct op_args *a)
+{
+	char err[320];
+	dtp_err code;
+	json_t *def;
+
+	if (a->logical != NULL && !ops_get_name(srv, r, a->logical))
+		return;
+	if ((def = dtp_to_json(a->definition, err, sizeof(err))) == NULL) {
+		req_reply_error(r, DTP_E_INVALID, NULL, "table: %s", err);
+		return;
+	}
+	/* The pool names its tables: a TableName in the definition (a
+	 * model's) is not the lease's. */
+	json_object_del(def, "TableName");
+	r->lease = pools_lease(srv->pools, r->ident->session, def,
+	    r->table[0] != '\0' ? r->table : NULL, a->pooled_only,
+	    ops_timeout(srv, a->timeout_ms), ops_leased, r, &code, err,
+	    sizeof(err));
+	json_decref(def);
+	if (r->lease == NULL)
+		req_reply_error(r, code, NULL, "%s", err);
+}
+
+static void
+ops_release(struct server *srv, struct req *r, const struct op_args *a)
+{
+	char err[320];
+	dtp_err code;
+
+	(void)a;
+	if (pools_release(srv->pools, r->table, NULL, &code, err,
+	    sizeof(err)) != 0)
+		req_reply_error(r, code, NULL, "%s", err);
+	else
+		ops_reply_new(r, json_pack("{s:s}", "released", r->table));
+}
+
+static void
+ops_pools(struct server *srv, struct req *r, const struct op_args *a)
+{
+	(void)a;
+	ops_reply_new(r, pools_describe(srv->pools));
 }
 
 /* ---- status, reap ---------------------------------------------------------- */
@@ -659,14 +784,17 @@ ops_status(struct server *srv, struct req *r, const struct op_args *a)
 	struct creds_info ci;
 	struct mutation_stats ms;
 	struct ephemeral_stats es;
+	struct truncate_stats ts;
+	json_t *res;
 
 	(void)a;
+	truncates_get_stats(srv->truncs, &ts);
 	upstream_get_stats(srv->up, &us);
 	waits_get_stats(srv->waits, &ws);
 	creds_get_info(srv->creds, &ci);
 	mutations_get_stats(srv->muts, &ms);
 	ephemeral_get_stats(srv->eph, &es);
-	ops_reply_new(r, json_pack("{s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,"
+	res = json_pack("{s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:{s:I,s:I,s:I,s:I},s:{s:s,s:s,s:b,s:I,s:I,s:s},"
 	    "s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I}}",
 	    "server", "dyntabled " DYNTABLED_VERSION,
@@ -698,7 +826,20 @@ ops_status(struct server *srv, struct req *r, const struct op_args *a)
 	    "ephemeral",
 	    "sessions", (json_int_t)sessions_count(srv->sessions),
 	    "tables", (json_int_t)es.tables, "deleted", (json_int_t)es.deleted,
-	    "reaped", (json_int_t)es.reaped));
+	    "reaped", (json_int_t)es.reaped);
+	if (res != NULL && json_object_set_new(res, "pools",
+	    pools_describe(srv->pools)) != 0) {
+		json_decref(res);
+		res = NULL;
+	}
+	if (res != NULL && json_object_set_new(res, "truncate", json_pack(
+	    "{s:I,s:I,s:I,s:I}", "running", (json_int_t)ts.running,
+	    "calls", (json_int_t)ts.calls, "deleted", (json_int_t)ts.deleted,
+	    "concurrency", (json_int_t)truncate_concurrency(&srv->cfg))) != 0) {
+		json_decref(res);
+		res = NULL;
+	}
+	ops_reply_new(r, res);
 }
 
 int
@@ -839,6 +980,14 @@ ops_dispatch(struct server *srv, struct req *r, const msgpack_object *args)
 		return;
 	if ((def->args & OPA_NAME) && !ops_get_name(srv, r, a.name))
 		return;
+	/* A leased table's logical name stands for the pool table, for
+	 * every operation on a table. */
+	if ((def->args & OPA_NAME) && srv->pools != NULL) {
+		const char *phys = pools_resolve(srv->pools, r->table);
+
+		if (phys != NULL)
+			snprintf(r->table, sizeof(r->table), "%s", phys);
+	}
 	def->handler(srv, r, &a);
 }
 
@@ -852,6 +1001,14 @@ ops_abandon(struct req *r)
 	if (r->reap != NULL) {
 		ephemeral_reap_abandon(r->reap);
 		r->reap = NULL;
+	}
+	if (r->trunc != NULL) {
+		truncate_cancel(r->trunc);
+		r->trunc = NULL;
+	}
+	if (r->lease != NULL) {
+		pools_lease_abandon(r->lease);
+		r->lease = NULL;
 	}
 	if (r->call != NULL) {
 		dynamo_cancel(r->call);

@@ -63,6 +63,8 @@ struct req {
 				 * limiter (queued or running), or NULL */
 	struct eph_table *eph;	/* an ephemeral create in progress, or NULL */
 	struct reap *reap;	/* a reap in progress, or NULL */
+	struct truncation *trunc; /* a truncate in progress, or NULL */
+	struct pool_lease *lease; /* a lease waiting for a table, or NULL */
 	json_t *acc;		/* the CreateTableInput until sent; the
 				 * DeleteTable description; owned */
 	TAILQ_ENTRY(req) entry; /* in its connection's list */

@@ -29,6 +29,8 @@ struct waits;
 struct mutations;
 struct sessions;
 struct ephemeral;
+struct truncates;
+struct pools;
 struct conn;
 struct uid_conns;
 
@@ -44,6 +46,8 @@ struct server {
 	struct mutations *muts;
 	struct sessions *sessions;
 	struct ephemeral *eph;
+	struct truncates *truncs;
+	struct pools *pools;
 	struct conn_list conns;	 /* every open connection */
 	unsigned n_conns;
 	struct uid_conns *uid_conns; /* conn.c: open connections per uid */

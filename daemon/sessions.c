@@ -35,8 +35,11 @@ struct session {
 struct sessions {
 	struct event_base *base;
 	const struct config *cfg;
-	session_end_fn *end;
-	void *end_arg;
+	struct {
+		session_end_fn *fn;
+		void *arg;
+	} ends[SESSIONS_MAX_ENDS]; /* told in order when a session ends */
+	unsigned n_ends;
 	TAILQ_HEAD(, session) list;
 	unsigned n;
 };
@@ -57,8 +60,10 @@ sessions_new(struct event_base *base, const struct config *cfg)
 void
 sessions_on_end(struct sessions *ss, session_end_fn *end, void *arg)
 {
-	ss->end = end;
-	ss->end_arg = arg;
+	if (ss->n_ends == SESSIONS_MAX_ENDS)
+		abort(); /* a programming error: raise SESSIONS_MAX_ENDS */
+	ss->ends[ss->n_ends].fn = end;
+	ss->ends[ss->n_ends++].arg = arg;
 }
 
 static void
@@ -132,8 +137,8 @@ session_expire(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_info("sessions: session %s ended", s->sid);
 	s->ending = true;
-	if (s->ss->end != NULL)
-		s->ss->end(s->ss->end_arg, s);
+	for (unsigned i = 0; i < s->ss->n_ends; i++)
+		s->ss->ends[i].fn(s->ss->ends[i].arg, s);
 	session_free(s);
 }
 

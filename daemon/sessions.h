@@ -27,7 +27,9 @@ typedef void session_end_fn(void *arg, struct session *s);
 /* cfg must outlive it. NULL when out of memory. */
 struct sessions *sessions_new(struct event_base *base,
     const struct config *cfg);
-/* Who is told when a session ends (ephemeral.c). */
+/* Who is told when a session ends (ephemeral.c, pools.c), in the order
+ * they asked; at most SESSIONS_MAX_ENDS. */
+#define SESSIONS_MAX_ENDS 4
 void sessions_on_end(struct sessions *ss, session_end_fn *end, void *arg);
 /* Frees every session (exit); no end is called. NULL is a no-op. */
 void sessions_free(struct sessions *ss);

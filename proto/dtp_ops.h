@@ -31,6 +31,13 @@
 	X(REAP, reap, 0, OPF_ADMIN, reap)                                    \
 	X(DESCRIBE_TIME_TO_LIVE, describe_time_to_live, OPA_NAME, 0,         \
 	    describe_ttl)                                                    \
-	X(METRICS, metrics, 0, OPF_ADMIN, metrics)
+	X(METRICS, metrics, 0, OPF_ADMIN, metrics)                           \
+	X(TRUNCATE_TABLE, truncate_table, OPA_NAME | OPA_FORCE, OPF_MUTATES,  \
+	    truncate)                                                        \
+	X(LEASE_TABLE, lease_table,                                          \
+	    OPA_DEFINITION | OPA_LOGICAL | OPA_POOLED | OPA_TIMEOUT,          \
+	    OPF_MUTATES, lease)                                              \
+	X(RELEASE_TABLE, release_table, OPA_NAME, OPF_MUTATES, release)      \
+	X(POOLS, pools, 0, 0, pools)
 
 #endif /* DTP_OPS_H */

@@ -175,6 +175,55 @@ cmd_metrics(dyntable_ctx *c, const struct ctl *ctl)
 }
 
 static int
+cmd_truncate(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_truncate_table(c,
+	    ctl->table, (ctl->seen & O_FORCE) != 0));
+}
+
+static int
+cmd_lease(dyntable_ctx *c, const struct ctl *ctl)
+{
+	dyntable_result *r;
+	char *doc;
+
+	if (ctl->input != NULL) {
+		if ((doc = json_dumps(ctl->input, JSON_COMPACT |
+		    JSON_PRESERVE_ORDER)) == NULL)
+			oom();
+		r = dyntable_sync_lease_table_json(c, doc, ctl->logical,
+		    ctl->timeout_ms);
+		free(doc);
+	} else if (ctl->seen & O_MODEL)
+		r = dyntable_sync_model_lease_table(c, ctl->model,
+		    &ctl->def.options, ctl->logical, ctl->timeout_ms);
+	else
+		r = dyntable_sync_lease_table(c, &ctl->def, ctl->logical,
+		    ctl->timeout_ms);
+	/* Like an ephemeral table: the lease ends with the session. */
+	if (r != NULL && r->status == DYNTABLE_OK &&
+	    !dyntable_session_resumed(c))
+		fprintf(stderr, PROG ": note: the lease ends soon after this "
+		    "command exits, unless DYNTABLE_SESSION=%s is in use "
+		    "elsewhere (see `" PROG " hold`)\n", dyntable_session(c) ?
+		    dyntable_session(c) : "?");
+	return print_result(c, ctl, r);
+}
+
+static int
+cmd_release(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_release_table(c,
+	    ctl->table));
+}
+
+static int
+cmd_pools(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_pools(c));
+}
+
+static int
 cmd_reap(dyntable_ctx *c, const struct ctl *ctl)
 {
 	return print_result(c, ctl, dyntable_sync_reap(c));
@@ -315,6 +364,31 @@ const struct verb verbs[] = {
 	    "outcome, latency histograms, retries, clients, waiters, "
 	    "pollers, credential expiry. An administrator's verb.",
 	    O_JSON, false, NULL, NULL },
+	{ "truncate", cmd_truncate, "truncate TABLE [--force] [--json]",
+	    "Delete every item of a table and keep the table (its keys, "
+	    "indexes, settings and ARN); print how many items went. Items "
+	    "written meanwhile may survive. Refused on a table with "
+	    "deletion protection unless --force.",
+	    O_FORCE | O_JSON, true, NULL, NULL },
+	{ "lease", cmd_lease,
+	    "lease --pk NAME:TYPE [--sk NAME:TYPE] [--gsi SPEC]... "
+	    "[--lsi SPEC]... | --input-json FILE | --model FILE "
+	    "[--name LOGICAL] [--timeout SECONDS] [--json]",
+	    "Lease an empty ACTIVE table of a definition from the daemon's "
+	    "pool of it (at once when one is ready); print its name. It is "
+	    "released with `release`, or when the session ends (see `hold`).",
+	    O_SCHEMA | O_BILLING | O_RCU | O_WCU | O_CLASS | O_ENCRYPTION |
+	    O_KMS_KEY | O_STREAM | O_INPUT | O_MODEL | O_NAME | O_TIMEOUT |
+	    O_JSON, false, create_details, prepare_create },
+	{ "release", cmd_release, "release TABLE [--json]",
+	    "Release a leased table (its name or its logical name): the "
+	    "daemon empties it and returns it to its pool.", O_JSON, true,
+	    NULL, NULL },
+	{ "pools", cmd_pools, "pools [--json]",
+	    "Print the daemon's pools: each one's definition hash and "
+	    "tables ready, leased, being created or recycled; leases, "
+	    "recycled, replaced and failures since start.", O_JSON, false,
+	    NULL, NULL },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
 

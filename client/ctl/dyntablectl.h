@@ -63,6 +63,8 @@ enum {
 	O_EPHEMERAL = 1u << 20,
 	O_TABLE_ONLY = 1u << 21,
 	O_ALL = 1u << 22,
+	O_FORCE = 1u << 23,
+	O_NAME = 1u << 24,
 };
 /* Options every verb takes, whatever its row says: a verb added later
  * gets --json for free (output.c prints any answer as JSON). */
@@ -96,6 +98,7 @@ struct ctl {
 	const char *table;	/* TABLE; NULL for list */
 	unsigned seen;		/* O_* options given */
 	unsigned timeout_ms;	/* --timeout; 0: the daemon's default */
+	const char *logical;	/* lease --name */
 
 	/* create */
 	dyntable_table_def def;	/* the flags; def.options serve all paths */

@@ -84,6 +84,11 @@ static const struct verb_opt {
 	    "namespace's" },
 	{ "json", NULL, O_JSON, "print the answer as JSON (create, describe, "
 	    "list, delete: what `aws dynamodb` prints)" },
+	{ "force", NULL, O_FORCE,
+	    "truncate a table even though it has deletion protection" },
+	{ "name", "LOGICAL", O_NAME,
+	    "also name the leased table LOGICAL (in the namespace) until it "
+	    "is released" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
 #define OPT_VAL_BASE 256 /* getopt value of verb_opts[i]: base + i */
@@ -935,6 +940,11 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 			return usage_error(v, "bad --%s '%s': want a whole "
 			    "number of at least 1", name, arg);
 		break;
+	case O_NAME:
+		if (*arg == '\0')
+			return usage_error(v, "--name is empty");
+		ctl->logical = arg;
+		break;
 	case O_TIMEOUT:
 		if (!parse_seconds(arg, &ctl->timeout_ms))
 			return usage_error(v, "bad --timeout '%s': want "
@@ -1013,7 +1023,7 @@ check_create(struct ctl *ctl)
 		return usage_error(v, "--pk, --sk, --gsi and --lsi cannot be "
 		    "used with --model: the model defines the schema");
 	if (!(s & (O_INPUT | O_MODEL))) {
-		if (ctl->table == NULL)
+		if (ctl->table == NULL && v->takes_table)
 			return usage_error(v, "TABLE missing");
 		if (!(s & O_PK))
 			return usage_error(v, "--pk is required");

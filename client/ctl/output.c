@@ -265,6 +265,87 @@ print_status_value(const char *path, const char *key, const json_t *v)
 	}
 }
 
+/* Prints top (consumed, NULL: out of memory) as indented JSON. */
+static int
+print_json_top(json_t *top)
+{
+	char *s;
+
+	if (top == NULL)
+		oom();
+	s = pretty(top);
+	json_decref(top);
+	if (s == NULL)
+		oom();
+	printf("%s\n", s);
+	free(s);
+	return CTL_OK;
+}
+
+/* lease: the table's name (the one for its items), or JSON. */
+static int
+print_lease(const struct ctl *ctl, const dyntable_result *r)
+{
+	if (ctl->seen & O_JSON)
+		return print_json_top(json_pack("{s:s?,s:s?,s:s?,s:b}",
+		    "TableName", r->leased, "Name", ctl->logical, "Pool",
+		    r->pool, "Fresh", r->fresh));
+	printf("%s\n", r->leased != NULL ? r->leased : "?");
+	return CTL_OK;
+}
+
+/* pools: one line a pool, or the daemon's JSON. */
+static int
+print_pools(const struct ctl *ctl, const dyntable_result *r)
+{
+	json_t *j = r->pools_json != NULL ? json_loads(r->pools_json, 0,
+	    NULL) : NULL, *p;
+	size_t i;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_PROTOCOL),
+		    "the answer carries no pools");
+		return CTL_FAILED;
+	}
+	if (ctl->seen & O_JSON)
+		return print_json_top(j);
+	printf("%-24s %-16s %5s %6s %8s %9s %8s %8s %8s\n", "POOL",
+	    "DEFINITION", "READY", "LEASED", "CREATING", "RECYCLING",
+	    "RECYCLED", "REPLACED", "FAILURES");
+	json_array_foreach(json_object_get(j, "pools"), i, p)
+		printf("%-24s %-16s %5lld %6lld %8lld %9lld %8lld %8lld "
+		    "%8lld\n",
+		    json_string_value(json_object_get(p, "pool")),
+		    json_string_value(json_object_get(p, "hash")),
+		    json_integer_value(json_object_get(p, "ready")),
+		    json_integer_value(json_object_get(p, "leased")),
+		    json_integer_value(json_object_get(p, "creating")),
+		    json_integer_value(json_object_get(p, "recycling")),
+		    json_integer_value(json_object_get(p, "recycled")),
+		    json_integer_value(json_object_get(p, "replaced")),
+		    json_integer_value(json_object_get(p, "failures")));
+	printf("%lld pool tables of at most %lld, %lld leased\n",
+	    json_integer_value(json_object_get(j, "tables")),
+	    json_integer_value(json_object_get(j, "max_tables")),
+	    json_integer_value(json_object_get(j, "leased")));
+	json_decref(j);
+	return CTL_OK;
+}
+
+/* truncate: how many items went, and how long it took. */
+static int
+print_truncate(const struct ctl *ctl, const dyntable_result *r)
+{
+	if (!(ctl->seen & O_JSON)) {
+		printf("%s truncated: %llu items deleted in %llu ms\n",
+		    ctl->table, r->deleted, r->elapsed_ms);
+		return CTL_OK;
+	}
+	return print_json_top(json_pack("{s:I,s:I}", "Deleted",
+	    (json_int_t)r->deleted, "ElapsedMs", (json_int_t)r->elapsed_ms));
+}
+
 /* status: the daemon's state, one "name: value" a line, or its JSON. */
 static int
 print_status(const struct ctl *ctl, const dyntable_result *r)
@@ -588,6 +669,18 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 	case DYNTABLE_OP_METRICS:
 		fputs(r->metrics_text != NULL ? r->metrics_text : "", stdout);
 		return CTL_OK;
+	case DYNTABLE_OP_TRUNCATE_TABLE:
+		return print_truncate(ctl, r);
+	case DYNTABLE_OP_LEASE_TABLE:
+		return print_lease(ctl, r);
+	case DYNTABLE_OP_RELEASE_TABLE:
+		if (json)
+			return print_json_top(json_pack("{s:s}", "Released",
+			    r->leased != NULL ? r->leased : "?"));
+		printf("%s released\n", r->leased != NULL ? r->leased : "?");
+		return CTL_OK;
+	case DYNTABLE_OP_POOLS:
+		return print_pools(ctl, r);
 	case DYNTABLE_OP_DELETE_TABLE:
 		if (json)
 			break;

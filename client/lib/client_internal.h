@@ -52,6 +52,8 @@ typedef struct dtc_args {
 	unsigned timeout_ms;	       /* 0: the daemon's default */
 	bool table_only;	       /* wait for ACTIVE: the table alone */
 	bool all;		       /* list_tables: every namespace */
+	bool force;		       /* truncate_table: despite deletion
+					  protection */
 	const char *ns, *session;      /* hello: sent when not NULL */
 } dtc_args;
 
@@ -181,7 +183,28 @@ struct dyntable_ctx {
 	    (dyntable_ctx *c, const dyntable_model *m,                      \
 	    const dyntable_wait_opts *wait),                                \
 	    (DTC_MODEL(m), DTC_WAIT(wait)))                                 \
-	X(daemon_metrics, METRICS, (dyntable_ctx *c), (0))
+	X(daemon_metrics, METRICS, (dyntable_ctx *c), (0))                  \
+	X(truncate_table, TRUNCATE_TABLE,                                  \
+	    (dyntable_ctx *c, const char *name, bool force),                \
+	    (.name = name, .force = force))                                 \
+	X(lease_table, LEASE_TABLE,                                        \
+	    (dyntable_ctx *c, const dyntable_table_def *def,                \
+	    const char *logical, unsigned timeout_ms),                      \
+	    (.def = def, .name = logical, .timeout_ms = timeout_ms))        \
+	X(lease_table_json, LEASE_TABLE,                                   \
+	    (dyntable_ctx *c, const char *create_table_input,               \
+	    const char *logical, unsigned timeout_ms),                      \
+	    (.src = DTC_SRC_INPUT, .input = create_table_input,             \
+	    .name = logical, .timeout_ms = timeout_ms))                     \
+	X(model_lease_table, LEASE_TABLE,                                  \
+	    (dyntable_ctx *c, const dyntable_model *m,                      \
+	    const dyntable_table_options *opts, const char *logical,        \
+	    unsigned timeout_ms),                                           \
+	    (.src = DTC_SRC_MODEL, .model = m, .opts = opts,                \
+	    .name = logical, .timeout_ms = timeout_ms))                     \
+	X(release_table, RELEASE_TABLE, (dyntable_ctx *c, const char *name), \
+	    (.name = name))                                                 \
+	X(pools, POOLS, (dyntable_ctx *c), (0))
 
 /* DTC_UNPAREN((a, b)) is a, b: a row's parameter or argument list without
  * its parentheses. The detour through DTC_ID_ is for cppcheck, whose

@@ -324,6 +324,10 @@ typedef enum dyntable_op {
 	DYNTABLE_OP_REAP,
 	DYNTABLE_OP_STATUS,
 	DYNTABLE_OP_METRICS,
+	DYNTABLE_OP_TRUNCATE_TABLE,
+	DYNTABLE_OP_LEASE_TABLE,
+	DYNTABLE_OP_RELEASE_TABLE,
+	DYNTABLE_OP_POOLS,
 } dyntable_op;
 
 /* The answer to one request. */
@@ -344,6 +348,18 @@ typedef struct dyntable_result {
 				    JSON object (PROTOCOL.md, status) */
 	const char *metrics_text; /* metrics: OpenMetrics text, ending
 				     "# EOF\n" (PROTOCOL.md, metrics) */
+	unsigned long long deleted;    /* truncate_table: items deleted */
+	unsigned long long elapsed_ms; /* truncate_table: its time, in the
+					  daemon */
+	const char *leased;	 /* lease_table: DynamoDB's name of the table
+				    leased (the one its items go to), also
+				    in table; release_table: the table
+				    released */
+	const char *pool;	 /* lease_table: its pool */
+	bool fresh;		 /* lease_table: created for this lease, not
+				    taken ready from the pool */
+	const char *pools_json;	 /* pools: the daemon's pools, a compact
+				    JSON object (PROTOCOL.md, pools) */
 } dyntable_result;
 
 /* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
@@ -496,6 +512,41 @@ DYNTABLE_API dyntable_status dyntable_model_table_exists(dyntable_ctx *c,
 DYNTABLE_API dyntable_status dyntable_model_delete_table(dyntable_ctx *c,
     const dyntable_model *m, const dyntable_wait_opts *wait,
     dyntable_cb *cb, void *privdata);
+/* Deletes every item of a table and keeps the table (protocol 1.2); the
+ * result's deleted and elapsed_ms say how many and how long. Items
+ * written meanwhile may survive. A table with deletion protection is
+ * refused (DYNTABLE_ERR_INVALID) unless force. */
+DYNTABLE_API dyntable_status dyntable_truncate_table(dyntable_ctx *c,
+    const char *name, bool force, dyntable_cb *cb, void *privdata);
+/*
+ * Leases an ACTIVE, empty table of a definition from the daemon's pool
+ * of it (protocol 1.2): at once when one is ready, else once one is
+ * created (timeout_ms: how long to wait, 0 the daemon's default). The
+ * definition's table name is ignored (NULL is fine): the result's leased
+ * is the table's name, to use for its items. logical (NULL: none) names
+ * it too, in the connection's namespace, for every request until it is
+ * released: dyntable_release_table(), deleting it, or the end of the
+ * connection's session.
+ */
+DYNTABLE_API dyntable_status dyntable_lease_table(dyntable_ctx *c,
+    const dyntable_table_def *def, const char *logical,
+    unsigned timeout_ms, dyntable_cb *cb, void *privdata);
+/* Leases from a CreateTableInput JSON document (TableName ignored). */
+DYNTABLE_API dyntable_status dyntable_lease_table_json(dyntable_ctx *c,
+    const char *create_table_input, const char *logical,
+    unsigned timeout_ms, dyntable_cb *cb, void *privdata);
+/* Leases the table a model describes. */
+DYNTABLE_API dyntable_status dyntable_model_lease_table(dyntable_ctx *c,
+    const dyntable_model *m, const dyntable_table_options *opts,
+    const char *logical, unsigned timeout_ms, dyntable_cb *cb,
+    void *privdata);
+/* Releases a leased table (its logical name or its own): the daemon
+ * empties it and returns it to its pool. */
+DYNTABLE_API dyntable_status dyntable_release_table(dyntable_ctx *c,
+    const char *name, dyntable_cb *cb, void *privdata);
+/* The daemon's pools: the result's pools_json. */
+DYNTABLE_API dyntable_status dyntable_pools(dyntable_ctx *c,
+    dyntable_cb *cb, void *privdata);
 
 /*
  * Why the last call on c that returned an error without queuing a
@@ -541,6 +592,21 @@ DYNTABLE_API dyntable_result *dyntable_sync_model_table_exists(
 DYNTABLE_API dyntable_result *dyntable_sync_model_delete_table(
     dyntable_ctx *c, const dyntable_model *m,
     const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_truncate_table(dyntable_ctx *c,
+    const char *name, bool force);
+DYNTABLE_API dyntable_result *dyntable_sync_lease_table(dyntable_ctx *c,
+    const dyntable_table_def *def, const char *logical,
+    unsigned timeout_ms);
+DYNTABLE_API dyntable_result *dyntable_sync_lease_table_json(
+    dyntable_ctx *c, const char *create_table_input, const char *logical,
+    unsigned timeout_ms);
+DYNTABLE_API dyntable_result *dyntable_sync_model_lease_table(
+    dyntable_ctx *c, const dyntable_model *m,
+    const dyntable_table_options *opts, const char *logical,
+    unsigned timeout_ms);
+DYNTABLE_API dyntable_result *dyntable_sync_release_table(dyntable_ctx *c,
+    const char *name);
+DYNTABLE_API dyntable_result *dyntable_sync_pools(dyntable_ctx *c);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,10 @@ wire_op(dyntable_op op)
 	case DYNTABLE_OP_REAP: return DTP_OP_REAP;
 	case DYNTABLE_OP_STATUS: return DTP_OP_STATUS;
 	case DYNTABLE_OP_METRICS: return DTP_OP_METRICS;
+	case DYNTABLE_OP_TRUNCATE_TABLE: return DTP_OP_TRUNCATE_TABLE;
+	case DYNTABLE_OP_LEASE_TABLE: return DTP_OP_LEASE_TABLE;
+	case DYNTABLE_OP_RELEASE_TABLE: return DTP_OP_RELEASE_TABLE;
+	case DYNTABLE_OP_POOLS: return DTP_OP_POOLS;
 	}
 	return DTP_OP_HELLO;
 }
@@ -584,7 +588,27 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 	case DYNTABLE_OP_REAP:
 	case DYNTABLE_OP_STATUS:
 	case DYNTABLE_OP_METRICS:
+	case DYNTABLE_OP_POOLS:
 		return DYNTABLE_OK;
+	case DYNTABLE_OP_LEASE_TABLE: {
+		/* The pool names its tables: a definition needs no name. */
+		dyntable_table_def d;
+		dyntable_status st;
+
+		if (a->name != NULL && (st = name_check(a->name,
+		    "logical name", err, errlen)) != DYNTABLE_OK)
+			return st;
+		if (a->src == DTC_SRC_MODEL)
+			return model_doc(a->model, a->opts, doc, err, errlen);
+		if (a->src == DTC_SRC_INPUT)
+			return input_doc(a->input, doc, err, errlen);
+		if (a->def == NULL)
+			return dtc_def_doc(NULL, NULL, doc, err, errlen);
+		d = *a->def;
+		if (d.name == NULL)
+			d.name = "leased-table";
+		return dtc_def_doc(&d, NULL, doc, err, errlen);
+	}
 	case DYNTABLE_OP_CREATE_TABLE:
 		if (a->src == DTC_SRC_MODEL)
 			return model_doc(a->model, a->opts, doc, err, errlen);
@@ -708,9 +732,30 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 			dtp_pack_kv_bool(&e, "all", true);
 		tmo = 0;
 		break;
+	case DYNTABLE_OP_LEASE_TABLE:
+		dtp_enc_request(&e, id, DTP_OP_LEASE_TABLE, 1 + tmo +
+		    (a->name ? 1 : 0));
+		dtp_pack_cstr(&e, "table");
+		dtp_pack_json(&e, doc);
+		if (a->name)
+			dtp_pack_kv_str(&e, "name", a->name);
+		break;
+	case DYNTABLE_OP_RELEASE_TABLE:
+		dtp_enc_request(&e, id, wire_op(op), 1);
+		dtp_pack_kv_str(&e, "name", a->name);
+		tmo = 0;
+		break;
+	case DYNTABLE_OP_TRUNCATE_TABLE:
+		dtp_enc_request(&e, id, wire_op(op), a->force ? 2 : 1);
+		dtp_pack_kv_str(&e, "name", a->name);
+		if (a->force)
+			dtp_pack_kv_bool(&e, "force", true);
+		tmo = 0;
+		break;
 	case DYNTABLE_OP_REAP:
 	case DYNTABLE_OP_STATUS:
 	case DYNTABLE_OP_METRICS:
+	case DYNTABLE_OP_POOLS:
 		dtp_enc_request(&e, id, wire_op(op), 0);
 		tmo = 0;
 		break;

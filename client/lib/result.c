@@ -34,8 +34,9 @@ typedef struct table_priv {
 typedef struct result_priv {
 	dyntable_result pub;	/* what callers see */
 	table_priv table;	/* pub.table points here when set */
-	char *status_json;	/* pub.status_json */
+	char *status_json;	/* pub.status_json, pub.pools_json */
 	char *metrics_text;	/* pub.metrics_text */
+	char *leased, *pool;	/* pub.leased, pub.pool */
 	char *message;		/* pub.message */
 	char *aws_type;		/* pub.aws_type */
 	char *table_status;	/* pub.table_status */
@@ -73,6 +74,8 @@ dyntable_result_free(dyntable_result *r)
 	free(p->table.json);
 	free(p->status_json);
 	free(p->metrics_text);
+	free(p->leased);
+	free(p->pool);
 	free(p->message);
 	free(p->aws_type);
 	free(p->table_status);
@@ -470,6 +473,58 @@ parse_reap(result_priv *p, const msgpack_object *res)
 	return 0;
 }
 
+/* The string key of res into pub.leased. Same return convention. */
+static int
+parse_leased(result_priv *p, const msgpack_object *res, const char *key)
+{
+	const msgpack_object *s = dtp_map_get(res, key);
+
+	if (s == NULL || s->type != MSGPACK_OBJECT_STR)
+		return set_error(p, DYNTABLE_ERR_PROTOCOL, "the answer names "
+		    "no table") ? -1 : 1;
+	if ((p->leased = dtp_strdup(s)) == NULL)
+		return -1;
+	p->pub.leased = p->leased;
+	return 0;
+}
+
+/* lease_table: {table_name, pool, fresh, table}. Same return
+ * convention. */
+static int
+parse_lease(result_priv *p, dtp_msg *m)
+{
+	const msgpack_object *pool = dtp_map_get(m->result, "pool");
+	const msgpack_object *fresh = dtp_map_get(m->result, "fresh");
+	int rc = parse_leased(p, m->result, "table_name");
+
+	if (rc != 0)
+		return rc;
+	if (pool != NULL && pool->type == MSGPACK_OBJECT_STR) {
+		if ((p->pool = dtp_strdup(pool)) == NULL)
+			return -1;
+		p->pub.pool = p->pool;
+	}
+	if (fresh != NULL)
+		(void)dtp_get_bool(fresh, &p->pub.fresh);
+	/* Last: it takes m's objects over. */
+	return parse_table(p, m, dtp_map_get(m->result, "table"));
+}
+
+/* truncate_table: {deleted, elapsed_ms}. Same return convention. */
+static int
+parse_truncate(result_priv *p, const msgpack_object *res)
+{
+	uint64_t v;
+
+	if (!dtp_get_uint(dtp_map_get(res, "deleted"), &v))
+		return set_error(p, DYNTABLE_ERR_PROTOCOL, "truncate_table: "
+		    "the answer has no deleted count") ? -1 : 1;
+	p->pub.deleted = v;
+	if (dtp_get_uint(dtp_map_get(res, "elapsed_ms"), &v))
+		p->pub.elapsed_ms = v;
+	return 0;
+}
+
 /* status: the whole result map, as JSON. Same return convention. */
 static int
 parse_status(result_priv *p, const msgpack_object *res)
@@ -556,6 +611,20 @@ dtc_result_reply(dyntable_op op, dtp_msg *m)
 			break;
 		case DYNTABLE_OP_METRICS:
 			rc = parse_metrics(p, m->result);
+			break;
+		case DYNTABLE_OP_TRUNCATE_TABLE:
+			rc = parse_truncate(p, m->result);
+			break;
+		case DYNTABLE_OP_LEASE_TABLE:
+			rc = parse_lease(p, m);
+			break;
+		case DYNTABLE_OP_RELEASE_TABLE:
+			rc = parse_leased(p, m->result, "released");
+			break;
+		case DYNTABLE_OP_POOLS:
+			rc = parse_status(p, m->result);
+			p->pub.pools_json = p->pub.status_json;
+			p->pub.status_json = NULL;
 			break;
 		case DYNTABLE_OP_WAIT_TABLE_DELETED:
 		default:

@@ -85,6 +85,16 @@ export interface Hello {
   protocol_frame_max: number, session: string, resumed: boolean
 }
 
+export interface Lease {
+  /** DynamoDB's name of the table: the one for its items. */
+  tableName: string
+  name?: string
+  pool: string
+  /** Created for this lease rather than taken ready from the pool. */
+  fresh: boolean
+  table: TableDescription
+}
+
 export class DynamoDBClient implements AsyncDisposable {
   constructor (options?: ClientOptions)
   readonly socket: string
@@ -109,6 +119,18 @@ export class DynamoDBClient implements AsyncDisposable {
   deleteTable (name: string, options?: WaitOptions & { wait?: boolean }): Promise<TableDescription>
   waitForTableActive (name: string, options?: WaitOptions & { tableOnly?: boolean }): Promise<TableDescription>
   waitForTableDeleted (name: string, options?: WaitOptions): Promise<void>
+  /** Deletes every item and keeps the table; items written meanwhile may survive. force: despite deletion protection. */
+  truncateTable (name: string, options?: CallOptions & { force?: boolean }): Promise<{ deleted: number, elapsedMs: number }>
+  /**
+   * Leases an empty ACTIVE table of a definition from the daemon's pool of it
+   * (at once when one is ready). name: a logical name for it until released.
+   * pooledOnly: only from a pool the daemon has already, else NotFoundError.
+   */
+  leaseTable (definition: Record<string, any> | string | Omit<CreateTableOptions, keyof CreateOptions>,
+    options?: WaitOptions & { name?: string, pooledOnly?: boolean }): Promise<Lease>
+  /** Releases a leased table (logical name or its own); resolves to DynamoDB's name. */
+  releaseTable (name: string, options?: CallOptions): Promise<string>
+  pools (options?: CallOptions): Promise<{ pools: Array<Record<string, any>>, tables: number, leased: number, max_tables: number }>
   /** Admin verbs. */
   status (options?: CallOptions): Promise<Record<string, any>>
   reap (options?: CallOptions): Promise<{ deleted: string[], checked: number, errors: number }>

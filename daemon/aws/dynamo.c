@@ -28,13 +28,15 @@ enum dynamo_kind {
 	DYNAMO_LIST_TAGS,
 	DYNAMO_TAG,
 	DYNAMO_DESCRIBE_TTL,
+	DYNAMO_SCAN,
+	DYNAMO_BATCH_WRITE,
 };
 
 /* DynamoDB's operations, and the member of their reply the result
  * carries: a TableDescription (checked: ddb_check_table) in .table, any
  * other object in .doc; the pagers (list, list_tags) have code of their
  * own in dynamo_answered(). */
-enum dynamo_member { DYNAMO_NONE, DYNAMO_TABLE, DYNAMO_DOC };
+enum dynamo_member { DYNAMO_NONE, DYNAMO_TABLE, DYNAMO_DOC, DYNAMO_BODY };
 
 static const struct {
 	const char *op;		 /* DynamoDB's operation */
@@ -49,6 +51,10 @@ static const struct {
 	[DYNAMO_TAG] = { "TagResource", NULL, DYNAMO_NONE },
 	[DYNAMO_DESCRIBE_TTL] = { "DescribeTimeToLive",
 	    "TimeToLiveDescription", DYNAMO_DOC },
+	/* The data calls of truncate: the whole reply, checked by
+	 * dynamo_check_body(). */
+	[DYNAMO_SCAN] = { "Scan", NULL, DYNAMO_BODY },
+	[DYNAMO_BATCH_WRITE] = { "BatchWriteItem", NULL, DYNAMO_BODY },
 };
 
 struct dynamo_call {
@@ -223,6 +229,37 @@ dynamo_tags_page(struct dynamo_call *c, const json_t *body, char *err,
 	return true;
 }
 
+/* Scan, BatchWriteItem: the members their callers read have the types
+ * DynamoDB gives them; err set otherwise. */
+static void
+dynamo_check_body(enum dynamo_kind kind, const json_t *body, char *err,
+    size_t errlen)
+{
+	const json_t *items = json_object_get(body, "Items");
+	const json_t *last = json_object_get(body, "LastEvaluatedKey");
+	const json_t *unp = json_object_get(body, "UnprocessedItems");
+	const json_t *v;
+	size_t i;
+
+	if (kind == DYNAMO_BATCH_WRITE) {
+		if (unp != NULL && !json_is_object(unp))
+			snprintf(err, errlen, "UnprocessedItems is not a map");
+		return;
+	}
+	if (!json_is_array(items)) {
+		snprintf(err, errlen, "no Items list");
+		return;
+	}
+	json_array_foreach(items, i, v) {
+		if (!json_is_object(v)) {
+			snprintf(err, errlen, "Items[%zu] is not a map", i);
+			return;
+		}
+	}
+	if (last != NULL && !json_is_object(last))
+		snprintf(err, errlen, "LastEvaluatedKey is not a map");
+}
+
 static void
 dynamo_answered(void *arg, const upstream_reply *ur)
 {
@@ -259,6 +296,11 @@ dynamo_answered(void *arg, const upstream_reply *ur)
 	default:
 		if (dynamo_ops[c->kind].kind == DYNAMO_NONE)
 			break;
+		if (dynamo_ops[c->kind].kind == DYNAMO_BODY) {
+			res.doc = ur->body;
+			dynamo_check_body(c->kind, ur->body, err, sizeof(err));
+			break;
+		}
 		if (!json_is_object(json_object_get(ur->body, member))) {
 			snprintf(err, sizeof(err), "no %s object", member);
 			break;
@@ -339,4 +381,56 @@ dynamo_tag(struct upstream *u, const char *arn, json_t *tags, dynamo_cb *cb,
 	return dynamo_start(u, DYNAMO_TAG, NULL, tags != NULL ?
 	    json_pack("{s:s,s:o}", "ResourceArn", arn, "Tags", tags) : NULL,
 	    cb, arg);
+}
+
+struct dynamo_call *
+dynamo_scan_keys(struct upstream *u, const struct dynamo_scan *sc,
+    dynamo_cb *cb, void *arg)
+{
+	json_t *body = json_pack("{s:s,s:i,s:i,s:o,s:s}", "TableName", sc->table,
+	    "Segment", (json_int_t)sc->segment, "TotalSegments",
+	    (json_int_t)sc->total, "ExpressionAttributeNames", json_object(),
+	    "ProjectionExpression", sc->n_keys > 1 ? "#k0, #k1" : "#k0");
+	json_t *names = json_object_get(body, "ExpressionAttributeNames");
+
+	/* Key names may be reserved words ("name", "size"): always
+	 * placeholders. */
+	for (size_t i = 0; body != NULL && i < sc->n_keys && i < 2; i++)
+		if (json_object_set_new(names, i == 0 ? "#k0" : "#k1",
+		    json_string(sc->keys[i])) != 0) {
+			json_decref(body);
+			body = NULL;
+		}
+	if (body != NULL && sc->limit != 0 && json_object_set_new(body,
+	    "Limit", json_integer((json_int_t)sc->limit)) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
+	if (body != NULL && sc->start != NULL && json_object_set_new(body,
+	    "ExclusiveStartKey", json_deep_copy(sc->start)) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
+	return dynamo_start(u, DYNAMO_SCAN, sc->table, body, cb, arg);
+}
+
+struct dynamo_call *
+dynamo_batch_delete(struct upstream *u, const char *table, json_t *keys,
+    dynamo_cb *cb, void *arg)
+{
+	json_t *reqs = json_array(), *body = NULL, *k;
+	size_t i;
+
+	if (reqs == NULL || keys == NULL)
+		goto out;
+	json_array_foreach(keys, i, k) {
+		if (json_array_append_new(reqs, json_pack("{s:{s:O}}",
+		    "DeleteRequest", "Key", k)) != 0)
+			goto out;
+	}
+	body = json_pack("{s:{s:O}}", "RequestItems", table, reqs);
+out:
+	json_decref(reqs);
+	json_decref(keys);
+	return dynamo_start(u, DYNAMO_BATCH_WRITE, table, body, cb, arg);
 }

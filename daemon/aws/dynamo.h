@@ -34,7 +34,8 @@ typedef struct dynamo_result {
 				* checked */
 	const json_t *names;   /* list: every table name, all pages */
 	const json_t *tags;    /* list_tags: every tag, all pages */
-	const json_t *doc;     /* describe_ttl: TimeToLiveDescription */
+	const json_t *doc;     /* describe_ttl: TimeToLiveDescription;
+				* scan_keys, batch_delete: the reply */
 } dynamo_result;
 
 typedef void dynamo_cb(void *arg, const dynamo_result *res);
@@ -60,6 +61,26 @@ struct dynamo_call *dynamo_list_tags(struct upstream *u, const char *arn,
 /* TagResource; tags (an array of {Key, Value}) consumed. */
 struct dynamo_call *dynamo_tag(struct upstream *u, const char *arn,
     json_t *tags, dynamo_cb *cb, void *arg);
+/* Scan of one segment projecting only the key attributes (escaped
+ * through ExpressionAttributeNames: key names may be reserved words).
+ * res.doc is the page: Items (a list of maps, checked) and
+ * LastEvaluatedKey (a map, checked) when there is more. */
+struct dynamo_scan {
+	const char *table;	/* DynamoDB's name */
+	const char *keys[2];	/* the key attributes: hash, then range */
+	size_t n_keys;		/* 1 or 2 */
+	unsigned segment, total; /* Segment, TotalSegments */
+	unsigned limit;		/* Limit, 0: none */
+	const json_t *start;	/* ExclusiveStartKey, or NULL; copied */
+};
+struct dynamo_call *dynamo_scan_keys(struct upstream *u,
+    const struct dynamo_scan *sc, dynamo_cb *cb, void *arg);
+/* BatchWriteItem of one DeleteRequest per key of keys (an array of at
+ * most 25 key maps, consumed). res.doc is the reply: UnprocessedItems
+ * (a map, checked) holds what DynamoDB did not do; the caller resends
+ * it after a backoff. */
+struct dynamo_call *dynamo_batch_delete(struct upstream *u,
+    const char *table, json_t *keys, dynamo_cb *cb, void *arg);
 /* Abandons a call: its callback will not fire. */
 void dynamo_cancel(struct dynamo_call *c);
 

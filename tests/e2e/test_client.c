@@ -980,6 +980,143 @@ test_poll_adapter(void **state)
 	dyntable_free(c);
 }
 
+/* truncate_table, blocking and through libevent: an empty table (the
+ * item counts are e2e.truncate's), a missing one, and the calls the
+ * daemon made for it. */
+static void
+on_truncated(dyntable_ctx *c, const dyntable_result *r, void *privdata)
+{
+	struct expect *e = privdata;
+
+	(void)c;
+	if (r->status == DYNTABLE_OK && r->deleted == 0)
+		snprintf(e->table_status, sizeof(e->table_status), "0 deleted");
+	on_expect(c, r, e);
+}
+
+static void
+test_truncate(void **state)
+{
+	const char *name = tname("truncated");
+	dyntable_table_def d = simple_def(name);
+	struct event_base *base = event_base_new();
+	struct expect ok, missing;
+	dyntable_ctx *c;
+	dyntable_result *r;
+	json_t *scans;
+
+	(void)state;
+	assert_non_null(base);
+	c = connect_ok();
+	create_ok(c, &d, true);
+	r = dyntable_sync_truncate_table(c, name, false);
+	assert_status(r, DYNTABLE_OK);
+	assert_int_equal(r->op, DYNTABLE_OP_TRUNCATE_TABLE);
+	assert_int_equal(r->deleted, 0);
+	dyntable_result_free(r);
+	r = dyntable_sync_truncate_table(c, tname("truncate-missing"), true);
+	assert_status(r, DYNTABLE_ERR_NOT_FOUND);
+	dyntable_result_free(r);
+	scans = recorded("Scan", name);
+	assert_true(json_array_size(scans) >= 1);
+	json_decref(scans);
+
+	assert_int_equal(dyntable_libevent_attach(c, base), DYNTABLE_OK);
+	{
+		struct loop_state ls = { .base = base, .outstanding = 2 };
+
+		expect_init(&ok, &ls, "truncate", DYNTABLE_OP_TRUNCATE_TABLE,
+		    DYNTABLE_OK);
+		expect_init(&missing, &ls, "truncate missing",
+		    DYNTABLE_OP_TRUNCATE_TABLE, DYNTABLE_ERR_NOT_FOUND);
+		assert_int_equal(dyntable_truncate_table(c, name, false,
+		    on_truncated, &ok), DYNTABLE_OK);
+		assert_int_equal(dyntable_truncate_table(c,
+		    tname("truncate-missing"), false, on_truncated, &missing),
+		    DYNTABLE_OK);
+		run_until_done(&ls);
+	}
+	check_expect(&ok);
+	check_expect(&missing);
+	assert_string_equal(ok.table_status, "0 deleted");
+	assert_int_equal(dyntable_truncate_table(c, NULL, false, on_truncated,
+	    &ok), DYNTABLE_ERR_INVALID);
+	dyntable_free(c);
+	event_base_free(base);
+	c = connect_ok();
+	delete_ok(c, name);
+	dyntable_free(c);
+}
+
+/* lease_table, release_table, pools: blocking and through libevent. */
+static void
+test_lease(void **state)
+{
+	dyntable_table_def d = simple_def(NULL);
+	struct event_base *base = event_base_new();
+	const char *logical = tname("leased");
+	struct expect lease_x, release_x;
+	char leased[256];
+	dyntable_ctx *c;
+	dyntable_result *r;
+
+	(void)state;
+	assert_non_null(base);
+	c = connect_ok();
+	r = dyntable_sync_lease_table(c, &d, logical, WAIT_MS);
+	assert_status(r, DYNTABLE_OK);
+	assert_int_equal(r->op, DYNTABLE_OP_LEASE_TABLE);
+	assert_non_null(r->leased);
+	assert_true(strncmp(r->leased, "dyntable-pool-", 14) == 0);
+	assert_non_null(r->pool);
+	assert_non_null(r->table);
+	assert_str(r->table->name, r->leased);
+	snprintf(leased, sizeof(leased), "%s", r->leased);
+	dyntable_result_free(r);
+	/* The logical name stands for it. */
+	r = dyntable_sync_describe_table(c, logical);
+	assert_status(r, DYNTABLE_OK);
+	assert_str(r->table->name, leased);
+	dyntable_result_free(r);
+	r = dyntable_sync_pools(c);
+	assert_status(r, DYNTABLE_OK);
+	assert_non_null(r->pools_json);
+	assert_non_null(strstr(r->pools_json, "\"leased\":1"));
+	dyntable_result_free(r);
+	r = dyntable_sync_release_table(c, logical);
+	assert_status(r, DYNTABLE_OK);
+	assert_str(r->leased, leased);
+	dyntable_result_free(r);
+	r = dyntable_sync_release_table(c, logical);
+	assert_status(r, DYNTABLE_ERR_NOT_FOUND);
+	dyntable_result_free(r);
+
+	assert_int_equal(dyntable_libevent_attach(c, base), DYNTABLE_OK);
+	{
+		struct loop_state ls = { .base = base, .outstanding = 2 };
+
+		expect_init(&lease_x, &ls, "lease", DYNTABLE_OP_LEASE_TABLE,
+		    DYNTABLE_OK);
+		expect_init(&release_x, &ls, "release missing",
+		    DYNTABLE_OP_RELEASE_TABLE, DYNTABLE_ERR_NOT_FOUND);
+		assert_int_equal(dyntable_lease_table_json(c, "{\"Attribute"
+		    "Definitions\":[{\"AttributeName\":\"pk\",\"Attribute"
+		    "Type\":\"S\"}],\"KeySchema\":[{\"AttributeName\":"
+		    "\"pk\",\"KeyType\":\"HASH\"}],\"BillingMode\":"
+		    "\"PAY_PER_REQUEST\"}", NULL, 0, on_expect, &lease_x),
+		    DYNTABLE_OK);
+		assert_int_equal(dyntable_release_table(c, tname("not-leased"),
+		    on_expect, &release_x), DYNTABLE_OK);
+		run_until_done(&ls);
+	}
+	check_expect(&lease_x);
+	check_expect(&release_x);
+	assert_int_equal(dyntable_release_table(c, NULL, on_expect,
+	    &release_x), DYNTABLE_ERR_INVALID);
+	dyntable_free(c); /* the session's lease goes back after the grace */
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -1001,6 +1138,8 @@ main(void)
 		cmocka_unit_test(test_written_at_once),
 		cmocka_unit_test(test_disconnect_while_waiting),
 		cmocka_unit_test(test_libevent_many_clients),
+		cmocka_unit_test(test_truncate),
+		cmocka_unit_test(test_lease),
 	};
 	int failed = 0;
 

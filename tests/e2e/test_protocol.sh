@@ -38,5 +38,63 @@ check "... its upstream attempts match the proxy's log" \
 check "... unknown arguments are refused" \
   call metrics '{"name":"x"}' '.error.name == "INVALID" and (.error.message | test("unknown argument \"name\""))'
 
+# ---- truncate_table (1.2) ------------------------------------------------------
+"$ctl" create trunc-t --pk name:S --sk size:N --wait >/dev/null
+check "truncate_table: an empty table, deleted 0" \
+  call truncate_table '{"name":"trunc-t"}' '.ok and .result.deleted == 0 and (.result.elapsed_ms | type) == "number"'
+check "... key names through ExpressionAttributeNames (reserved words)" \
+  jq -e -s 'map(select(.target == "DynamoDB_20120810.Scan" and .body.TableName == "trunc-t")) | length >= 1 and all(.body.ExpressionAttributeNames["#k0"] == "name" and .body.ExpressionAttributeNames["#k1"] == "size" and .body.ProjectionExpression == "#k0, #k1")' "$requests"
+check "... force must be a bool" \
+  call truncate_table '{"name":"trunc-t","force":1}' '.error.name == "INVALID" and (.error.message | test("force"))'
+check "... a missing table is NOT_FOUND" \
+  call truncate_table '{"name":"no-such-trunc"}' '.error.name == "NOT_FOUND"'
+check "dyntablectl truncate: one line" \
+  bash -c '"$1" truncate trunc-t | grep -q "^trunc-t truncated: 0 items deleted in [0-9]* ms$"' _ "$ctl"
+check "dyntablectl truncate --json --force: Deleted" \
+  bash -c '"$1" truncate trunc-t --json --force | jq -e ".Deleted == 0" >/dev/null' _ "$ctl"
+check "dyntablectl truncate of a missing table: exit 4" \
+  bash -c '"$1" truncate no-such-trunc 2>/dev/null; [ $? -eq 4 ]' _ "$ctl"
+"$ctl" delete trunc-t >/dev/null
+
+# ---- lease_table, release_table, pools (1.2) ----------------------------------
+def='{"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}'
+check "lease_table: a table of the definition, created for it" \
+  call lease_table "{\"table\":$def,\"name\":\"lease-t\"}" '.ok and (.result.table_name | startswith("dyntable-pool-")) and .result.name == "lease-t" and .result.fresh and .result.table.TableStatus == "ACTIVE"'
+check "... sent as CreateTable with the pool's tags" \
+  jq -e -s 'map(select(.target == "DynamoDB_20120810.CreateTable" and (.body.TableName | startswith("dyntable-pool-")))) | length >= 1 and all(.body.Tags | map(.Key) | index("dyntable:pool") != null and index("dyntable:def") != null and index("dyntable:owner") != null and index("dyntable:expires") != null)' "$requests"
+check "... a taken logical name is IN_USE" \
+  call lease_table "{\"table\":$def,\"name\":\"lease-t\"}" '.error.name == "IN_USE"'
+# A logical name asked for by a lease still waiting for its table is taken.
+def2='{"AttributeDefinitions":[{"AttributeName":"w","AttributeType":"N"}],"KeySchema":[{"AttributeName":"w","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}'
+"$dtcall" "$sock" lease_table "{\"table\":$def2,\"name\":\"wait-t\"}" >/dev/null &
+waiting=$!
+sleep 0.2
+check "... a logical name a waiting lease asked for is IN_USE" \
+  call lease_table "{\"table\":$def2,\"name\":\"wait-t\"}" '.error.name == "IN_USE"'
+wait "$waiting"
+check "... a definition is required" \
+  call lease_table '{"name":"x-y-z"}' '.error.name == "INVALID"'
+check "... pooled_only: NOT_FOUND for a definition no pool serves" \
+  call lease_table '{"table":{"AttributeDefinitions":[{"AttributeName":"other","AttributeType":"S"}],"KeySchema":[{"AttributeName":"other","KeyType":"HASH"}]},"pooled_only":true}' '.error.name == "NOT_FOUND"'
+check "... pooled_only: leased from the learnt pool" \
+  call lease_table "{\"table\":$def,\"pooled_only\":true}" '.ok and (.result.table_name | startswith("dyntable-pool-"))'
+check "pools: the learnt pool" \
+  call pools '{}' '.ok and (.result.pools | map(select(.definition.KeySchema[0].AttributeName == "id")) | length == 1 and .[0].size == 1) and .result.max_tables == 64'
+check "release_table of a name not leased: NOT_FOUND" \
+  call release_table '{"name":"no-such-lease"}' '.error.name == "NOT_FOUND"'
+# A new connection is a new session: the lease above ended with dtcall's.
+sleep 0.2
+check "dyntablectl lease --pk: prints the table's name" \
+  bash -c 'exec 3< <("$1" hold); read -r DYNTABLE_SESSION <&3; export DYNTABLE_SESSION
+    t=$("$1" lease --pk id:S --name cli-lease) || exit 1
+    case $t in dyntable-pool-*) ;; *) exit 1 ;; esac
+    "$1" describe cli-lease | grep -q "^Table: *$t$" || exit 1
+    "$1" release cli-lease | grep -q "^$t released$" || exit 1
+    ! "$1" describe cli-lease >/dev/null 2>&1' _ "$ctl"
+check "dyntablectl pools: a line for the pool, and --json" \
+  bash -c '"$1" pools | grep -q "^learnt-" && "$1" pools --json | jq -e ".pools | map(select(.definition.KeySchema[0].AttributeName == \"id\")) | .[0].leases >= 3" >/dev/null' _ "$ctl"
+check "dyntablectl lease --name without a definition: usage error" \
+  bash -c '"$1" lease --name x 2>/dev/null; [ $? -eq 2 ]' _ "$ctl"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -38,6 +38,14 @@
 //                       truncated         headers promise more than is sent,
 //                                         then the connection is closed
 //                       too_large         200 with a 9 MiB JSON body
+//                     and the partial answers of a busy table (issue 15):
+//                       unprocessed       BatchWriteItem: only the first
+//                                         half of each table's requests
+//                                         goes to dynalite, the rest comes
+//                                         back as UnprocessedItems
+//                       protected         dynalite's answer with
+//                                         Table.DeletionProtectionEnabled
+//                                         true (dynalite ignores it)
 //                     A request takes the first rule that matches its target
 //                     and has count left.
 //       GET /faults   the rules, with the counts left
@@ -258,7 +266,8 @@ function verifySigV4 (req, body, entry) {
 // ---- faults and stats ------------------------------------------------------
 
 const ACTIONS = new Set(['status500', 'throttle', 'limit_exceeded', 'reset', 'delay',
-  'echo_headers', 'paginate_forever', 'paginate_repeat', 'garbage', 'wrong_types', 'truncated', 'too_large'])
+  'echo_headers', 'paginate_forever', 'paginate_repeat', 'garbage', 'wrong_types', 'truncated', 'too_large',
+  'unprocessed', 'protected'])
 let pageSerial = 0
 
 // The answer of a lie (see the top), or null when the action is not one.
@@ -285,6 +294,25 @@ async function lieAnswer (action, req, body, dynalitePort) {
       const doc = JSON.parse(answer.body.toString('utf8'))
       if (doc.Table) doc.Table.TableStatus = 42
       return jsonAnswer(doc) // without dynalite's x-amz-crc32, now wrong
+    }
+    case 'protected': {
+      const answer = await forward(req, body, dynalitePort)
+      const doc = JSON.parse(answer.body.toString('utf8'))
+      if (doc.Table) doc.Table.DeletionProtectionEnabled = true
+      return answer.status === 200 ? jsonAnswer(doc) : answer
+    }
+    case 'unprocessed': {
+      const doc = JSON.parse(body.toString('utf8'))
+      const sent = {}
+      const left = {}
+      for (const [table, reqs] of Object.entries(doc.RequestItems || {})) {
+        const half = Math.ceil(reqs.length / 2)
+        sent[table] = reqs.slice(0, half)
+        if (reqs.length > half) left[table] = reqs.slice(half)
+      }
+      const answer = await forward(req, Buffer.from(JSON.stringify({ ...doc, RequestItems: sent })), dynalitePort)
+      if (answer.status !== 200) return answer
+      return jsonAnswer({ UnprocessedItems: left })
     }
     default:
       return null

@@ -149,6 +149,34 @@ class DynamoDBClient {
     await this.#call('wait_table_deleted', { name, timeout_ms: ms(timeoutSeconds) }, signal)
   }
 
+  // Deletes every item and keeps the table (protocol 1.2). Items written
+  // meanwhile may survive; force: despite deletion protection.
+  async truncateTable (name, { force, signal } = {}) {
+    const r = await this.#call('truncate_table', { name, force }, signal)
+    return { deleted: r.deleted, elapsedMs: r.elapsed_ms }
+  }
+
+  // Leases an empty ACTIVE table of a definition from the daemon's pool of
+  // it: a CreateTableInput (object or JSON; TableName ignored) or
+  // createTable()'s options (with partitionKey). See index.d.ts.
+  async leaseTable (definition, { name, pooledOnly, timeoutSeconds, signal } = {}) {
+    let table = typeof definition === 'string' ? JSON.parse(definition) : definition
+    if (table && table.partitionKey !== undefined) table = createTableInput('leased-table', table)
+    const r = await this.#call('lease_table', {
+      table, name, pooled_only: pooledOnly, timeout_ms: ms(timeoutSeconds)
+    }, signal)
+    return { tableName: r.table_name, name: r.name, pool: r.pool, fresh: r.fresh, table: r.table }
+  }
+
+  // Releases a leased table (its logical name or its own): emptied and
+  // returned to its pool. Resolves to DynamoDB's name of the table.
+  async releaseTable (name, { signal } = {}) {
+    return (await this.#call('release_table', { name }, signal)).released
+  }
+
+  // The daemon's pools.
+  pools ({ signal } = {}) { return this.#call('pools', {}, signal) }
+
   // Administrators' verbs (PROTOCOL.md §3): the daemon's state; reap.
   status ({ signal } = {}) { return this.#call('status', {}, signal) }
   reap ({ signal } = {}) { return this.#call('reap', {}, signal) }

@@ -14,7 +14,7 @@ dependency is msgpack.
 
 __version__ = "0.2.0"
 
-from .client import DynamoDBClient
+from .client import DynamoDBClient, Lease
 from .description import IndexDescription, KeyAttribute, TableDescription
 from .errors import (AccessDeniedException, AwsError, CredentialsError, DeniedError,
                      DisconnectedError, DyntableError, InternalError, InUseError,
@@ -28,7 +28,7 @@ from .model import (Attribute, BinaryAttribute, BooleanAttribute, GlobalSecondar
                     get_default_client, set_default_client)
 
 __all__ = [
-    "DynamoDBClient", "TableDescription", "IndexDescription", "KeyAttribute",
+    "DynamoDBClient", "Lease", "TableDescription", "IndexDescription", "KeyAttribute",
     "DyntableError", "ProtocolError", "VersionError", "InvalidError", "NotFoundError",
     "InUseError", "WaitTimeoutError", "AwsError", "UpstreamError", "CredentialsError",
     "LimitError", "ShutdownError", "DeniedError", "InternalError", "UnreachableError",

@@ -12,6 +12,8 @@ raise DisconnectedError.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import inspect
 import json
 import os
 import threading
@@ -22,7 +24,7 @@ from ._transport import AsyncConnection, SyncConnection
 from .description import TableDescription, table_names
 from .errors import InvalidError, ProtocolError
 
-__all__ = ["DynamoDBClient"]
+__all__ = ["DynamoDBClient", "Lease"]
 
 Key = Tuple[str, str]
 Tags = Union[Mapping[str, str], Iterable[Tuple[str, str]], None]
@@ -33,6 +35,24 @@ def _table(r: p.Message) -> TableDescription:
     if not isinstance(t, dict):
         raise ProtocolError("reply without a table description")
     return TableDescription.from_dict(t)
+
+
+@dataclasses.dataclass(frozen=True)
+class Lease:
+    """A table leased from one of the daemon's pools (lease_table)."""
+
+    table_name: str  #: DynamoDB's name of the table: the one for its items
+    name: Optional[str]  #: the logical name asked for, or None
+    pool: str  #: the pool it came from
+    fresh: bool  #: created for this lease rather than taken ready
+    table: TableDescription  #: as it was when it became ACTIVE
+
+
+def _lease(r: p.Message) -> Lease:
+    name = r.get("table_name")
+    if not isinstance(name, str):
+        raise ProtocolError("lease reply without a table_name")
+    return Lease(name, r.get("name"), str(r.get("pool")), bool(r.get("fresh")), _table(r))
 
 
 def _env(value: Optional[str], var: str) -> Optional[str]:
@@ -385,6 +405,96 @@ class DynamoDBClient:
                                     timeout_seconds: Optional[float] = None) -> None:
         """Blocking twin of wait_for_table_deleted()."""
         self._call("wait_table_deleted", p.name_args(table_name, timeout_seconds))
+
+    # ---- truncate, pools -----------------------------------------------------
+
+    async def truncate_table(self, table_name: str, force: bool = False) -> Dict[str, Any]:
+        """Deletes every item of the table and keeps the table (sends
+        ``truncate_table``): ``{"deleted": n, "elapsed_ms": ms}``. Items
+        written while it runs may survive. A table with deletion protection
+        is refused (InvalidError) unless force."""
+        return await self._acall("truncate_table", p.name_args(table_name, force=force))
+
+    def sync_truncate_table(self, table_name: str, force: bool = False) -> Dict[str, Any]:
+        """Blocking twin of truncate_table()."""
+        return self._call("truncate_table", p.name_args(table_name, force=force))
+
+    @classmethod
+    def _lease_args(cls, definition: Any, name: Optional[str],
+                    timeout_seconds: Optional[float], pooled_only: bool,
+                    create_table_args: Dict[str, Any]) -> p.Message:
+        # A Model subclass (model.py builds on this module: duck-typed).
+        if isinstance(definition, type) and hasattr(definition, "create_table_kwargs"):
+            create_table_args = {**definition.create_table_kwargs(), **create_table_args}
+            definition = None
+        if definition is None:
+            # create_table()'s arguments, its defaults for the rest; the
+            # pool names its tables, so any name will do here.
+            kw = {k: v for k, v in create_table_args.items() if k != "table_name"}
+            bound = inspect.signature(cls.create_table).bind(None, "leased-table", **kw)
+            bound.apply_defaults()
+            a = dict(bound.arguments)
+            a.pop("self")
+            if a.pop("wait") or a.pop("ephemeral") or a.pop("table_only") or \
+                    a.pop("timeout_seconds") is not None:
+                raise InvalidError("lease_table: wait, ephemeral, table_only and "
+                                   "timeout_seconds are not definition arguments")
+            doc = cls._create_args(wait=False, timeout_seconds=None, table_only=False,
+                                   ephemeral=False, **a)["table"]
+        elif create_table_args:
+            raise InvalidError("lease_table: a definition, or create_table() arguments")
+        else:
+            doc = cls._input_args(definition, False, None, False, False)["table"]
+        args: p.Message = {"table": doc}
+        if name is not None:
+            args["name"] = name
+        if pooled_only:
+            args["pooled_only"] = True
+        ms = p.timeout_ms(timeout_seconds)
+        if ms is not None:
+            args["timeout_ms"] = ms
+        return args
+
+    async def lease_table(self, definition: Any = None, *, name: Optional[str] = None,
+                          timeout_seconds: Optional[float] = None, pooled_only: bool = False,
+                          **create_table_args: Any) -> Lease:
+        """Leases an ACTIVE, empty table of a definition from the daemon's
+        pool of it (sends ``lease_table``): at once when one is ready, else
+        once one is created. definition: a CreateTableInput (dict or JSON;
+        TableName ignored), a Model subclass, or None with create_table()'s
+        arguments (partition_key=..., global_secondary_indexes=...). name:
+        a logical name for it, in the namespace, until it is released.
+        pooled_only: only from a pool the daemon has already, else
+        NotFoundError. The lease ends with release_table(), deleting the
+        table, or the end of this client's session."""
+        return _lease(await self._acall("lease_table", self._lease_args(
+            definition, name, timeout_seconds, pooled_only, create_table_args)))
+
+    def sync_lease_table(self, definition: Any = None, *, name: Optional[str] = None,
+                         timeout_seconds: Optional[float] = None, pooled_only: bool = False,
+                         **create_table_args: Any) -> Lease:
+        """Blocking twin of lease_table()."""
+        return _lease(self._call("lease_table", self._lease_args(
+            definition, name, timeout_seconds, pooled_only, create_table_args)))
+
+    async def release_table(self, table_name: str) -> str:
+        """Releases a leased table (its logical name or its own; sends
+        ``release_table``): the daemon empties it and returns it to its
+        pool. Returns DynamoDB's name of the table."""
+        return str((await self._acall("release_table", p.name_args(table_name)))["released"])
+
+    def sync_release_table(self, table_name: str) -> str:
+        """Blocking twin of release_table()."""
+        return str(self._call("release_table", p.name_args(table_name))["released"])
+
+    async def pools(self) -> Dict[str, Any]:
+        """The daemon's pools (sends ``pools``): ``pools`` (ready, leased,
+        creating, recycled... each), ``tables``, ``leased``, ``max_tables``."""
+        return await self._acall("pools", {})
+
+    def sync_pools(self) -> Dict[str, Any]:
+        """Blocking twin of pools()."""
+        return self._call("pools", {})
 
     # ---- administration ------------------------------------------------------
 

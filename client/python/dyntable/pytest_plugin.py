@@ -26,6 +26,11 @@ Fixtures:
   one boto3 or any other SDK must use). ``scope="module"`` or
   ``"session"`` shares the table between the calls with the same arguments
   in that scope; it is deleted when the scope ends (default: the test).
+  When one of the daemon's pools serves the definition (a ``[pool]``
+  section of dyntabled.conf, or one it learnt from earlier leases), the
+  table is leased from it instead, in milliseconds, and released (emptied
+  and returned to the pool) when the scope ends; a lease, like an
+  ephemeral table, goes back if the process dies.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 import pytest
 
 from .client import DynamoDBClient
-from .errors import DyntableError, NotFoundError, UnreachableError
+from .errors import DyntableError, InvalidError, NotFoundError, UnreachableError
 from .model import Model
 
 try:  # async fixtures need pytest-asyncio; without it, a plain one
@@ -189,23 +194,39 @@ def dyntable_table(request: pytest.FixtureRequest) -> Callable[..., str]:
             return cache[key]
         name = run.unique(args.pop("table_name"))
         args.setdefault("timeout_seconds", 120)
-        client.sync_create_table(name, wait=True, ephemeral=True, **args)
+        physical = _lease(client, name, args)
+        if physical is None:
+            client.sync_create_table(name, wait=True, ephemeral=True, **args)
+            physical = client.physical_name(name)
 
         def drop() -> None:
             cache.pop(key, None)
             try:
+                # A lease's logical name: the table goes back to its pool.
                 client.sync_delete_table(name)
             except NotFoundError:
-                pass  # the test deleted it
+                pass  # the test deleted (or released) it
 
         if scope == "function":
             request.addfinalizer(drop)
         else:
             node.addfinalizer(drop)
-            cache[key] = client.physical_name(name)
-        return client.physical_name(name)
+            cache[key] = physical
+        return physical
 
     return make
+
+
+def _lease(client: DynamoDBClient, name: str, args: Dict[str, Any]) -> Optional[str]:
+    """A table of args' definition leased as name from a pool the daemon
+    has already; None when none serves it (or the daemon predates pools)."""
+    kw = dict(args)
+    timeout = kw.pop("timeout_seconds", None)
+    try:
+        return client.sync_lease_table(name=name, pooled_only=True, timeout_seconds=timeout,
+                                       **kw).table_name
+    except (NotFoundError, InvalidError):
+        return None
 
 
 _CACHE_KEY = pytest.StashKey[Dict[Tuple[Any, ...], str]]()
