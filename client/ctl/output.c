@@ -613,6 +613,11 @@ print_ok_json(const struct ctl *ctl, const dyntable_result *r)
 	case DYNTABLE_OP_CREATE_TABLE:
 	case DYNTABLE_OP_DESCRIBE_TABLE:
 	case DYNTABLE_OP_DELETE_TABLE:
+	case DYNTABLE_OP_TRUNCATE_TABLE:
+	case DYNTABLE_OP_LEASE_TABLE:
+	case DYNTABLE_OP_RELEASE_TABLE:
+	case DYNTABLE_OP_POOLS:
+		/* their own JSON shapes, in print_ok() */
 		json_decref(top);
 		return CTL_CONTINUE;
 	case DYNTABLE_OP_WAIT_TABLE_ACTIVE:
