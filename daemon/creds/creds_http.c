@@ -153,8 +153,8 @@ creds_http_send(struct creds_http *h, const char *method, const char *url,
 
 /* ---- web identity ------------------------------------------------------------ */
 
-/* STS regions that sts_regional_endpoints = legacy sends to the global
- * endpoint (botocore's _LEGACY_GLOBAL_STS_REGIONS... as the SDKs list). */
+/* The regions sts_regional_endpoints = legacy sends to the global
+ * endpoint (the SDKs' legacy global STS regions). */
 static bool
 creds_http_sts_legacy_region(const char *region)
 {
