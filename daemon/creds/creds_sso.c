@@ -210,6 +210,7 @@ creds_sso_write_atomic(const char *path, const char *bytes, size_t len,
 	char *tmp;
 	size_t off = 0;
 	int fd;
+	bool ok;
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -230,12 +231,12 @@ creds_sso_write_atomic(const char *path, const char *bytes, size_t len,
 			break;
 		off += (size_t)n;
 	}
-	if (off != len || fsync(fd) != 0 || close(fd) != 0 ||
-	    rename(tmp, path) != 0) {
+	ok = off == len && fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "writing %.200s: %s", path,
 		    strerror(errno));
-		if (off != len)
-			close(fd);
 		unlink(tmp);
 		free(tmp);
 		return false;

@@ -481,6 +481,27 @@ start slower AWS_CONFIG_FILE="$work/slower.config" -- "${std_args[@]}" \
 	--http-timeout-ms $((1000 * slow)) && expect_no_creds slower "still being fetched"
 stop slower
 
+# load_ok NAME N: NAME's load run ($work/NAME.load) had N calls, all
+# succeeded, and the daemon got keys at least 3 times meanwhile.
+load_ok() {
+	local n=$1 count=$2 refreshes
+	cat "$work/$n.load" >>"$replies"
+	[ "$(grep -c '"ok":true' "$work/$n.load")" -eq "$count" ]
+	check "$n: $count calls 100 ms apart with keys living $life s all succeed" \
+		"$(grep -v '"ok":true' "$work/$n.load" | head -n 2)"
+	refreshes=$(grep -c 'credentials: from' "$work/$n.log")
+	[ "$refreshes" -ge 3 ]
+	check "$n: the keys were refreshed ($refreshes sets)"
+}
+# signed_ok WHAT LINE: the proxy accepted every request logged after LINE
+# (none signed with expired keys); they go to $work/WHAT.requests.
+signed_ok() {
+	tail -n +"$(($2 + 1))" "$requests" >"$work/$1.requests"
+	[ "$(grep -c '"sig_ok":true' "$work/$1.requests")" -eq "$(wc -l <"$work/$1.requests")" ]
+	check "$1: the proxy accepted every request (none signed with expired keys)" \
+		"$(grep -v '"sig_ok":true' "$work/$1.requests" | head -n 2)"
+}
+
 # ---- 5. refresh of short-lived keys under load -----------------------------------------
 echo "# refresh"
 life=6
@@ -501,18 +522,9 @@ for n in r_proc r_sts r_container r_imds; do
 done
 for p in "${load_pids[@]}"; do wait "$p"; done
 for n in r_proc r_sts r_container r_imds; do
-	cat "$work/$n.load" >>"$replies"
-	[ "$(grep -c '"ok":true' "$work/$n.load")" -eq 150 ]
-	check "$n: 150 calls over 15 s with keys living $life s all succeed" \
-		"$(grep -v '"ok":true' "$work/$n.load" | head -n 2)"
-	refreshes=$(grep -c 'credentials: from' "$work/$n.log")
-	[ "$refreshes" -ge 3 ]
-	check "$n: the keys were refreshed ($refreshes sets)"
+	load_ok "$n" 150
 done
-tail -n +"$((log_start + 1))" "$requests" >"$work/refresh.requests"
-[ "$(grep -c '"sig_ok":true' "$work/refresh.requests")" -eq "$(wc -l <"$work/refresh.requests")" ]
-check "refresh: the proxy accepted every request (none signed with expired keys)" \
-	"$(grep -v '"sig_ok":true' "$work/refresh.requests" | head -n 2)"
+signed_ok refresh "$log_start"
 ! grep -q '"stale_ms"' "$work/refresh.requests"
 check "refresh: every request used the newest keys (none older than 2 s)" \
 	"$(grep '"stale_ms"' "$work/refresh.requests" | head -n 2)"
@@ -728,6 +740,21 @@ credential_source = EcsContainer
 role_arn = arn:aws:iam::$acct:role/imdssrc
 credential_source = Ec2InstanceMetadata
 
+[profile procbase]
+credential_process = $(proc_cmd ok 3600 0)
+
+[profile procsrc]
+role_arn = arn:aws:iam::$acct:role/procsrc
+source_profile = procbase
+
+[profile wibase]
+web_identity_token_file = $work/web-token
+role_arn = arn:aws:iam::$acct:role/ci
+
+[profile wisrc]
+role_arn = arn:aws:iam::$acct:role/wisrc
+source_profile = wibase
+
 [profile missing]
 role_arn = arn:aws:iam::$acct:role/missing
 source_profile = nosuch
@@ -859,6 +886,17 @@ last_call | jq -r .akid | grep -q '^ASIAIM'
 check "imdssrc: AssumeRole signed with the instance metadata keys"
 stop imdssrc
 
+start procsrc "${role_env[@]}" AWS_PROFILE=procsrc &&
+	expect_keys procsrc "credential-process(profile procbase) -> assume-role($(arn procsrc))" 'ASIAAS*'
+last_call | jq -r .akid | grep -q '^ASIAPR'
+check "procsrc: AssumeRole signed with the source profile's credential_process keys"
+stop procsrc
+start wisrc "${role_env[@]}" AWS_PROFILE=wisrc &&
+	expect_keys wisrc "web-identity(profile wibase) -> assume-role($(arn wisrc))" 'ASIAAS*'
+last_call | jq -r .akid | grep -q '^ASIAST'
+check "wisrc: AssumeRole signed with the source profile's web identity keys"
+stop wisrc
+
 oidc_before=$(sstat oidc requests)
 start dev "${role_env[@]}" AWS_PROFILE=dev && expect_keys dev "sso(profile dev)" 'ASIASS*'
 [ "$(sstat oidc requests)" = "$oidc_before" ]
@@ -942,19 +980,10 @@ for n in rr_chain rr_sso rr_ssorole; do
 done
 for p in "${load_pids[@]}"; do wait "$p"; done
 for n in rr_chain rr_sso rr_ssorole; do
-	cat "$work/$n.load" >>"$replies"
-	[ "$(grep -c '"ok":true' "$work/$n.load")" -eq 100 ]
-	check "$n: 100 calls over 10 s with keys living $life s all succeed" \
-		"$(grep -v '"ok":true' "$work/$n.load" | head -n 2)"
-	refreshes=$(grep -c 'credentials: from' "$work/$n.log")
-	[ "$refreshes" -ge 3 ]
-	check "$n: the keys were refreshed ($refreshes sets)"
+	load_ok "$n" 100
 	stop "$n"
 done
-tail -n +"$((log_start + 1))" "$requests" >"$work/roles.requests"
-[ "$(grep -c '"sig_ok":true' "$work/roles.requests")" -eq "$(wc -l <"$work/roles.requests")" ]
-check "role refresh: the proxy accepted every request (none signed with expired keys)" \
-	"$(grep -v '"sig_ok":true' "$work/roles.requests" | head -n 2)"
+signed_ok roles "$log_start"
 assume_calls | tail -n +"$((calls_before + 1))" >"$work/roles.calls"
 [ "$(grep -c . "$work/roles.calls")" -ge 6 ] && ! grep -q '"ok":false' "$work/roles.calls"
 check "role refresh: $(grep -c . "$work/roles.calls") AssumeRole calls, each signed with live source keys" \

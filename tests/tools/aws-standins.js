@@ -161,6 +161,16 @@ function sendJson (res, status, obj) {
   res.end(text)
 }
 
+// The <Credentials> element of an STS reply for key set k.
+function credentialsXml (k) {
+  return '    <Credentials>\n' +
+    `      <AccessKeyId>${k.access_key}</AccessKeyId>\n` +
+    `      <SecretAccessKey>${k.secret}</SecretAccessKey>\n` +
+    `      <SessionToken>${k.token}</SessionToken>\n` +
+    `      <Expiration>${iso(k.expires)}</Expiration>\n` +
+    '    </Credentials>\n'
+}
+
 function stsError (res, status, code, message) {
   const xml = '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n' +
     `  <Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error>\n` +
@@ -324,12 +334,7 @@ async function handleSts (req, res) {
     '    <Audience>sts.amazonaws.com</Audience>\n' +
     `    <AssumedRoleUser><Arn>${form.get('RoleArn')}/${session}</Arn>` +
     `<AssumedRoleId>AROA${rand(8)}:${session}</AssumedRoleId></AssumedRoleUser>\n` +
-    '    <Credentials>\n' +
-    `      <AccessKeyId>${k.access_key}</AccessKeyId>\n` +
-    `      <SecretAccessKey>${k.secret}</SecretAccessKey>\n` +
-    `      <SessionToken>${k.token}</SessionToken>\n` +
-    `      <Expiration>${iso(k.expires)}</Expiration>\n` +
-    '    </Credentials>\n' +
+    credentialsXml(k) +
     '    <Provider>token.actions.example</Provider>\n' +
     '  </AssumeRoleWithWebIdentityResult>\n' +
     `  <ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>\n` +
@@ -368,12 +373,7 @@ function handleAssumeRole (req, res, body, form) {
     '  <AssumeRoleResult>\n' +
     `    <AssumedRoleUser><Arn>${call.role_arn}/${call.session}</Arn>` +
     `<AssumedRoleId>AROA${rand(8)}:${call.session}</AssumedRoleId></AssumedRoleUser>\n` +
-    '    <Credentials>\n' +
-    `      <AccessKeyId>${k.access_key}</AccessKeyId>\n` +
-    `      <SecretAccessKey>${k.secret}</SecretAccessKey>\n` +
-    `      <SessionToken>${k.token}</SessionToken>\n` +
-    `      <Expiration>${iso(k.expires)}</Expiration>\n` +
-    '    </Credentials>\n' +
+    credentialsXml(k) +
     '  </AssumeRoleResult>\n' +
     `  <ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>\n` +
     '</AssumeRoleResponse>\n'
