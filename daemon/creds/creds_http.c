@@ -197,6 +197,10 @@ creds_http_sts_url(const struct config *cfg, const struct creds_profile *p,
 		mode = p->sts_regional_endpoints;
 	if (region == NULL)
 		region = cfg->region;
+	if (region == NULL) {
+		snprintf(err, errlen, "no region for the STS endpoint");
+		return NULL;
+	}
 	if (mode != NULL && strcasecmp(mode, "legacy") == 0 &&
 	    creds_http_sts_legacy_region(region)) {
 		*global = true;

@@ -45,7 +45,7 @@
 #include "log.h"
 #include "redact.h"
 
-#define CREDS_SSO_REFRESH_WINDOW_S (15 * 60)
+#define CREDS_SSO_REFRESH_WINDOW_S ((time_t)15 * 60)
 
 enum creds_sso_step { SSO_STEP_OIDC, SSO_STEP_PORTAL };
 
@@ -117,7 +117,7 @@ creds_sso_cache_path(const char *key)
 	    EVP_Digest(key, strlen(key), md, &n, EVP_sha1(), NULL) != 1)
 		return NULL;
 	for (unsigned int i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		snprintf(hex + 2 * (size_t)i, 3, "%02x", md[i]);
 	if (asprintf(&path, "%s/.aws/sso/cache/%s.json", home, hex) < 0)
 		return NULL;
 	return path;
@@ -421,7 +421,7 @@ creds_sso_take_token(struct creds_sso *s, const fetch_reply *r, char *err,
 	const char *token = NULL, *refresh = NULL;
 	json_error_t jerr;
 	json_t *j = NULL, *exp;
-	time_t expires = 0;
+	time_t expires;
 	bool ok = false;
 
 	creds_sso_alloc_on(&saved);

@@ -681,6 +681,10 @@ order_row o3 web-identity 'ASIAST*' \
 order_row o4 web-identity 'ASIAST*' \
 	"environment web identity also before a named profile's keys (Java v2, Go v2)" \
 	-- "${ord_wi[@]}" AWS_PROFILE=named
+# (o6, in section 9: an assume-role profile with keys of its own assumes
+# the role: botocore AssumeRoleProvider before SharedCredentialProvider,
+# Java v2 ProfileCredentialsUtils role_arn before static keys, Go v2
+# resolveCredsFromProfile then credsFromAssumeRole.)
 order_row o5 shared-credentials-file "$ord_file" \
 	"the profile's keys before the container endpoint (all three)" \
 	-- AWS_CONTAINER_CREDENTIALS_FULL_URI="$standins/container/creds" \
@@ -855,6 +859,7 @@ second=$(last_call 1)
 check "chain: the outer role is assumed with the inner role's keys" "$first $second"
 stop chain
 
+echo "#   o6: an assume-role profile with keys of its own assumes the role (botocore, Java v2, Go v2)"
 start self "${role_env[@]}" AWS_PROFILE=self &&
 	expect_keys self "static-keys(profile self) -> assume-role($(arn self))" 'ASIAAS*'
 [ "$(last_call | jq -r .akid)" = "$self_id" ]
