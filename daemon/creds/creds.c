@@ -4,7 +4,7 @@
  * The provider chain, first that yields wins. The order is the one
  * botocore, the AWS SDK for Java v2 and aws-sdk-go-v2 agree on, or where
  * they differ the majority's (docs/CREDENTIALS.md has the table, with the
- * sources; tests/e2e/test_creds.sh checks it row by row):
+ * sources; tests/e2e/test_creds_profiles.sh checks it row by row):
  *
  *   1. environment       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *                        AWS_SESSION_TOKEN (or AWS_SECURITY_TOKEN),
