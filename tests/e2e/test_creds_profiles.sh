@@ -338,6 +338,21 @@ start sso_401 "${role_env[@]}" AWS_PROFILE=legacy &&
 stop sso_401
 start sso_403 "${role_env[@]}" AWS_PROFILE=wrongrole && expect_no_creds sso_403 "HTTP 403"
 stop sso_403
+# CreateToken refuses the refresh token: an expired login says to log in
+# again; a login still valid serves meanwhile.
+bad_refresh="ssorefreshwrong$(hex 16)"
+printf '%s\n' "$bad_refresh" >>"$secrets"
+sso_cache "$corp_cache" "$corp_url" "$sso_access" -60 "$bad_refresh"
+start sso_norefresh "${role_env[@]}" AWS_PROFILE=dev &&
+	expect_no_creds sso_norefresh "the login expired and refreshing it failed (SSO OIDC CreateToken: HTTP 400): run \`aws sso login --profile dev\`"
+stop sso_norefresh
+sso_cache "$corp_cache" "$corp_url" "$sso_access" 300 "$bad_refresh"
+start sso_stale "${role_env[@]}" AWS_PROFILE=dev && expect_keys sso_stale "sso(profile dev)" 'ASIASS*'
+grep -q 'SSO OIDC CreateToken: HTTP 400; the cached token is valid' "$work/sso_stale.log"
+check "sso_stale: a failed refresh still uses the token while it is valid"
+[ "$(jq -r .accessToken "$corp_cache")" = "$sso_access" ]
+check "sso_stale: the cache is left as it was"
+stop sso_stale
 control '{"assume": {"fail": 403}}'
 start sts_denied "${role_env[@]}" AWS_PROFILE=ar &&
 	expect_no_creds sts_denied "STS AssumeRole: HTTP 403: STS error AccessDenied"
