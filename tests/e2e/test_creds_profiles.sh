@@ -373,7 +373,7 @@ log_start=$(wc -l <"$requests")
 calls_before=$(assume_calls | wc -l)
 for n in rr_chain rr_sso rr_ssorole; do
 	case $n in rr_chain) p=chain ;; rr_sso) p=dev ;; rr_ssorole) p=ssorole ;; esac
-	start "$n" "${role_env[@]}" AWS_PROFILE=$p
+	start "$n" "${role_env[@]}" AWS_PROFILE="$p"
 done
 load_pids=()
 for n in rr_chain rr_sso rr_ssorole; do
