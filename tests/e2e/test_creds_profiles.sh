@@ -142,6 +142,17 @@ role_arn = arn:aws:iam::$acct:role/ci
 role_arn = arn:aws:iam::$acct:role/wisrc
 source_profile = wibase
 
+[profile regionalsts]
+role_arn = arn:aws:iam::$acct:role/regional
+source_profile = base
+region = eu-west-1
+
+[profile legacysts]
+role_arn = arn:aws:iam::$acct:role/legacy
+source_profile = base
+region = eu-west-1
+sts_regional_endpoints = legacy
+
 [profile missing]
 role_arn = arn:aws:iam::$acct:role/missing
 source_profile = nosuch
@@ -353,6 +364,17 @@ check "sso_stale: a failed refresh still uses the token while it is valid"
 [ "$(jq -r .accessToken "$corp_cache")" = "$sso_access" ]
 check "sso_stale: the cache is left as it was"
 stop sso_stale
+# The default STS endpoint follows the profile's region and
+# sts_regional_endpoints. No AWS address is contacted: the daemon's proxy
+# is a closed loopback port, so the call fails naming the URL it chose.
+dead_proxy=(HOME="$roles" HTTPS_PROXY=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
+	NO_PROXY= no_proxy=)
+start regionalsts "${dead_proxy[@]}" AWS_PROFILE=regionalsts &&
+	expect_no_creds regionalsts "profile regionalsts: https://sts.eu-west-1.amazonaws.com: "
+stop regionalsts
+start legacysts "${dead_proxy[@]}" AWS_PROFILE=legacysts &&
+	expect_no_creds legacysts "profile legacysts: https://sts.amazonaws.com: "
+stop legacysts
 control '{"assume": {"fail": 403}}'
 start sts_denied "${role_env[@]}" AWS_PROFILE=ar &&
 	expect_no_creds sts_denied "STS AssumeRole: HTTP 403: STS error AccessDenied"
