@@ -1,25 +1,40 @@
 /*
  * creds.c: AWS credentials, kept behind a signing API.
  *
- * The provider chain, first that yields wins (the order of aws-c-auth's
- * default chain, shared/reference/dynamodb-and-aws.md §5):
+ * The provider chain, first that yields wins. The order is the one
+ * botocore, the AWS SDK for Java v2 and aws-sdk-go-v2 agree on, or where
+ * they differ the majority's (docs/CREDENTIALS.md has the table, with the
+ * sources; tests/e2e/test_creds_profiles.sh checks it row by row):
  *
  *   1. environment       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *                        AWS_SESSION_TOKEN (or AWS_SECURITY_TOKEN),
- *                        AWS_CREDENTIAL_EXPIRATION
+ *                        AWS_CREDENTIAL_EXPIRATION. First in all three,
+ *                        even when AWS_PROFILE is set: only a profile
+ *                        chosen in code (botocore's Session(profile=),
+ *                        Go's WithSharedConfigProfile) goes before them,
+ *                        and a daemon has no such choice.
  *   2. systemd           $CREDENTIALS_DIRECTORY/aws_access_key_id,
- *                        aws_secret_access_key, aws_session_token
- *   3. files             the profile's keys: credentials file, then
- *                        config file (creds_file.c)
- *   4. credential_process  the profile's command (creds_process.c)
- *   5. web identity      STS AssumeRoleWithWebIdentity (creds_http.c)
- *   6. container         ECS / EKS credentials endpoint (creds_http.c)
- *   7. imds              EC2 instance metadata, IMDSv2 (creds_http.c)
+ *                        aws_secret_access_key, aws_session_token: keys the
+ *                        service manager hands this service, as explicit
+ *                        as the environment's.
+ *   3. web identity      AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, STS
+ *                        AssumeRoleWithWebIdentity (creds_http.c): before
+ *                        every profile in Java v2 and Go v2 (botocore puts
+ *                        assume-role profiles first).
+ *   4-9. the profile     AWS_PROFILE, AWS_DEFAULT_PROFILE or default, in
+ *                        botocore's order for one profile: assume-role
+ *                        (role_arn + source_profile / credential_source,
+ *                        creds_role.c), its web_identity_token_file, IAM
+ *                        Identity Center (creds_sso.c), its static keys
+ *                        (credentials file, then config file), its
+ *                        credential_process (creds_process.c).
+ *  10. container         ECS / EKS credentials endpoint (creds_http.c)
+ *  11. imds              EC2 instance metadata, IMDSv2 (creds_http.c)
  *
- * A provider that is configured but fails passes to the next one; the
- * last error is kept for status and error replies.
+ * A provider that is configured but fails passes to the next one. When
+ * none yields keys, the error lists every provider and why it gave none.
  *
- * Refresh: keys with an expiry from providers 4-7 are fetched again by a
+ * Refresh: keys with an expiry from providers 3-11 are fetched again by a
  * timer CREDS_REFRESH_EARLY_S before they expire, or at half their
  * remaining life when that is shorter; the old keys serve until the new
  * ones arrive. A failed refresh keeps them while they are valid and
@@ -49,24 +64,47 @@
 enum creds_provider {
 	CREDS_P_ENV = 0,
 	CREDS_P_SYSTEMD,
+	CREDS_P_WEB_IDENTITY,
+	CREDS_P_ASSUME_ROLE,
+	CREDS_P_WEB_IDENTITY_PROFILE,
+	CREDS_P_SSO,
 	CREDS_P_FILES,
 	CREDS_P_PROCESS,
-	CREDS_P_WEB_IDENTITY,
 	CREDS_P_CONTAINER,
 	CREDS_P_IMDS,
 	CREDS_P_COUNT
 };
 
-/* Provider names as status and the logs show them. */
-static const char *const creds_provider_names[CREDS_P_COUNT] = {
-	[CREDS_P_ENV] = "environment",
-	[CREDS_P_SYSTEMD] = "systemd-credentials",
-	[CREDS_P_FILES] = "shared-credentials-file",
-	[CREDS_P_PROCESS] = "credential-process",
-	[CREDS_P_WEB_IDENTITY] = "web-identity",
-	[CREDS_P_CONTAINER] = "container",
-	[CREDS_P_IMDS] = "imds",
+/* The providers as status and the logs name them, and why each gives
+ * nothing when it is not configured (for the "none found" error). */
+static const struct {
+	const char *name;
+	const char *label;	/* in the list of providers tried */
+	const char *unset;
+} creds_providers[CREDS_P_COUNT] = {
+	[CREDS_P_ENV] = { "environment", "environment",
+		"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set" },
+	[CREDS_P_SYSTEMD] = { "systemd-credentials", "systemd-credentials",
+		"no $CREDENTIALS_DIRECTORY/aws_access_key_id" },
+	[CREDS_P_WEB_IDENTITY] = { "web-identity", "web-identity",
+		"AWS_WEB_IDENTITY_TOKEN_FILE is not set" },
+	[CREDS_P_ASSUME_ROLE] = { "assume-role", "assume-role",
+		"no role_arn with source_profile or credential_source" },
+	[CREDS_P_WEB_IDENTITY_PROFILE] = { "web-identity",
+		"profile web-identity", "no web_identity_token_file" },
+	[CREDS_P_SSO] = { "sso", "sso", "no sso_session or sso_start_url" },
+	[CREDS_P_FILES] = { "shared-credentials-file", "profile keys",
+		"no aws_access_key_id and aws_secret_access_key in either "
+		"file" },
+	[CREDS_P_PROCESS] = { "credential-process", "credential-process",
+		"no credential_process" },
+	[CREDS_P_CONTAINER] = { "container", "container",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI are not "
+		"set" },
+	[CREDS_P_IMDS] = { "imds", "imds",
+		"disabled (AWS_EC2_METADATA_DISABLED)" },
 };
+#define creds_provider_name(p) (creds_providers[p].name)
 
 enum creds_try {
 	CREDS_TRY_OK,	   /* keys are in hand */
@@ -83,7 +121,8 @@ struct creds {
 	void *changed_arg;
 	struct creds_keys keys;		/* the current keys, or none */
 	enum creds_provider provider;	/* where they came from */
-	char source[64];		/* its name; "none" without keys */
+	char source[256];		/* its name, or the chain of them (an
+					 * assume-role profile); "none" */
 	time_t obtained;
 	bool resolving;			/* a chain run or refresh is going */
 	bool chain;			/* ... the whole chain, else a refresh
@@ -93,10 +132,12 @@ struct creds {
 	enum creds_provider trying;	/* the provider being asked */
 	struct creds_proc *proc;	/* its credential_process, or NULL */
 	struct creds_http *http;	/* its HTTP fetch, or NULL */
+	struct creds_role *role;	/* its assume-role or SSO run, or NULL */
+	char tried[1024];		/* this run: "provider: why none; ..." */
 	struct event *timer;		/* the next refresh or retry */
 	unsigned failures;		/* runs failed in a row, for backoff */
-	char last_error[192];		/* never a secret */
-	char why[320];			/* creds_error()'s buffer */
+	char last_error[CREDS_ERROR_MAX]; /* never a secret */
+	char why[CREDS_ERROR_MAX + 320]; /* creds_error()'s buffer */
 };
 
 static void creds_continue(struct creds *cr);
@@ -106,7 +147,7 @@ static void creds_continue(struct creds *cr);
 static bool
 creds_refreshable(enum creds_provider p)
 {
-	return p >= CREDS_P_PROCESS;
+	return p != CREDS_P_ENV && p != CREDS_P_SYSTEMD && p != CREDS_P_FILES;
 }
 
 /* The last four characters of the key id, for logs and status. */
@@ -116,22 +157,6 @@ creds_tail(const char *id)
 	size_t n = id != NULL ? strlen(id) : 0;
 
 	return id == NULL ? "" : id + (n > 4 ? n - 4 : 0);
-}
-
-static bool
-creds_dup_keys(const struct creds_keys *from, struct creds_keys *to)
-{
-	memset(to, 0, sizeof(*to));
-	to->expires = from->expires;
-	if ((to->access_key_id = strdup(from->access_key_id)) == NULL ||
-	    (to->secret_access_key = strdup(from->secret_access_key)) ==
-		NULL ||
-	    (from->session_token != NULL &&
-		(to->session_token = strdup(from->session_token)) == NULL)) {
-		creds_keys_clear(to);
-		return false;
-	}
-	return true;
 }
 
 /* Arms the refresh/retry timer for secs seconds from now. */
@@ -152,6 +177,8 @@ creds_stop(struct creds *cr)
 	cr->proc = NULL;
 	creds_http_cancel(cr->http);
 	cr->http = NULL;
+	creds_role_cancel(cr->role);
+	cr->role = NULL;
 	evtimer_del(cr->timer);
 	cr->resolving = false;
 }
@@ -164,42 +191,6 @@ creds_notify(struct creds *cr)
 }
 
 /* ---- the static providers -------------------------------------------------- */
-
-static enum creds_try
-creds_from_env(struct creds_keys *k, char *err, size_t errlen)
-{
-	const char *id = getenv("AWS_ACCESS_KEY_ID");
-	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
-	const char *token = getenv("AWS_SESSION_TOKEN");
-	const char *exp = getenv("AWS_CREDENTIAL_EXPIRATION");
-	bool have_id = id != NULL && *id != '\0';
-	bool have_secret = secret != NULL && *secret != '\0';
-
-	if (!have_id && !have_secret)
-		return CREDS_TRY_SKIP;
-	if (!have_id || !have_secret) {
-		snprintf(err, errlen, "%s is set but %s is not",
-		    have_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
-		    have_id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-		return CREDS_TRY_FAIL;
-	}
-	if (token == NULL || *token == '\0')
-		token = getenv("AWS_SECURITY_TOKEN");
-	if (exp != NULL && *exp != '\0' &&
-	    creds_parse_time(exp, &k->expires) != 0) {
-		snprintf(err, errlen, "AWS_CREDENTIAL_EXPIRATION is not an "
-		    "ISO 8601 date-time");
-		return CREDS_TRY_FAIL;
-	}
-	if ((k->access_key_id = strdup(id)) == NULL ||
-	    (k->secret_access_key = strdup(secret)) == NULL ||
-	    (token != NULL && *token != '\0' &&
-		(k->session_token = strdup(token)) == NULL)) {
-		snprintf(err, errlen, "out of memory");
-		return CREDS_TRY_FAIL;
-	}
-	return CREDS_TRY_OK;
-}
 
 /* systemd's LoadCredential=/SetCredential= files (systemd.exec(5)). */
 static enum creds_try
@@ -234,7 +225,7 @@ creds_from_systemd(struct creds_keys *k, char *err, size_t errlen)
 	return CREDS_TRY_OK;
 }
 
-/* The profile's static keys; also warns about what is not supported. */
+/* The profile's static keys. */
 static enum creds_try
 creds_from_files(struct creds *cr, const struct creds_profile *p,
     struct creds_keys *k, char *source, size_t srclen, char *err,
@@ -245,14 +236,9 @@ creds_from_files(struct creds *cr, const struct creds_profile *p,
 	if (!p->found && env != NULL && *env != '\0')
 		log_warn("credentials: profile %s is in neither the config "
 		    "nor the credentials file", p->name);
-	if (p->role_arn != NULL && p->web_identity_token_file == NULL &&
-	    (p->source_profile != NULL || p->credential_source != NULL))
-		log_warn("credentials: profile %s: role_arn with %s is not "
-		    "supported (ignored)", p->name, p->source_profile != NULL ?
-		    "source_profile" : "credential_source");
 	if (p->keys_from == CREDS_KEYS_NONE)
 		return CREDS_TRY_SKIP;
-	if (!creds_dup_keys(&p->keys, k)) {
+	if (!creds_keys_dup(&p->keys, k)) {
 		snprintf(err, errlen, "out of memory");
 		return CREDS_TRY_FAIL;
 	}
@@ -265,7 +251,7 @@ creds_from_files(struct creds *cr, const struct creds_profile *p,
 /* ---- the asynchronous providers --------------------------------------------- */
 
 static void creds_async_result(struct creds *cr, struct creds_keys *k,
-    const char *err);
+    const char *source, const char *err);
 
 static void
 creds_proc_done(void *arg, struct creds_keys *k, const char *err)
@@ -273,7 +259,7 @@ creds_proc_done(void *arg, struct creds_keys *k, const char *err)
 	struct creds *cr = arg;
 
 	cr->proc = NULL;
-	creds_async_result(cr, k, err);
+	creds_async_result(cr, k, NULL, err);
 }
 
 static void
@@ -282,7 +268,17 @@ creds_http_done(void *arg, struct creds_keys *k, const char *err)
 	struct creds *cr = arg;
 
 	cr->http = NULL;
-	creds_async_result(cr, k, err);
+	creds_async_result(cr, k, NULL, err);
+}
+
+static void
+creds_role_done(void *arg, struct creds_keys *k, const char *chain,
+    const char *err)
+{
+	struct creds *cr = arg;
+
+	cr->role = NULL;
+	creds_async_result(cr, k, chain, err);
 }
 
 /* Asks one provider. */
@@ -293,14 +289,18 @@ creds_try(struct creds *cr, enum creds_provider pv,
 {
 	static const enum creds_http_kind kinds[] = {
 		[CREDS_P_WEB_IDENTITY] = CREDS_HTTP_WEB_IDENTITY,
+		[CREDS_P_WEB_IDENTITY_PROFILE] = CREDS_HTTP_WEB_IDENTITY_PROFILE,
 		[CREDS_P_CONTAINER] = CREDS_HTTP_CONTAINER,
 		[CREDS_P_IMDS] = CREDS_HTTP_IMDS,
 	};
+	int rc;
 
-	snprintf(source, srclen, "%s", creds_provider_names[pv]);
+	snprintf(source, srclen, "%s", creds_provider_name(pv));
 	switch (pv) {
 	case CREDS_P_ENV:
-		return creds_from_env(k, err, errlen);
+		rc = creds_keys_from_env(k, err, errlen);
+		return rc == 0 ? CREDS_TRY_OK : rc == 1 ? CREDS_TRY_SKIP :
+		    CREDS_TRY_FAIL;
 	case CREDS_P_SYSTEMD:
 		return creds_from_systemd(k, err, errlen);
 	case CREDS_P_FILES:
@@ -312,7 +312,15 @@ creds_try(struct creds *cr, enum creds_provider pv,
 		    cr->cfg->creds_timeout_ms, creds_proc_done, cr, err,
 		    errlen);
 		return cr->proc != NULL ? CREDS_TRY_PENDING : CREDS_TRY_FAIL;
+	case CREDS_P_ASSUME_ROLE:
+	case CREDS_P_SSO:
+		rc = creds_role_start(pv == CREDS_P_SSO ? CREDS_ROLE_SSO :
+		    CREDS_ROLE_ASSUME, cr->base, cr->fetch, cr->cfg,
+		    creds_role_done, cr, &cr->role, err, errlen);
+		return rc == 0 ? CREDS_TRY_PENDING : rc == 1 ? CREDS_TRY_SKIP :
+		    CREDS_TRY_FAIL;
 	case CREDS_P_WEB_IDENTITY:
+	case CREDS_P_WEB_IDENTITY_PROFILE:
 	case CREDS_P_CONTAINER:
 	case CREDS_P_IMDS:
 		switch (creds_http_start(kinds[pv], cr->fetch, cr->cfg, p,
@@ -446,6 +454,28 @@ creds_refresh_failed(struct creds *cr)
 	creds_notify(cr);
 }
 
+/* Notes in this run's list why provider pv gave no keys. */
+static void
+creds_tried(struct creds *cr, enum creds_provider pv, const char *why)
+{
+	size_t n = strlen(cr->tried);
+	char q[400];
+
+	redact_quote(q, sizeof(q), why, strlen(why));
+	if (n + 1 < sizeof(cr->tried))
+		snprintf(cr->tried + n, sizeof(cr->tried) - n, "%s%s: %s",
+		    n != 0 ? "; " : "", creds_providers[pv].label, q);
+}
+
+/* The error of a chain run without keys: every provider and why. */
+static void
+creds_chain_summary(struct creds *cr)
+{
+	snprintf(cr->last_error, sizeof(cr->last_error), "no credentials "
+	    "found (profile %.64s); tried %s", creds_profile_name(),
+	    cr->tried);
+}
+
 /* The whole chain ran without keys. */
 static void
 creds_chain_failed(struct creds *cr)
@@ -458,30 +488,30 @@ creds_chain_failed(struct creds *cr)
 	} else if (cr->attempted) {
 		long delay;
 
+		creds_chain_summary(cr);
 		cr->failures++;
 		delay = creds_backoff(cr);
-		log_warn("credentials: no provider yielded keys (last error: "
-		    "%s); retry in %ld s", cr->last_error, delay);
+		log_warn("credentials: %s; retry in %ld s", cr->last_error,
+		    delay);
 		creds_arm(cr, delay);
 	} else {
-		snprintf(cr->last_error, sizeof(cr->last_error), "no "
-		    "credentials found (environment, systemd credentials, "
-		    "shared files, credential_process, web identity, "
-		    "container, instance metadata)");
+		creds_chain_summary(cr);
 		log_warn("credentials: %s; requests fail until SIGHUP finds "
 		    "some", cr->last_error);
 	}
 	creds_notify(cr);
 }
 
-/* A provider that was pending answered. */
+/* A provider that was pending answered (source: the chain of an
+ * assume-role or SSO profile, else NULL). */
 static void
-creds_async_result(struct creds *cr, struct creds_keys *k, const char *err)
+creds_async_result(struct creds *cr, struct creds_keys *k,
+    const char *source, const char *err)
 {
-	char why[192];
+	char why[CREDS_ERROR_MAX];
 
-	if (k != NULL && creds_install(cr, cr->trying,
-	    creds_provider_names[cr->trying], k, why, sizeof(why)))
+	if (k != NULL && creds_install(cr, cr->trying, source != NULL ?
+	    source : creds_provider_name(cr->trying), k, why, sizeof(why)))
 		return;
 	creds_note_failure(cr, k != NULL ? why : err);
 	cr->attempted = true;
@@ -489,6 +519,7 @@ creds_async_result(struct creds *cr, struct creds_keys *k, const char *err)
 		creds_refresh_failed(cr);
 		return;
 	}
+	creds_tried(cr, cr->trying, k != NULL ? why : err);
 	cr->trying++;
 	creds_continue(cr);
 }
@@ -509,7 +540,7 @@ creds_continue(struct creds *cr)
 	}
 	while (cr->trying < CREDS_P_COUNT) {
 		struct creds_keys k;
-		char err[192] = "", source[64];
+		char err[CREDS_ERROR_MAX] = "", source[64];
 		enum creds_try rc;
 
 		memset(&k, 0, sizeof(k));
@@ -524,17 +555,20 @@ creds_continue(struct creds *cr)
 		creds_keys_clear(&k);
 		if (rc == CREDS_TRY_PENDING) {
 			log_debug("credentials: asking %s",
-			    creds_provider_names[cr->trying]);
+			    creds_provider_name(cr->trying));
 			creds_profile_free(&prof);
 			return;
 		}
 		if (rc == CREDS_TRY_SKIP && !cr->chain)
 			snprintf(err, sizeof(err), "%s is no longer "
-			    "configured", creds_provider_names[cr->trying]);
+			    "configured", creds_provider_name(cr->trying));
 		if (rc != CREDS_TRY_SKIP || !cr->chain) {
 			creds_note_failure(cr, err);
 			cr->attempted = true;
 		}
+		if (cr->chain)
+			creds_tried(cr, cr->trying, rc == CREDS_TRY_SKIP ?
+			    creds_providers[cr->trying].unset : err);
 		if (!cr->chain) {
 			creds_profile_free(&prof);
 			creds_refresh_failed(cr);
@@ -554,6 +588,7 @@ creds_run(struct creds *cr, bool chain)
 	cr->resolving = true;
 	cr->chain = chain;
 	cr->attempted = false;
+	cr->tried[0] = '\0';
 	cr->trying = chain ? CREDS_P_ENV : cr->provider;
 	if (!chain)
 		log_debug("credentials: refreshing from %s", cr->source);
@@ -647,7 +682,7 @@ creds_error(const struct creds *cr)
 		snprintf(why, len, "none");
 	else if (cr->resolving)
 		snprintf(why, len, "still being fetched from %s%s%s",
-		    creds_provider_names[cr->trying],
+		    creds_provider_name(cr->trying),
 		    cr->last_error[0] != '\0' ? "; last error: " : "",
 		    cr->last_error);
 	else if (cr->keys.access_key_id != NULL)

@@ -15,9 +15,11 @@ struct event_base;
 
 /*
  * The provider chain, first that yields wins: environment, systemd
- * credentials, shared credentials file, config file keys, credential_process,
- * web identity (STS), container, EC2 instance metadata. Temporary keys are
- * refreshed on a timer before they expire; every fetch runs on the loop.
+ * credentials, web identity from the environment, then the profile
+ * (assume-role, web identity, IAM Identity Center, static keys,
+ * credential_process), container, EC2 instance metadata (creds.c has the
+ * order and why). Temporary keys are refreshed on a timer before they
+ * expire; every fetch runs on the loop.
  */
 struct creds;
 
@@ -63,13 +65,16 @@ const char *creds_session_token(const struct creds *cr);
 #define CREDS_REFRESH_EARLY_S 300  /* refresh 5 min before expiry, or at
 				    * half the remaining life if shorter */
 
+#define CREDS_ERROR_MAX 1280	   /* an error: every provider and why */
+
 /* What `status` may show about the credentials: never a secret. */
 struct creds_info {
-	char source[64];      /* provider of the current keys, or "none" */
+	char source[256];     /* provider of the current keys, or the chain
+			       * of them, or "none" */
 	char key_id_tail[5];  /* last four characters of the access key id */
 	time_t expires;	      /* 0: long-term keys that never expire */
 	time_t obtained;      /* when the current keys were obtained */
-	char last_error[192]; /* the last failed refresh, "" if none */
+	char last_error[CREDS_ERROR_MAX]; /* the last failure, "" if none */
 };
 void creds_get_info(const struct creds *cr, struct creds_info *out);
 

@@ -3,7 +3,8 @@
  *
  * Config file (AWS_CONFIG_FILE, ~/.aws/config): [default] or [profile
  * default], [profile NAME], [services NAME] with nested "dynamodb =" /
- * "  endpoint_url = URL" lines. Credentials file
+ * "  endpoint_url = URL" lines, [sso-session NAME] (IAM Identity Center:
+ * sso_start_url, sso_region). Credentials file
  * (AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials): bare [NAME]. A
  * profile inherits nothing from [default]. Keys are matched without
  * regard to case (Python's configparser lowercases them), sections with.
@@ -37,7 +38,8 @@ enum creds_file_kind { CREDS_FILE_CONFIG, CREDS_FILE_CREDENTIALS };
 struct creds_file_ctx {
 	struct creds_profile *p;
 	enum creds_file_kind kind;
-	int pass;		/* config file: 1 profiles, 2 services */
+	int pass;		/* config file: 1 profiles, 2 services and
+				 * sso-session sections */
 	bool oom;
 	bool in_dynamodb;	/* services section: under "dynamodb =" */
 	bool in_sts;		/* ... under "sts =" */
@@ -62,14 +64,17 @@ creds_file_profile_of(enum creds_file_kind kind, const char *section)
 	return NULL; /* a bare [NAME] is no profile in the config file */
 }
 
-/* The name of a [services NAME] section, or NULL. */
+/* The name of a [KIND NAME] section ("services", "sso-session"), or
+ * NULL. */
 static const char *
-creds_file_services_of(const char *section)
+creds_file_section_of(const char *kind, const char *section)
 {
-	if (strncmp(section, "services", 8) != 0 ||
-	    !isspace((unsigned char)section[8]))
+	size_t n = strlen(kind);
+
+	if (strncmp(section, kind, n) != 0 ||
+	    !isspace((unsigned char)section[n]))
 		return NULL;
-	section += 8;
+	section += n;
 	while (isspace((unsigned char)*section))
 		section++;
 	return section;
@@ -151,6 +156,15 @@ creds_file_line(void *user, const char *section, const char *name,
 		CREDS_FILE_STR(role_session_name),
 		CREDS_FILE_STR(source_profile),
 		CREDS_FILE_STR(credential_source),
+		CREDS_FILE_STR(external_id),
+		CREDS_FILE_STR(duration_seconds),
+		CREDS_FILE_STR(mfa_serial),
+		CREDS_FILE_STR(sts_regional_endpoints),
+		CREDS_FILE_STR(sso_session),
+		CREDS_FILE_STR(sso_start_url),
+		CREDS_FILE_STR(sso_region),
+		CREDS_FILE_STR(sso_account_id),
+		CREDS_FILE_STR(sso_role_name),
 		CREDS_FILE_STR(region),
 		CREDS_FILE_STR(endpoint_url),
 		CREDS_FILE_STR(services),
@@ -173,10 +187,24 @@ creds_file_line(void *user, const char *section, const char *name,
 	if (ctx->oom)
 		return 1;
 	if (ctx->pass == 2) {
-		if ((svc = creds_file_services_of(section)) != NULL &&
-		    p->services != NULL && strcmp(svc, p->services) == 0) {
+		if ((svc = creds_file_section_of("services", section)) !=
+		    NULL && p->services != NULL &&
+		    strcmp(svc, p->services) == 0) {
 			p->services_missing = false;
 			creds_file_services_line(ctx, name, value);
+		}
+		if ((svc = creds_file_section_of("sso-session", section)) !=
+		    NULL && p->sso_session != NULL &&
+		    strcmp(svc, p->sso_session) == 0) {
+			p->sso_session_missing = false;
+			if (strcasecmp(name, "sso_start_url") == 0 &&
+			    *value != '\0')
+				creds_file_set(ctx, &p->sso_session_start_url,
+				    value);
+			else if (strcasecmp(name, "sso_region") == 0 &&
+			    *value != '\0')
+				creds_file_set(ctx, &p->sso_session_region,
+				    value);
 		}
 		return 1;
 	}
@@ -242,9 +270,11 @@ creds_file_parse(struct creds_profile *p, enum creds_file_kind kind,
 	ctx.kind = kind;
 	ctx.pass = 1;
 	rc = ini_parse_string(text, creds_file_line, &ctx);
-	if (kind == CREDS_FILE_CONFIG && p->services != NULL) {
+	if (kind == CREDS_FILE_CONFIG &&
+	    (p->services != NULL || p->sso_session != NULL)) {
 		ctx.pass = 2;
-		p->services_missing = true;
+		p->services_missing = p->services != NULL;
+		p->sso_session_missing = p->sso_session != NULL;
 		ini_parse_string(text, creds_file_line, &ctx);
 	}
 	creds_file_scrub_stack();
@@ -328,7 +358,12 @@ creds_profile_free(struct creds_profile *p)
 {
 	char **strs[] = { &p->name, &p->credential_process, &p->role_arn,
 		&p->web_identity_token_file, &p->role_session_name,
-		&p->source_profile, &p->credential_source, &p->region,
+		&p->source_profile, &p->credential_source, &p->external_id,
+		&p->duration_seconds, &p->mfa_serial,
+		&p->sts_regional_endpoints, &p->sso_session,
+		&p->sso_start_url, &p->sso_region, &p->sso_account_id,
+		&p->sso_role_name, &p->sso_session_start_url,
+		&p->sso_session_region, &p->region,
 		&p->endpoint_url, &p->services, &p->services_dynamodb_url,
 		&p->services_sts_url, &p->ec2_metadata_service_endpoint,
 		&p->ec2_metadata_service_endpoint_mode };
@@ -443,37 +478,67 @@ creds_file_path(const char *var, const char *dflt)
 	return path;
 }
 
-int
-creds_profile_load(struct creds_profile *p)
+const char *
+creds_profile_name(void)
 {
 	const char *name = getenv("AWS_PROFILE");
-	char *paths[2], *texts[2] = { NULL, NULL };
-	int rc = 0;
 
 	if (name == NULL || *name == '\0')
 		name = getenv("AWS_DEFAULT_PROFILE");
 	if (name == NULL || *name == '\0')
 		name = "default";
-	paths[0] = creds_file_path("AWS_CONFIG_FILE", "config");
-	paths[1] = creds_file_path("AWS_SHARED_CREDENTIALS_FILE",
+	return name;
+}
+
+int
+creds_files_load(struct creds_files *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->paths[0] = creds_file_path("AWS_CONFIG_FILE", "config");
+	f->paths[1] = creds_file_path("AWS_SHARED_CREDENTIALS_FILE",
 	    "credentials");
 	for (int i = 0; i < 2; i++) {
 		char err[256];
 		bool missing;
 
-		if (paths[i] != NULL && (texts[i] = creds_file_read(paths[i],
-			CREDS_FILE_MAX, &missing, err, sizeof(err))) == NULL &&
-		    !missing)
+		if (f->paths[i] != NULL && (f->texts[i] = creds_file_read(
+			f->paths[i], CREDS_FILE_MAX, &missing, err,
+			sizeof(err))) == NULL && !missing)
 			log_warn("%s", err);
 	}
-	if (creds_profile_parse_paths(p, name, texts[0], paths[0], texts[1],
-		paths[1]) != 0) {
-		log_err("out of memory reading the AWS config files");
-		rc = -1;
-	}
+	return 0;
+}
+
+void
+creds_files_free(struct creds_files *f)
+{
 	for (int i = 0; i < 2; i++) {
-		creds_secure_free(texts[i]);
-		free(paths[i]);
+		creds_secure_free(f->texts[i]);
+		free(f->paths[i]);
 	}
+	memset(f, 0, sizeof(*f));
+}
+
+int
+creds_profile_from(struct creds_profile *p, const struct creds_files *f,
+    const char *name)
+{
+	if (creds_profile_parse_paths(p, name, f->texts[0], f->paths[0],
+		f->texts[1], f->paths[1]) != 0) {
+		log_err("out of memory reading the AWS config files");
+		return -1;
+	}
+	return 0;
+}
+
+int
+creds_profile_load(struct creds_profile *p)
+{
+	struct creds_files f;
+	int rc;
+
+	creds_files_load(&f);
+	rc = creds_profile_from(p, &f, creds_profile_name());
+	creds_files_free(&f);
 	return rc;
 }

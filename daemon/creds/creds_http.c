@@ -3,7 +3,10 @@
  * the loop.
  *
  * - Web identity: STS AssumeRoleWithWebIdentity, an unsigned form POST
- *   carrying the token file's contents (re-read every time), XML reply.
+ *   carrying the token file's contents (re-read every time), XML reply;
+ *   from the environment or from the profile (two places in the chain).
+ * - Assume-role profiles: STS AssumeRole, the same form POST signed with
+ *   SigV4 (sigv4.c) with the source keys creds_role.c hands in.
  * - Container (ECS, EKS Pod Identity): GET of the relative or full URI,
  *   with the authorization token from its file (re-read every time) or
  *   the environment; JSON reply with Token.
@@ -33,6 +36,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "redact.h"
+#include "sigv4.h"
 
 #define CREDS_ECS_HOST		"http://169.254.170.2"
 #define CREDS_IMDS_V4		"http://169.254.169.254"
@@ -53,6 +57,7 @@ enum creds_http_step {
 struct creds_http {
 	enum creds_http_kind kind;
 	enum creds_http_step step;
+	const char *action;	/* STS: the Action, for messages */
 	struct fetch *client;	/* the store's, not ours */
 	const struct config *cfg;
 	struct fetch_xfer *fetch; /* the exchange in flight */
@@ -130,9 +135,9 @@ creds_http_send(struct creds_http *h, const char *method, const char *url,
 		.body = body,
 		.body_len = body_len,
 		.timeout_ms = h->cfg->creds_timeout_ms,
-		.connect_timeout_ms = h->kind == CREDS_HTTP_WEB_IDENTITY ? 0 :
+		.connect_timeout_ms = h->step == STEP_STS ? 0 :
 		    CREDS_LINK_CONNECT_MS,
-		.no_proxy = h->kind != CREDS_HTTP_WEB_IDENTITY,
+		.no_proxy = h->step != STEP_STS,
 	};
 
 	if (req.connect_timeout_ms > req.timeout_ms)
@@ -148,17 +153,39 @@ creds_http_send(struct creds_http *h, const char *method, const char *url,
 
 /* ---- web identity ------------------------------------------------------------ */
 
+/* The regions sts_regional_endpoints = legacy sends to the global
+ * endpoint (the SDKs' legacy global STS regions). */
+static bool
+creds_http_sts_legacy_region(const char *region)
+{
+	static const char *const legacy[] = { "ap-northeast-1", "ap-south-1",
+		"ap-southeast-1", "ap-southeast-2", "aws-global",
+		"ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1",
+		"eu-west-2", "eu-west-3", "sa-east-1", "us-east-1",
+		"us-east-2", "us-west-1", "us-west-2" };
+
+	for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++)
+		if (strcmp(region, legacy[i]) == 0)
+			return true;
+	return false;
+}
+
 /* The STS endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's
- * services section, else the regional default. malloc'd. */
+ * services section, else the default for region (the global endpoint
+ * when sts_regional_endpoints is legacy and region is one of the legacy
+ * ones: *global is then set, and the call is signed for us-east-1).
+ * malloc'd. */
 static char *
 creds_http_sts_url(const struct config *cfg, const struct creds_profile *p,
-    char *err, size_t errlen)
+    const char *region, bool *global, char *err, size_t errlen)
 {
 	const char *v = creds_http_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 	bool ignore = v != NULL ? config_bool(v, false) :
 	    p->ignore_configured_endpoint_urls == 1;
+	const char *mode = creds_http_env("AWS_STS_REGIONAL_ENDPOINTS");
 	char buf[256];
 
+	*global = false;
 	if (!ignore) {
 		if ((v = creds_http_env("AWS_ENDPOINT_URL_STS")) != NULL ||
 		    (v = creds_http_env("AWS_ENDPOINT_URL")) != NULL ||
@@ -166,7 +193,20 @@ creds_http_sts_url(const struct config *cfg, const struct creds_profile *p,
 		    (v = p->endpoint_url) != NULL)
 			return strdup(v);
 	}
-	if (config_default_endpoint("sts", cfg->region, false, false, buf,
+	if (mode == NULL)
+		mode = p->sts_regional_endpoints;
+	if (region == NULL)
+		region = cfg->region;
+	if (region == NULL) {
+		snprintf(err, errlen, "no region for the STS endpoint");
+		return NULL;
+	}
+	if (mode != NULL && strcasecmp(mode, "legacy") == 0 &&
+	    creds_http_sts_legacy_region(region)) {
+		*global = true;
+		return strdup("https://sts.amazonaws.com");
+	}
+	if (config_default_endpoint("sts", region, false, false, buf,
 		sizeof(buf), err, errlen) != 0)
 		return NULL;
 	return strdup(buf);
@@ -213,7 +253,11 @@ creds_http_start_sts(struct creds_http *h, const struct creds_profile *p,
 	size_t len;
 	bool ok;
 
-	if ((token_file = creds_http_env("AWS_WEB_IDENTITY_TOKEN_FILE")) !=
+	bool global;
+
+	h->action = "AssumeRoleWithWebIdentity";
+	if (h->kind == CREDS_HTTP_WEB_IDENTITY &&
+	    (token_file = creds_http_env("AWS_WEB_IDENTITY_TOKEN_FILE")) !=
 	    NULL) {
 		role = creds_http_env("AWS_ROLE_ARN");
 		session = creds_http_env("AWS_ROLE_SESSION_NAME");
@@ -222,7 +266,8 @@ creds_http_start_sts(struct creds_http *h, const struct creds_profile *p,
 			    "set but AWS_ROLE_ARN is not");
 			return -1;
 		}
-	} else if ((token_file = p->web_identity_token_file) != NULL) {
+	} else if (h->kind == CREDS_HTTP_WEB_IDENTITY_PROFILE &&
+	    (token_file = p->web_identity_token_file) != NULL) {
 		role = p->role_arn;
 		session = p->role_session_name;
 		if (role == NULL) {
@@ -238,7 +283,8 @@ creds_http_start_sts(struct creds_http *h, const struct creds_profile *p,
 		    (long long)time(NULL));
 		session = session_buf;
 	}
-	if ((h->url = creds_http_sts_url(h->cfg, p, err, errlen)) == NULL) {
+	if ((h->url = creds_http_sts_url(h->cfg, p, p->region, &global, err,
+		 errlen)) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "out of memory");
 		return -1;
@@ -459,9 +505,8 @@ creds_http_reply(void *arg, const fetch_reply *r)
 			if (rc == 0)
 				snprintf(why, sizeof(why), "unexpected reply");
 			creds_keys_clear(&keys);
-			snprintf(err, sizeof(err), "STS "
-			    "AssumeRoleWithWebIdentity: HTTP %ld: %.130s",
-			    r->http_status, why);
+			snprintf(err, sizeof(err), "STS %s: HTTP %ld: %.130s",
+			    h->action, r->http_status, why);
 			goto fail;
 		}
 		break;
@@ -559,6 +604,7 @@ creds_http_start(enum creds_http_kind kind, struct fetch *f,
 	h->arg = arg;
 	switch (kind) {
 	case CREDS_HTTP_WEB_IDENTITY:
+	case CREDS_HTTP_WEB_IDENTITY_PROFILE:
 		rc = creds_http_start_sts(h, p, err, errlen);
 		break;
 	case CREDS_HTTP_CONTAINER:
@@ -575,4 +621,169 @@ creds_http_start(enum creds_http_kind kind, struct fetch *f,
 	}
 	*out = h;
 	return 0;
+}
+
+/* ---- assume-role ------------------------------------------------------------- */
+
+/* Host header (host, ":port" when the URL names one) and path of url, as
+ * curl sends them, for the signature. false when url does not parse. */
+static bool
+creds_http_host_path(const char *url, char **host, char **path)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *port = NULL, *pth = NULL;
+	CURLUcode rc;
+	bool ok = false;
+
+	*host = *path = NULL;
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &pth, 0) != CURLUE_OK)
+		goto out;
+	rc = curl_url_get(u, CURLUPART_PORT, &port, 0);
+	if (rc != CURLUE_OK && rc != CURLUE_NO_PORT)
+		goto out;
+	if (port != NULL ? asprintf(host, "%s:%s", h, port) < 0 :
+	    (*host = strdup(h)) == NULL) {
+		*host = NULL;
+		goto out;
+	}
+	if ((*path = strdup(pth[0] != '\0' ? pth : "/")) == NULL)
+		goto out;
+	ok = true;
+out:
+	if (!ok) {
+		free(*host);
+		*host = NULL;
+	}
+	curl_free(h);
+	curl_free(port);
+	curl_free(pth);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* Signs the AssumeRole form body with the source keys and sends it. */
+static bool
+creds_http_send_signed(struct creds_http *h, const struct creds_assume *a,
+    const char *region, const char *body, size_t len, char *err,
+    size_t errlen)
+{
+	static const char ctype[] = "application/x-www-form-urlencoded; "
+	    "charset=utf-8";
+	char *host = NULL, *path = NULL, *hdr_date = NULL, *hdr_auth = NULL;
+	char *hdr_token = NULL;
+	const char *headers[6];
+	sigv4_header sh[2];
+	sigv4_request req;
+	sigv4_result res;
+	sigv4_key key = { a->source->access_key_id,
+		a->source->secret_access_key, a->source->session_token };
+	bool ok = false;
+
+	memset(&res, 0, sizeof(res));
+	if (!creds_http_host_path(h->url, &host, &path)) {
+		snprintf(err, errlen, "STS endpoint %.150s does not parse",
+		    h->url);
+		return false;
+	}
+	sh[0] = (sigv4_header){ "Host", host };
+	sh[1] = (sigv4_header){ "Content-Type", ctype };
+	req = (sigv4_request){ .method = "POST", .path = path,
+		.headers = sh, .n_headers = 2, .body = body,
+		.body_len = len, .region = region, .service = "sts",
+		.now = time(NULL), .flags = SIGV4_NORMALIZE_PATH };
+	if (sigv4_sign(&req, &key, &res) != 0 ||
+	    asprintf(&hdr_date, "X-Amz-Date: %s", res.amz_date) < 0 ||
+	    asprintf(&hdr_auth, "Authorization: %s", res.authorization) < 0 ||
+	    (key.session_token != NULL && asprintf(&hdr_token,
+		"X-Amz-Security-Token: %s", key.session_token) < 0)) {
+		snprintf(err, errlen, "could not sign the AssumeRole call");
+		goto out;
+	}
+	headers[0] = "Content-Type: application/x-www-form-urlencoded; "
+	    "charset=utf-8";
+	headers[1] = "Accept: text/xml";
+	headers[2] = hdr_date;
+	headers[3] = hdr_auth;
+	headers[4] = hdr_token;
+	headers[5] = NULL;
+	h->step = STEP_STS;
+	ok = creds_http_send(h, "POST", h->url, headers, body, len, err,
+	    errlen);
+out:
+	sigv4_result_free(&res);
+	free(hdr_date);
+	creds_wipe_str(&hdr_auth);
+	creds_wipe_str(&hdr_token);
+	free(host);
+	free(path);
+	return ok;
+}
+
+int
+creds_http_assume_role(struct fetch *f, const struct config *cfg,
+    const struct creds_profile *p, const struct creds_assume *a,
+    creds_http_cb *cb, void *arg, struct creds_http **out, char *err,
+    size_t errlen)
+{
+	static const char *const no_http_hosts[] = { NULL };
+	const char *region = a->region != NULL ? a->region : cfg->region;
+	char session_buf[64], dur[24], *body;
+	const char *session = a->session_name;
+	struct creds_http *h;
+	size_t len;
+	bool global, ok;
+
+	*out = NULL;
+	err[0] = '\0';
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	h->kind = CREDS_HTTP_WEB_IDENTITY_PROFILE; /* an STS call */
+	h->action = "AssumeRole";
+	h->client = f;
+	h->cfg = cfg;
+	h->cb = cb;
+	h->arg = arg;
+	if ((h->url = creds_http_sts_url(cfg, p, region, &global, err,
+		 errlen)) == NULL) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!config_url_allowed(cfg, h->url, no_http_hosts, err, errlen))
+		goto fail;
+	if (session == NULL) { /* botocore's default, with our name */
+		snprintf(session_buf, sizeof(session_buf), "dyntabled-%lld",
+		    (long long)time(NULL));
+		session = session_buf;
+	}
+	snprintf(dur, sizeof(dur), "%ld", a->duration_s);
+	body = strdup("Action=AssumeRole&Version=2011-06-15");
+	len = body != NULL ? strlen(body) : 0;
+	ok = body != NULL &&
+	    creds_http_form_add(&body, &len, "RoleArn", a->role_arn) &&
+	    creds_http_form_add(&body, &len, "RoleSessionName", session) &&
+	    (a->external_id == NULL ||
+		creds_http_form_add(&body, &len, "ExternalId",
+		    a->external_id)) &&
+	    (a->duration_s == 0 ||
+		creds_http_form_add(&body, &len, "DurationSeconds", dur));
+	if (!ok) {
+		creds_secure_free(body);
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	ok = creds_http_send_signed(h, a, global ? "us-east-1" : region, body,
+	    len, err, errlen);
+	creds_secure_free(body);
+	if (!ok)
+		goto fail;
+	*out = h;
+	return 0;
+fail:
+	creds_http_free(h);
+	return -1;
 }

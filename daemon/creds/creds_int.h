@@ -55,6 +55,13 @@ int creds_parse_sts(const char *buf, size_t len, struct creds_keys *k,
 int creds_split_command(const char *cmd, char ***argv, char *err,
     size_t errlen);
 void creds_argv_free(char **argv);
+/* Keys from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+ * (or AWS_SECURITY_TOKEN), AWS_CREDENTIAL_EXPIRATION: 0 with k filled, 1
+ * when neither key variable is set, -1 with err when half set or
+ * malformed. */
+int creds_keys_from_env(struct creds_keys *k, char *err, size_t errlen);
+/* A copy of from in to (emptied first); false when out of memory. */
+bool creds_keys_dup(const struct creds_keys *from, struct creds_keys *to);
 
 enum creds_keys_from { CREDS_KEYS_NONE, CREDS_KEYS_CREDENTIALS_FILE,
 	CREDS_KEYS_CONFIG_FILE };
@@ -71,8 +78,21 @@ struct creds_profile {
 	char *role_arn;
 	char *web_identity_token_file;
 	char *role_session_name;
-	char *source_profile;	       /* assume-role chains: unsupported */
-	char *credential_source;
+	char *source_profile;	       /* assume-role: the source's name */
+	char *credential_source;       /* ... or Environment,
+					* Ec2InstanceMetadata, EcsContainer */
+	char *external_id;
+	char *duration_seconds;
+	char *mfa_serial;	       /* refused: a daemon cannot prompt */
+	char *sts_regional_endpoints;  /* "legacy" or "regional" */
+	char *sso_session;	       /* IAM Identity Center: the section */
+	char *sso_start_url;	       /* legacy profiles: in the profile */
+	char *sso_region;
+	char *sso_account_id;
+	char *sso_role_name;
+	char *sso_session_start_url;   /* [sso-session NAME] sso_start_url */
+	char *sso_session_region;      /* [sso-session NAME] sso_region */
+	bool sso_session_missing;      /* sso_session names no section */
 	char *region;
 	char *endpoint_url;	       /* the profile's own endpoint_url */
 	char *services;		       /* its services = NAME */
@@ -92,6 +112,22 @@ struct creds_profile {
  * files are no error; syntax errors are logged (file and line only).
  * Returns 0, or -1 when out of memory. */
 int creds_profile_load(struct creds_profile *p);
+/* The profile the environment names: AWS_PROFILE, AWS_DEFAULT_PROFILE,
+ * else "default". */
+const char *creds_profile_name(void);
+
+/* The two files' texts, read once for a walk over several profiles
+ * (source_profile chains). Texts are wiped when freed. */
+struct creds_files {
+	char *texts[2];		/* config, credentials; NULL: no file */
+	char *paths[2];
+};
+/* Reads both files; 0, or -1 when out of memory. */
+int creds_files_load(struct creds_files *f);
+void creds_files_free(struct creds_files *f);
+/* One profile of loaded files; 0, or -1 when out of memory. */
+int creds_profile_from(struct creds_profile *p, const struct creds_files *f,
+    const char *name);
 /* The same from texts (NULL: no such file). Pure, for tests. */
 int creds_profile_parse(struct creds_profile *p, const char *name,
     const char *config_text, const char *credentials_text);
@@ -118,8 +154,12 @@ struct creds_proc *creds_proc_start(struct event_base *base,
 /* Kills and reaps the child, frees; cb will not fire. */
 void creds_proc_cancel(struct creds_proc *p);
 
-enum creds_http_kind { CREDS_HTTP_WEB_IDENTITY, CREDS_HTTP_CONTAINER,
-	CREDS_HTTP_IMDS };
+enum creds_http_kind {
+	CREDS_HTTP_WEB_IDENTITY,	 /* AWS_WEB_IDENTITY_TOKEN_FILE */
+	CREDS_HTTP_WEB_IDENTITY_PROFILE, /* the profile's token file */
+	CREDS_HTTP_CONTAINER,
+	CREDS_HTTP_IMDS,
+};
 
 struct creds_http;
 typedef void creds_http_cb(void *arg, struct creds_keys *k, const char *err);
@@ -135,5 +175,56 @@ int creds_http_start(enum creds_http_kind kind, struct fetch *f,
     creds_http_cb *cb, void *arg, struct creds_http **out, char *err,
     size_t errlen);
 void creds_http_cancel(struct creds_http *h);
+
+/* One STS AssumeRole call of an assume-role profile (creds_role.c). */
+struct creds_assume {
+	const char *role_arn;
+	const char *session_name;	 /* NULL: dyntabled-<time> */
+	const char *external_id;	 /* NULL: none */
+	long duration_s;		 /* 0: STS's default (1 h) */
+	const char *region;		 /* NULL: the daemon's region */
+	const struct creds_keys *source; /* signs the call (SigV4) */
+};
+/* Starts it: the endpoint from the environment and profile p (its
+ * services section, sts_regional_endpoints), the reply through cb as for
+ * creds_http_start(). 0 with *out set, -1 with err. */
+int creds_http_assume_role(struct fetch *f, const struct config *cfg,
+    const struct creds_profile *p, const struct creds_assume *a,
+    creds_http_cb *cb, void *arg, struct creds_http **out, char *err,
+    size_t errlen);
+
+struct creds_sso;
+/*
+ * IAM Identity Center (creds_sso.c): role keys for profile p's
+ * sso_account_id and sso_role_name with the token `aws sso login` cached,
+ * refreshed first when about to expire. 1 when p is no SSO profile; 0
+ * with *out set (cb fires once from the loop unless cancelled); -1 with
+ * err (an expired login says to run aws sso login).
+ */
+int creds_sso_start(struct fetch *f, const struct config *cfg,
+    const struct creds_profile *p, creds_http_cb *cb, void *arg,
+    struct creds_sso **out, char *err, size_t errlen);
+void creds_sso_cancel(struct creds_sso *s);
+
+struct creds_role;
+/* Keys, or NULL and why; chain names the providers that produced them,
+ * e.g. "sso(profile dev) -> assume-role(arn:...)" (never a secret). */
+typedef void creds_role_cb(void *arg, struct creds_keys *k,
+    const char *chain, const char *err);
+enum creds_role_kind {
+	CREDS_ROLE_ASSUME, /* role_arn + source_profile / credential_source */
+	CREDS_ROLE_SSO,	   /* sso_session / sso_start_url */
+};
+/*
+ * Resolves the profile the environment names if it is of kind (creds_role.c):
+ * walks source_profile chains (cycles refused, naming the chain), then
+ * gets the source keys and assumes each role in turn. 1 when the profile
+ * is not of kind; 0 with *out set (cb fires once from the loop unless
+ * cancelled); -1 with err.
+ */
+int creds_role_start(enum creds_role_kind kind, struct event_base *base,
+    struct fetch *f, const struct config *cfg, creds_role_cb *cb, void *arg,
+    struct creds_role **out, char *err, size_t errlen);
+void creds_role_cancel(struct creds_role *r);
 
 #endif /* DYNTABLED_CREDS_INT_H */

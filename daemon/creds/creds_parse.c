@@ -67,6 +67,59 @@ creds_keys_clear(struct creds_keys *k)
 	k->expires = 0;
 }
 
+bool
+creds_keys_dup(const struct creds_keys *from, struct creds_keys *to)
+{
+	memset(to, 0, sizeof(*to));
+	to->expires = from->expires;
+	if ((to->access_key_id = strdup(from->access_key_id)) == NULL ||
+	    (to->secret_access_key = strdup(from->secret_access_key)) ==
+		NULL ||
+	    (from->session_token != NULL &&
+		(to->session_token = strdup(from->session_token)) == NULL)) {
+		creds_keys_clear(to);
+		return false;
+	}
+	return true;
+}
+
+int
+creds_keys_from_env(struct creds_keys *k, char *err, size_t errlen)
+{
+	const char *id = getenv("AWS_ACCESS_KEY_ID");
+	const char *secret = getenv("AWS_SECRET_ACCESS_KEY");
+	const char *token = getenv("AWS_SESSION_TOKEN");
+	const char *exp = getenv("AWS_CREDENTIAL_EXPIRATION");
+	bool have_id = id != NULL && *id != '\0';
+	bool have_secret = secret != NULL && *secret != '\0';
+
+	if (!have_id && !have_secret)
+		return 1;
+	if (!have_id || !have_secret) {
+		snprintf(err, errlen, "%s is set but %s is not",
+		    have_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+		    have_id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+		return -1;
+	}
+	if (token == NULL || *token == '\0')
+		token = getenv("AWS_SECURITY_TOKEN");
+	if (exp != NULL && *exp != '\0' &&
+	    creds_parse_time(exp, &k->expires) != 0) {
+		snprintf(err, errlen, "AWS_CREDENTIAL_EXPIRATION is not an "
+		    "ISO 8601 date-time");
+		return -1;
+	}
+	if ((k->access_key_id = strdup(id)) == NULL ||
+	    (k->secret_access_key = strdup(secret)) == NULL ||
+	    (token != NULL && *token != '\0' &&
+		(k->session_token = strdup(token)) == NULL)) {
+		creds_keys_clear(k);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- dates ----------------------------------------------------------------- */
 
 int

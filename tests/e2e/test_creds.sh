@@ -21,252 +21,9 @@
 # daemon. The proxy must accept region eu-west-1 too
 # (DYNTABLE_TEST_EXTRA_REGIONS=eu-west-1). Needs jq.
 # Prints one PASS/FAIL line per check, then "N passed, N failed".
-set -u
-
-if [ $# -ne 2 ]; then
-	echo "usage: $0 PATH/TO/dyntabled PATH/TO/dtcall" >&2
-	exit 2
-fi
-daemon_bin=$1
-dtcall=$2
-for v in DYNTABLE_TEST_DIR DYNTABLE_TEST_ENDPOINT DYNTABLE_TEST_KEYS \
-	DYNTABLE_TEST_REQUESTS; do
-	if [ -z "${!v:-}" ]; then
-		echo "$0: $v is not set; run me through tests/e2e/harness.sh" >&2
-		exit 2
-	fi
-done
-if ! command -v jq >/dev/null 2>&1; then
-	echo "$0: needs jq" >&2
-	exit 2
-fi
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || exit 2
-tools=$(cd "$here/../tools" && pwd) || exit 2
-
-work=$DYNTABLE_TEST_DIR/creds
-mkdir -p "$work" || exit 2
-endpoint=$DYNTABLE_TEST_ENDPOINT
-keys=$DYNTABLE_TEST_KEYS
-requests=$DYNTABLE_TEST_REQUESTS
-replies=$work/replies.jsonl # every reply any daemon gave
-secrets=$work/secrets.txt   # every secret any provider handed out
-: >"$replies"
-: >"$secrets"
-wrapper=${DYNTABLE_TEST_WRAPPER:-}
-slow=1
-[ -n "$wrapper" ] && slow=4
-
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$1"; }
-fail() {
-	failed=$((failed + 1))
-	printf 'FAIL: %s%s\n' "$1" "${2:+ ($2)}"
-}
-check() { # COND; check NAME [WHY]
-	local st=$?
-	if [ "$st" -eq 0 ]; then pass "$1"; else fail "$1" "${2:-}"; fi
-}
-hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
-
-# ---- the stand-ins ------------------------------------------------------------
-web_token="webtoken$(hex 24)"
-container_token="containertoken$(hex 24)"
-printf '%s\n%s\n' "$web_token" "$container_token" >>"$secrets"
-printf '%s\n' "$web_token" >"$work/web-token"
-printf '%s\n' "$container_token" >"$work/container-token"
-
-node "$tools/aws-standins.js" --state "$work/standins.json" --keys "$keys" \
-	--lifetime 3600 --web-token "$web_token" \
-	--container-token "$container_token" \
-	</dev/null >"$work/standins.log" 2>&1 &
-standins_pid=$!
-declare -A pids=()
-cleanup() {
-	local n
-	for n in "${!pids[@]}"; do
-		kill -KILL "${pids[$n]}" 2>/dev/null
-		wait "${pids[$n]}" 2>/dev/null
-	done
-	kill -TERM "$standins_pid" 2>/dev/null
-	wait "$standins_pid" 2>/dev/null
-}
-trap cleanup EXIT
-for _ in $(seq 100); do
-	[ -s "$work/standins.json" ] && break
-	sleep 0.1
-done
-if [ ! -s "$work/standins.json" ]; then
-	echo "$0: aws-standins did not start:" >&2
-	cat "$work/standins.log" >&2
-	exit 1
-fi
-sport=$(jq -r .port "$work/standins.json")
-cport=$(jq -r .control "$work/standins.json")
-standins=http://127.0.0.1:$sport
-control() { # control JSON: configures the stand-ins
-	curl -fsS -X POST --data "$1" "http://127.0.0.1:$cport/config" >/dev/null
-}
-sstat() { # sstat STREAM FIELD: a stand-in counter
-	curl -fsS "http://127.0.0.1:$cport/stats" | jq -r ".$1.$2"
-}
-
-# ---- keys the tests make up -----------------------------------------------------
-# new_keys [TOKEN]: sets kid, ksecret, ktoken and lets the proxy accept them.
-new_keys() {
-	kid="AKIDTEST$(hex 6 | tr a-f A-F)"
-	ksecret="testsecret$(hex 20)"
-	ktoken=""
-	if [ "${1:-token}" = token ]; then
-		ktoken="testtoken$(hex 40)"
-		printf '{"access_key":"%s","secret":"%s","token":"%s"}\n' \
-			"$kid" "$ksecret" "$ktoken" >>"$keys"
-		printf '%s\n%s\n' "$ksecret" "$ktoken" >>"$secrets"
-	else
-		printf '{"access_key":"%s","secret":"%s"}\n' "$kid" \
-			"$ksecret" >>"$keys"
-		printf '%s\n' "$ksecret" >>"$secrets"
-	fi
-}
-
-# A credential_process: cred-proc MODE LIFETIME DELAY WORD. MODE ok or
-# fail; LIFETIME 0 gives keys without Expiration; WORD must be "two words"
-# (checks the daemon split the command line like a shell would).
-bindir="$work/bin dir"
-mkdir -p "$bindir"
-cat >"$bindir/cred-proc" <<EOF
-#!/usr/bin/env bash
-set -u
-mode=\$1 lifetime=\$2 delay=\$3
-if [ "\$4" != "two words" ]; then echo "bad argument: \$4" >&2; exit 3; fi
-sleep "\$delay"
-if [ "\$mode" = fail ]; then echo "cred-proc: no credentials today" >&2; exit 1; fi
-rnd() { od -An -tx1 -N"\$1" /dev/urandom | tr -d ' \\n'; }
-id=ASIAPR\$(rnd 6 | tr a-f A-F)
-secret=procsecret\$(rnd 20)
-token=proctoken\$(rnd 40)
-now=\$(date +%s)
-if [ "\$lifetime" -gt 0 ]; then
-	exp=\$((now + lifetime))
-	printf '{"access_key":"%s","secret":"%s","token":"%s","expires":%s000,"issued":%s,"stream":"process"}\\n' \\
-		"\$id" "\$secret" "\$token" "\$exp" "\$(date +%s%3N)" >>"$keys"
-	printf '%s\\n%s\\n' "\$secret" "\$token" >>"$secrets"
-	printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "SessionToken": "%s", "Expiration": "%s"}\\n' \\
-		"\$id" "\$secret" "\$token" "\$(date -u -d @\$exp +%Y-%m-%dT%H:%M:%SZ)"
-else
-	printf '{"access_key":"%s","secret":"%s","token":"%s"}\\n' "\$id" "\$secret" "\$token" >>"$keys"
-	printf '%s\\n%s\\n' "\$secret" "\$token" >>"$secrets"
-	printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "SessionToken": "%s"}\\n' \\
-		"\$id" "\$secret" "\$token"
-fi
-EOF
-chmod +x "$bindir/cred-proc"
-proc_cmd() { # proc_cmd MODE LIFETIME DELAY: a credential_process line
-	printf '"%s/cred-proc" %s %s %s '"'"'two words'"'" "$bindir" "$1" "$2" "$3"
-}
-
-# ---- daemons ------------------------------------------------------------------------
-std_args=(--endpoint "$endpoint" --region us-east-1)
-
-# start NAME [VAR=VALUE...] [-- DAEMON-ARGS...]: a daemon with only these
-# variables (and PATH, HOME=$work/NAME, IMDS disabled unless overridden).
-# Without DAEMON-ARGS: the proxy's endpoint and us-east-1.
-start() {
-	local name=$1 sock=$work/$1.sock
-	shift
-	local envs=() args=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
-	if [ $# -gt 0 ]; then shift; args=("$@"); else args=("${std_args[@]}"); fi
-	mkdir -p "$work/$name"
-	rm -f "$sock"
-	# shellcheck disable=SC2086 # the wrapper is a command line on purpose
-	env -i PATH="$PATH" HOME="$work/$name" NO_PROXY='*' no_proxy='*' \
-		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
-		AWS_EC2_METADATA_DISABLED=true "${envs[@]}" \
-		$wrapper "$daemon_bin" --socket "$sock" --log-level debug "${args[@]}" \
-		</dev/null >"$work/$name.log" 2>&1 &
-	pids[$name]=$!
-	for _ in $(seq $((100 * slow))); do
-		[ -S "$sock" ] && return 0
-		kill -0 "${pids[$name]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "$name: daemon did not start" "$(tail -n 3 "$work/$name.log" | tr '\n' ' ')"
-	return 1
-}
-
-# stop NAME: SIGTERM; the daemon must exit 0, its log free of sanitizer
-# reports.
-stop() {
-	local name=$1 pid=${pids[$1]:-} st
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq $((100 * slow))); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		fail "$name: exits on SIGTERM"
-	fi
-	wait "$pid"
-	st=$?
-	unset "pids[$name]"
-	if [ "$st" -ne 0 ]; then
-		fail "$name: exit status 0 after SIGTERM" "status $st"
-	fi
-	if grep -Eq 'ERROR: (Address|Leak|Memory)Sanitizer|runtime error:|== ?ERROR SUMMARY: [1-9]' \
-		"$work/$name.log"; then
-		fail "$name: no sanitizer or valgrind report"
-	fi
-}
-
-# call NAME OP [ARGS]: the last reply in $work/reply (all go to $replies).
-call() {
-	local name=$1 op=$2
-	shift 2
-	timeout -k 2 $((30 * slow)) "$dtcall" "$work/$name.sock" "$op" "$@" \
-		>"$work/reply" 2>"$work/reply.err"
-	cat "$work/reply" >>"$replies"
-}
-reply() { tail -n 1 "$work/reply" | jq -r "$1"; }
-status() { call "$1" status && reply ".result.$2"; }
-
-# The key id a stand-in or cred-proc issued last with this prefix.
-last_issued() { grep -o "\"access_key\":\"$1[A-Z0-9]*\"" "$keys" | tail -n 1 | cut -d'"' -f4; }
-
-# expect_keys NAME SOURCE KEYID: list_tables succeeds, signed with KEYID
-# (seen by the proxy), and status names SOURCE and KEYID's last four.
-# KEYID PREFIX* means the keys issued last with that prefix, once the
-# daemon has them.
-expect_keys() {
-	local name=$1 source=$2 id=$3 before after
-	before=$(grep -c . "$requests")
-	call "$name" list_tables
-	[ "$(reply .ok)" = true ]
-	check "$name: list_tables succeeds" "$(cat "$work/reply" "$work/reply.err")"
-	case $id in *\*) id=$(last_issued "${id%\*}") ;; esac
-	before=$(head -n "$before" "$requests" | grep -c "\"akid\":\"$id\"")
-	after=$(grep -c "\"akid\":\"$id\"" "$requests")
-	[ "$after" -gt "$before" ]
-	# Only the tail: what the tests print is swept for full key ids too.
-	check "$name: requests signed with the key id ending ${id: -4}"
-	[ "$(status "$name" credentials.source)" = "$source" ]
-	check "$name: credentials from $source" "$(reply .result.credentials)"
-	[ "$(reply .result.credentials.key_id_tail)" = "${id: -4}" ]
-	check "$name: status shows the key id's last four characters"
-}
-
-# expect_no_creds NAME WORDS: list_tables fails with CREDENTIALS whose
-# message mentions WORDS.
-expect_no_creds() {
-	call "$1" list_tables
-	[ "$(reply .ok)" = false ] && [ "$(reply .error.name)" = CREDENTIALS ]
-	check "$1: CREDENTIALS error" "$(cat "$work/reply")"
-	reply .error.message | grep -qF -- "$2"
-	check "$1: the message says why ($2)" "$(reply .error.message)"
-}
-
+creds_work=creds
+# shellcheck source=tests/e2e/creds_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/creds_lib.sh"
 
 # ---- 1. each provider --------------------------------------------------------------
 echo "# each provider"
@@ -401,8 +158,13 @@ check "precedence: with keys in the environment, no endpoint is asked"
 start p2 HOME="$work/all" CREDENTIALS_DIRECTORY="$work/credsdir2" "${rest[@]}" &&
 	expect_keys p2 systemd-credentials "$sd_id"
 stop p2
-start p3 HOME="$work/all" "${rest[@]}" && expect_keys p3 shared-credentials-file "$file_id"
+# The profile's web_identity_token_file before its keys and its
+# credential_process (botocore's order within a profile).
+start p3 HOME="$work/all" "${rest[@]}" && expect_keys p3 web-identity 'ASIAST*'
 stop p3
+printf '[default]\ncredential_process = %s\n' "$(proc_cmd ok 3600 0)" >"$work/all/.aws/config"
+start p3b HOME="$work/all" "${rest[@]}" && expect_keys p3b shared-credentials-file "$file_id"
+stop p3b
 rm "$work/all/.aws/credentials"
 start p4 HOME="$work/all" "${rest[@]}" && expect_keys p4 credential-process 'ASIAPR*'
 stop p4
@@ -420,9 +182,10 @@ stop p7
 # ---- 3. failing providers: the next one, or a clear error ------------------------------
 echo "# failing providers"
 printf '[default]\ncredential_process = %s\n' "$(proc_cmd fail 3600 0)" >"$work/fail.config"
-start f1 AWS_CONFIG_FILE="$work/fail.config" AWS_WEB_IDENTITY_TOKEN_FILE="$work/web-token" \
-	AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ci AWS_ENDPOINT_URL_STS="$standins/sts" &&
-	expect_keys f1 web-identity 'ASIAST*'
+start f1 AWS_CONFIG_FILE="$work/fail.config" \
+	AWS_CONTAINER_CREDENTIALS_FULL_URI="$standins/container/creds" \
+	AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$work/container-token" &&
+	expect_keys f1 container 'ASIACO*'
 grep -q 'credential_process cred-proc: exited with status 1' "$work/f1.log"
 check "f1: the failed credential_process is logged"
 stop f1
@@ -495,18 +258,9 @@ for n in r_proc r_sts r_container r_imds; do
 done
 for p in "${load_pids[@]}"; do wait "$p"; done
 for n in r_proc r_sts r_container r_imds; do
-	cat "$work/$n.load" >>"$replies"
-	[ "$(grep -c '"ok":true' "$work/$n.load")" -eq 150 ]
-	check "$n: 150 calls over 15 s with keys living $life s all succeed" \
-		"$(grep -v '"ok":true' "$work/$n.load" | head -n 2)"
-	refreshes=$(grep -c 'credentials: from' "$work/$n.log")
-	[ "$refreshes" -ge 3 ]
-	check "$n: the keys were refreshed ($refreshes sets)"
+	load_ok "$n" 150
 done
-tail -n +"$((log_start + 1))" "$requests" >"$work/refresh.requests"
-[ "$(grep -c '"sig_ok":true' "$work/refresh.requests")" -eq "$(wc -l <"$work/refresh.requests")" ]
-check "refresh: the proxy accepted every request (none signed with expired keys)" \
-	"$(grep -v '"sig_ok":true' "$work/refresh.requests" | head -n 2)"
+signed_ok refresh "$log_start"
 ! grep -q '"stale_ms"' "$work/refresh.requests"
 check "refresh: every request used the newest keys (none older than 2 s)" \
 	"$(grep '"stale_ms"' "$work/refresh.requests" | head -n 2)"
@@ -628,19 +382,4 @@ refused x4 "refusing plain http" AWS_REGION=us-east-1 -- --endpoint http://192.0
 printf '[default]\nservices = missing\n' >"$work/nosvc.config"
 refused x5 'services section "missing"' AWS_CONFIG_FILE="$work/nosvc.config" AWS_REGION=us-east-1
 
-# ---- 8. no secret leaves the daemons --------------------------------------------------
-echo "# secrets"
-# Everything the stand-ins handed out too (and the cred-proc keys again).
-jq -r '.secret, (.token // empty)' "$keys" >>"$secrets"
-sort -u "$secrets" | grep . >"$secrets.sorted" && mv "$secrets.sorted" "$secrets"
-n_secrets=$(grep -c . "$secrets")
-[ "$n_secrets" -ge 100 ]
-check "secrets: $n_secrets secrets were handed out by the providers"
-leaks=$(grep -lF -f "$secrets" "$work"/*.log "$DYNTABLE_TEST_DAEMON_LOG" 2>/dev/null)
-[ -z "$leaks" ]
-check "secrets: none appears in any daemon log (all at debug level)" "$leaks"
-! grep -qF -f "$secrets" "$replies"
-check "secrets: none appears in any of the $(grep -c . "$replies") replies"
-
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+creds_finish 100

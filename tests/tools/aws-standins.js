@@ -19,7 +19,24 @@
 //                                      be the container token exactly
 //   POST /sts                          AssumeRoleWithWebIdentity: unsigned
 //                                      form body; WebIdentityToken must be
-//                                      the web token; XML reply
+//                                      the web token; XML reply.
+//                                      AssumeRole: SigV4-signed (service
+//                                      sts) with a key set of --keys that
+//                                      has not expired, its session token
+//                                      as X-Amz-Security-Token; every call
+//                                      is listed in /stats assume.calls
+//                                      (key id, RoleArn, RoleSessionName,
+//                                      ExternalId, DurationSeconds, region)
+//   POST /oidc/token                   SSO OIDC CreateToken, refresh_token
+//                                      grant: clientId, clientSecret and
+//                                      refreshToken as configured; answers
+//                                      a new access token and a new
+//                                      refresh token
+//   GET /portal/federation/credentials SSO GetRoleCredentials: the
+//                                      x-amz-sso_bearer_token must be a
+//                                      live access token (401 otherwise),
+//                                      account_id and role_name as
+//                                      configured (403 otherwise)
 // Each key set handed out is new, expires `lifetime` seconds later (whole
 // seconds), and is appended to --keys as one JSON line before the reply
 // leaves: {"access_key", "secret", "token", "expires": ms, "issued": ms,
@@ -27,18 +44,26 @@
 // the same file to tell current keys from expired ones.
 //
 // A control server on 127.0.0.1:0:
-//   POST /config  {"imds": {...}, "container": {...}, "sts": {...}} merged
-//                 into the settings of each stream:
+//   POST /config  {"imds": {...}, "container": {...}, "sts": {...},
+//                 "assume": {...}, "sso": {...}} merged into the settings
+//                 of each stream:
 //                   lifetime  seconds the keys live (default --lifetime)
 //                   fail      HTTP status to answer instead (0: none)
 //                   fail_count  answer `fail` this many times, then normally
 //                             (absent or null: until changed)
 //                   token_status  imds only: status of the token PUT (200,
 //                             or 403/404/405 to make clients use IMDSv1)
+//                   sso only: access_token, access_expires (ms: that
+//                             token is live until then), refresh_token,
+//                             client_id, client_secret, account_id,
+//                             role_name, token_lifetime (s, of the tokens
+//                             CreateToken hands out)
 //   GET /stats    {"imds": {"requests": N, "keys": N, "failed": N}, ...}
 //
 // Options: --state FILE --keys FILE [--lifetime S] [--container-token T]
-//          [--web-token T] [--role NAME]
+//          [--web-token T] [--role NAME] [--secrets FILE]
+// --secrets: every token CreateToken hands out is appended there, one a
+// line, before the reply leaves (for the tests' secrets sweep).
 // Writes {"port": P, "control": C} to --state (write, then rename). Exits
 // 0 on SIGTERM/SIGINT and when its parent goes away. Binds loopback only.
 'use strict'
@@ -53,7 +78,7 @@ function parseArgs (argv) {
   const opts = { lifetime: 3600, containerToken: 'container-token', webToken: 'web-identity-token', role: 'dyntable-test-role' }
   const names = {
     '--state': 'state', '--keys': 'keys', '--lifetime': 'lifetime', '--container-token': 'containerToken',
-    '--web-token': 'webToken', '--role': 'role'
+    '--web-token': 'webToken', '--role': 'role', '--secrets': 'secrets'
   }
   for (let i = 0; i < argv.length; i++) {
     const key = names[argv[i]]
@@ -75,10 +100,12 @@ const opts = parseArgs(process.argv.slice(2))
 
 const settings = {}
 const stats = {}
-for (const s of ['imds', 'container', 'sts']) {
+for (const s of ['imds', 'container', 'sts', 'assume', 'sso', 'oidc']) {
   settings[s] = { lifetime: opts.lifetime, fail: 0, fail_count: undefined, token_status: 200 }
   stats[s] = { requests: 0, keys: 0, failed: 0 }
 }
+stats.assume.calls = []
+const ssoTokens = new Map() // live access token -> expiry (ms)
 const imdsTokens = new Set()
 let serial = 0
 
@@ -134,12 +161,73 @@ function sendJson (res, status, obj) {
   res.end(text)
 }
 
+// The <Credentials> element of an STS reply for key set k.
+function credentialsXml (k) {
+  return '    <Credentials>\n' +
+    `      <AccessKeyId>${k.access_key}</AccessKeyId>\n` +
+    `      <SecretAccessKey>${k.secret}</SecretAccessKey>\n` +
+    `      <SessionToken>${k.token}</SessionToken>\n` +
+    `      <Expiration>${iso(k.expires)}</Expiration>\n` +
+    '    </Credentials>\n'
+}
+
 function stsError (res, status, code, message) {
   const xml = '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n' +
     `  <Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error>\n` +
     `  <RequestId>${crypto.randomUUID()}</RequestId>\n</ErrorResponse>\n`
   res.writeHead(status, { 'Content-Type': 'text/xml' })
   res.end(xml)
+}
+
+// ---- SigV4, for AssumeRole ----------------------------------------------------
+
+const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex')
+const hmac = (key, data) => crypto.createHmac('sha256', key).update(data).digest()
+
+// The key sets tests and stand-ins put in --keys: access key id -> record.
+function loadKeys () {
+  const m = new Map()
+  for (const line of fs.readFileSync(opts.keys, 'utf8').split('\n')) {
+    try {
+      const k = JSON.parse(line)
+      m.set(k.access_key, k)
+    } catch (e) {}
+  }
+  return m
+}
+
+// null when req is signed for service sts with a live key set of --keys,
+// else why not. Notes the key id and region in call.
+function verifySigV4 (req, body, call) {
+  const h = {}
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    h[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1].trim().replace(/\s+/g, ' ')
+  }
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/
+    .exec(h.authorization || '')
+  if (!m) return 'missing or malformed Authorization'
+  const [, akid, date, region, service, signedStr, signature] = m
+  call.akid = akid
+  call.region = region
+  const rec = loadKeys().get(akid)
+  if (!rec) return `unknown access key id ${akid}`
+  if (service !== 'sts') return `signed for ${service}, not sts`
+  if (rec.expires !== undefined && Date.now() >= rec.expires) return `keys ${akid} expired`
+  if ((rec.token || undefined) !== h['x-amz-security-token']) return 'X-Amz-Security-Token is not the key set\'s token'
+  const amzDate = h['x-amz-date'] || ''
+  if (amzDate.slice(0, 8) !== date) return 'X-Amz-Date missing or not the credential date'
+  const signed = signedStr.split(';')
+  for (const need of ['host', 'x-amz-date', ...Object.keys(h).filter((n) => n.startsWith('x-amz-'))]) {
+    if (!signed.includes(need)) return `${need} is not signed`
+  }
+  const url = new URL(req.url, 'http://placeholder')
+  const canonical = [req.method, url.pathname, '', signed.map((n) => `${n}:${h[n]}\n`).join(''), signedStr,
+    sha256(body)].join('\n')
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, `${date}/${region}/${service}/aws4_request`, sha256(canonical)].join('\n')
+  let key = hmac('AWS4' + rec.secret, date)
+  for (const part of [region, service, 'aws4_request']) key = hmac(key, part)
+  if (hmac(key, toSign).toString('hex') !== signature) return 'signature mismatch'
+  return null
 }
 
 const ROLE_PATH = '/latest/meta-data/iam/security-credentials/'
@@ -217,14 +305,15 @@ async function handleSts (req, res) {
   stats.sts.requests++
   const body = await readBody(req)
   if (req.method !== 'POST') return stsError(res, 405, 'InvalidAction', 'POST only')
-  if (req.headers.authorization) {
-    stats.sts.failed++
-    return stsError(res, 400, 'InvalidRequest', 'AssumeRoleWithWebIdentity is unsigned')
-  }
   if (!/^application\/x-www-form-urlencoded/.test(req.headers['content-type'] || '')) {
     return stsError(res, 400, 'InvalidRequest', 'not a form')
   }
   const form = new URLSearchParams(body)
+  if (form.get('Action') !== 'AssumeRole' && req.headers.authorization) {
+    stats.sts.failed++
+    return stsError(res, 400, 'InvalidRequest', 'AssumeRoleWithWebIdentity is unsigned')
+  }
+  if (form.get('Action') === 'AssumeRole' && form.get('Version') === '2011-06-15') return handleAssumeRole(req, res, body, form)
   if (form.get('Action') !== 'AssumeRoleWithWebIdentity' || form.get('Version') !== '2011-06-15') {
     return stsError(res, 400, 'InvalidAction', 'unexpected Action or Version')
   }
@@ -245,12 +334,7 @@ async function handleSts (req, res) {
     '    <Audience>sts.amazonaws.com</Audience>\n' +
     `    <AssumedRoleUser><Arn>${form.get('RoleArn')}/${session}</Arn>` +
     `<AssumedRoleId>AROA${rand(8)}:${session}</AssumedRoleId></AssumedRoleUser>\n` +
-    '    <Credentials>\n' +
-    `      <AccessKeyId>${k.access_key}</AccessKeyId>\n` +
-    `      <SecretAccessKey>${k.secret}</SecretAccessKey>\n` +
-    `      <SessionToken>${k.token}</SessionToken>\n` +
-    `      <Expiration>${iso(k.expires)}</Expiration>\n` +
-    '    </Credentials>\n' +
+    credentialsXml(k) +
     '    <Provider>token.actions.example</Provider>\n' +
     '  </AssumeRoleWithWebIdentityResult>\n' +
     `  <ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>\n` +
@@ -259,11 +343,103 @@ async function handleSts (req, res) {
   res.end(xml)
 }
 
+function handleAssumeRole (req, res, body, form) {
+  stats.sts.requests--
+  stats.assume.requests++
+  const call = {
+    role_arn: form.get('RoleArn'),
+    session: form.get('RoleSessionName'),
+    external_id: form.get('ExternalId'),
+    duration: form.get('DurationSeconds'),
+    at: Date.now()
+  }
+  const why = verifySigV4(req, body, call)
+  call.ok = why === null
+  if (why !== null) call.why = why
+  stats.assume.calls.push(call)
+  if (stats.assume.calls.length > 500) stats.assume.calls.shift()
+  if (why !== null) {
+    stats.assume.failed++
+    return stsError(res, 403, 'SignatureDoesNotMatch', why)
+  }
+  if (!call.role_arn || !/^[\w+=,.@-]{2,64}$/.test(call.session || '')) {
+    return stsError(res, 400, 'ValidationError', 'RoleArn or RoleSessionName missing or malformed')
+  }
+  if (maybeFail('assume', res, '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>' +
+      `<Message>User is not authorized to perform: sts:AssumeRole on resource: ${call.role_arn}</Message>` +
+      '</Error></ErrorResponse>\n')) return
+  const k = issue('assume')
+  const xml = '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n' +
+    '  <AssumeRoleResult>\n' +
+    `    <AssumedRoleUser><Arn>${call.role_arn}/${call.session}</Arn>` +
+    `<AssumedRoleId>AROA${rand(8)}:${call.session}</AssumedRoleId></AssumedRoleUser>\n` +
+    credentialsXml(k) +
+    '  </AssumeRoleResult>\n' +
+    `  <ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>\n` +
+    '</AssumeRoleResponse>\n'
+  res.writeHead(200, { 'Content-Type': 'text/xml' })
+  res.end(xml)
+}
+
+// A token CreateToken hands out: live for token_lifetime s, listed in
+// --secrets before it leaves.
+function ssoToken (prefix) {
+  const t = `${prefix}${rand(24).toLowerCase()}`
+  if (opts.secrets) fs.appendFileSync(opts.secrets, t + '\n')
+  return t
+}
+
+async function handleOidc (req, res) {
+  stats.oidc.requests++
+  const st = settings.sso
+  let body
+  try {
+    body = JSON.parse(await readBody(req))
+  } catch (e) {
+    return sendJson(res, 400, { error: 'invalid_request', error_description: 'not JSON' })
+  }
+  if (req.method !== 'POST' || body.grantType !== 'refresh_token' || body.clientId !== st.client_id ||
+      body.clientSecret !== st.client_secret || !st.refresh_token || body.refreshToken !== st.refresh_token) {
+    stats.oidc.failed++
+    return sendJson(res, 400, { error: 'invalid_grant', error_description: 'bad client or refresh token' })
+  }
+  if (maybeFail('oidc', res)) return
+  const lifetime = st.token_lifetime || 3600
+  const access = ssoToken('ssoaccess')
+  st.refresh_token = ssoToken('ssorefresh')
+  ssoTokens.set(access, Date.now() + lifetime * 1000)
+  stats.oidc.keys++
+  sendJson(res, 200, { accessToken: access, tokenType: 'Bearer', expiresIn: lifetime, refreshToken: st.refresh_token })
+}
+
+async function handlePortal (req, res, url) {
+  stats.sso.requests++
+  const st = settings.sso
+  const token = req.headers['x-amz-sso_bearer_token']
+  if (req.method !== 'GET' || !token || !ssoTokens.has(token) || ssoTokens.get(token) <= Date.now()) {
+    stats.sso.failed++
+    return sendJson(res, 401, { message: 'Session token not found or invalid' })
+  }
+  if (url.searchParams.get('account_id') !== st.account_id || url.searchParams.get('role_name') !== st.role_name) {
+    stats.sso.failed++
+    return sendJson(res, 403, { message: 'No access' })
+  }
+  if (maybeFail('sso', res)) return
+  const k = issue('sso')
+  sendJson(res, 200, {
+    roleCredentials: {
+      accessKeyId: k.access_key, secretAccessKey: k.secret, sessionToken: k.token, expiration: k.expires
+    }
+  })
+}
+
 async function handle (req, res) {
   const url = new URL(req.url, 'http://placeholder')
   if (url.pathname.startsWith('/latest/')) return handleImds(req, res, url)
   if (url.pathname.startsWith('/container/')) return handleContainer(req, res)
   if (url.pathname === '/sts' || url.pathname === '/sts/') return handleSts(req, res)
+  if (url.pathname === '/oidc/token') return handleOidc(req, res)
+  if (url.pathname === '/portal/federation/credentials') return handlePortal(req, res, url)
   res.writeHead(404)
   res.end()
 }
@@ -282,6 +458,7 @@ async function handleControl (req, res) {
     for (const [stream, values] of Object.entries(cfg)) {
       if (!settings[stream] || typeof values !== 'object') return sendJson(res, 400, { error: `unknown stream ${stream}` })
       Object.assign(settings[stream], values)
+      if (stream === 'sso' && values.access_token) ssoTokens.set(values.access_token, values.access_expires)
     }
     return sendJson(res, 200, settings)
   }

@@ -251,6 +251,132 @@ expect_argv(const char *cmd, const char *const *want)
 	creds_argv_free(argv);
 }
 
+/* ---- assume-role and IAM Identity Center profiles ----------------------------- */
+
+static const char roles_config[] =
+    "[profile admin]\n"
+    "role_arn = arn:aws:iam::123456789012:role/admin\n"
+    "source_profile = base\n"
+    "role_session_name = me\n"
+    "external_id = ext-1\n"
+    "duration_seconds = 3600\n"
+    "mfa_serial = arn:aws:iam::123456789012:mfa/me\n"
+    "sts_regional_endpoints = legacy\n"
+    "\n"
+    "[sso-session corp]\n"
+    "sso_start_url = https://corp.awsapps.com/start\n"
+    "sso_region = eu-west-1\n"
+    "sso_registration_scopes = sso:account:access\n"
+    "\n"
+    "[sso-session other]\n"
+    "sso_start_url = https://other.example/start\n"
+    "\n"
+    "[profile dev]\n"
+    "sso_session = corp\n"
+    "sso_account_id = 111122223333\n"
+    "sso_role_name = Developer\n"
+    "\n"
+    "[profile legacy]\n"
+    "sso_start_url = https://legacy.example/start\n"
+    "sso_region = us-east-2\n"
+    "sso_account_id = 111122223333\n"
+    "sso_role_name = Developer\n"
+    "\n"
+    "[profile nosession]\n"
+    "sso_session = gone\n";
+
+static void
+test_profile_roles(void **state)
+{
+	struct creds_profile p;
+
+	assert_int_equal(creds_profile_parse(&p, "admin", roles_config, NULL),
+	    0);
+	assert_true(p.found);
+	assert_string_equal(p.role_arn, "arn:aws:iam::123456789012:role/admin");
+	assert_string_equal(p.source_profile, "base");
+	assert_string_equal(p.role_session_name, "me");
+	assert_string_equal(p.external_id, "ext-1");
+	assert_string_equal(p.duration_seconds, "3600");
+	assert_non_null(p.mfa_serial);
+	assert_string_equal(p.sts_regional_endpoints, "legacy");
+	assert_null(p.sso_session);
+	assert_int_equal(p.keys_from, CREDS_KEYS_NONE);
+	creds_profile_free(&p);
+
+	/* sso_session: the section's start URL and region come along, and
+	 * only that section's. */
+	assert_int_equal(creds_profile_parse(&p, "dev", roles_config, NULL), 0);
+	assert_string_equal(p.sso_session, "corp");
+	assert_false(p.sso_session_missing);
+	assert_string_equal(p.sso_session_start_url,
+	    "https://corp.awsapps.com/start");
+	assert_string_equal(p.sso_session_region, "eu-west-1");
+	assert_string_equal(p.sso_account_id, "111122223333");
+	assert_string_equal(p.sso_role_name, "Developer");
+	assert_null(p.sso_start_url);
+	creds_profile_free(&p);
+
+	assert_int_equal(creds_profile_parse(&p, "legacy", roles_config, NULL),
+	    0);
+	assert_null(p.sso_session);
+	assert_string_equal(p.sso_start_url, "https://legacy.example/start");
+	assert_string_equal(p.sso_region, "us-east-2");
+	assert_null(p.sso_session_start_url);
+	creds_profile_free(&p);
+
+	assert_int_equal(creds_profile_parse(&p, "nosession", roles_config,
+	    NULL), 0);
+	assert_true(p.sso_session_missing);
+	assert_null(p.sso_session_start_url);
+	creds_profile_free(&p);
+
+	/* [sso-session corp] is no profile named corp or "sso-session corp". */
+	assert_int_equal(creds_profile_parse(&p, "corp", roles_config, NULL),
+	    0);
+	assert_false(p.found);
+	creds_profile_free(&p);
+	assert_int_equal(creds_profile_parse(&p, "sso-session corp",
+	    roles_config, NULL), 0);
+	assert_false(p.found);
+	creds_profile_free(&p);
+}
+
+/* The environment's keys, as the first provider and credential_source =
+ * Environment read them. */
+static void
+test_keys_from_env(void **state)
+{
+	struct creds_keys k;
+	char err[128];
+
+	memset(&k, 0, sizeof(k));
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_SECURITY_TOKEN");
+	unsetenv("AWS_CREDENTIAL_EXPIRATION");
+	assert_int_equal(creds_keys_from_env(&k, err, sizeof(err)), 1);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+	assert_int_equal(creds_keys_from_env(&k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "AWS_SECRET_ACCESS_KEY is not"));
+	setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+	setenv("AWS_SECURITY_TOKEN", TOKEN, 1);
+	setenv("AWS_CREDENTIAL_EXPIRATION", "2030-01-01T00:00:00Z", 1);
+	assert_int_equal(creds_keys_from_env(&k, err, sizeof(err)), 0);
+	assert_string_equal(k.access_key_id, "AKIDENV");
+	assert_string_equal(k.session_token, TOKEN);
+	assert_int_equal(k.expires, 1893456000);
+	creds_keys_clear(&k);
+	setenv("AWS_CREDENTIAL_EXPIRATION", "tomorrow", 1);
+	assert_int_equal(creds_keys_from_env(&k, err, sizeof(err)), -1);
+	assert_null(k.access_key_id);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SECURITY_TOKEN");
+	unsetenv("AWS_CREDENTIAL_EXPIRATION");
+}
+
 static void
 test_split_command(void **state)
 {
@@ -736,6 +862,8 @@ main(void)
 		cmocka_unit_test(test_sts_ok),
 		cmocka_unit_test(test_sts_bad),
 		cmocka_unit_test(test_split_command),
+		cmocka_unit_test(test_profile_roles),
+		cmocka_unit_test(test_keys_from_env),
 		cmocka_unit_test(test_profile_default),
 		cmocka_unit_test(test_profile_named),
 		cmocka_unit_test(test_profile_long_line),
