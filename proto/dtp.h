@@ -24,7 +24,7 @@
 #include "dtp_ops.h"
 
 #define DTP_VERSION_MAJOR 1
-#define DTP_VERSION_MINOR 1
+#define DTP_VERSION_MINOR 2
 
 #define DTP_HEADER_LEN 4
 #define DTP_FRAME_MAX  (4u << 20) /* hard protocol limit on a payload */

@@ -380,8 +380,9 @@ merge_flags(struct ctl *ctl)
 		    "TableName", ctl->input_path);
 
 	billing = json_string_value(json_object_get(in, "BillingMode"));
+	/* A file without BillingMode means PROVISIONED, as to DynamoDB. */
 	provisioned = (s & O_BILLING) ? ctl->def.options.billing_mode ==
-	    DYNTABLE_PROVISIONED : billing != NULL &&
+	    DYNTABLE_PROVISIONED : billing == NULL ||
 	    strcmp(billing, "PROVISIONED") == 0;
 	if ((s & (O_RCU | O_WCU)) && !provisioned)
 		return usage_error(ctl->verb, "--rcu and --wcu need "

@@ -28,6 +28,11 @@ enum dynamo_kind {
 	DYNAMO_LIST_TAGS,
 	DYNAMO_TAG,
 	DYNAMO_DESCRIBE_TTL,
+	DYNAMO_UPDATE,
+	DYNAMO_UPDATE_TTL,
+	DYNAMO_UNTAG,
+	DYNAMO_DESCRIBE_BACKUPS,
+	DYNAMO_UPDATE_BACKUPS,
 };
 
 /* DynamoDB's operations, and the member of their reply the result
@@ -49,6 +54,14 @@ static const struct {
 	[DYNAMO_TAG] = { "TagResource", NULL, DYNAMO_NONE },
 	[DYNAMO_DESCRIBE_TTL] = { "DescribeTimeToLive",
 	    "TimeToLiveDescription", DYNAMO_DOC },
+	[DYNAMO_UPDATE] = { "UpdateTable", "TableDescription", DYNAMO_TABLE },
+	[DYNAMO_UPDATE_TTL] = { "UpdateTimeToLive", "TimeToLiveSpecification",
+	    DYNAMO_DOC },
+	[DYNAMO_UNTAG] = { "UntagResource", NULL, DYNAMO_NONE },
+	[DYNAMO_DESCRIBE_BACKUPS] = { "DescribeContinuousBackups",
+	    "ContinuousBackupsDescription", DYNAMO_DOC },
+	[DYNAMO_UPDATE_BACKUPS] = { "UpdateContinuousBackups",
+	    "ContinuousBackupsDescription", DYNAMO_DOC },
 };
 
 struct dynamo_call {
@@ -339,4 +352,47 @@ dynamo_tag(struct upstream *u, const char *arn, json_t *tags, dynamo_cb *cb,
 	return dynamo_start(u, DYNAMO_TAG, NULL, tags != NULL ?
 	    json_pack("{s:s,s:o}", "ResourceArn", arn, "Tags", tags) : NULL,
 	    cb, arg);
+}
+
+struct dynamo_call *
+dynamo_update(struct upstream *u, json_t *input, dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UPDATE,
+	    json_string_value(json_object_get(input, "TableName")), input, cb,
+	    arg);
+}
+
+struct dynamo_call *
+dynamo_update_ttl(struct upstream *u, const char *table, json_t *spec,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UPDATE_TTL, table, spec != NULL ?
+	    json_pack("{s:s,s:o}", "TableName", table,
+	    "TimeToLiveSpecification", spec) : NULL, cb, arg);
+}
+
+struct dynamo_call *
+dynamo_untag(struct upstream *u, const char *arn, json_t *keys,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UNTAG, NULL, keys != NULL ?
+	    json_pack("{s:s,s:o}", "ResourceArn", arn, "TagKeys", keys) : NULL,
+	    cb, arg);
+}
+
+struct dynamo_call *
+dynamo_describe_backups(struct upstream *u, const char *table,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_DESCRIBE_BACKUPS, table,
+	    json_pack("{s:s}", "TableName", table), cb, arg);
+}
+
+struct dynamo_call *
+dynamo_update_backups(struct upstream *u, const char *table, json_t *spec,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UPDATE_BACKUPS, table, spec != NULL ?
+	    json_pack("{s:s,s:o}", "TableName", table,
+	    "PointInTimeRecoverySpecification", spec) : NULL, cb, arg);
 }

@@ -34,7 +34,9 @@ typedef struct dynamo_result {
 				* checked */
 	const json_t *names;   /* list: every table name, all pages */
 	const json_t *tags;    /* list_tags: every tag, all pages */
-	const json_t *doc;     /* describe_ttl: TimeToLiveDescription */
+	const json_t *doc;     /* describe_ttl: TimeToLiveDescription;
+				* update_ttl: TimeToLiveSpecification;
+				* the backups': ContinuousBackupsDescription */
 } dynamo_result;
 
 typedef void dynamo_cb(void *arg, const dynamo_result *res);
@@ -60,6 +62,23 @@ struct dynamo_call *dynamo_list_tags(struct upstream *u, const char *arn,
 /* TagResource; tags (an array of {Key, Value}) consumed. */
 struct dynamo_call *dynamo_tag(struct upstream *u, const char *arn,
     json_t *tags, dynamo_cb *cb, void *arg);
+/* UpdateTable; input: a checked UpdateTableInput with its TableName,
+ * consumed. */
+struct dynamo_call *dynamo_update(struct upstream *u, json_t *input,
+    dynamo_cb *cb, void *arg);
+/* UpdateTimeToLive; spec (TimeToLiveSpecification) consumed. */
+struct dynamo_call *dynamo_update_ttl(struct upstream *u, const char *table,
+    json_t *spec, dynamo_cb *cb, void *arg);
+/* UntagResource; keys (an array of strings) consumed. */
+struct dynamo_call *dynamo_untag(struct upstream *u, const char *arn,
+    json_t *keys, dynamo_cb *cb, void *arg);
+/* DescribeContinuousBackups. */
+struct dynamo_call *dynamo_describe_backups(struct upstream *u,
+    const char *table, dynamo_cb *cb, void *arg);
+/* UpdateContinuousBackups; spec (PointInTimeRecoverySpecification)
+ * consumed. */
+struct dynamo_call *dynamo_update_backups(struct upstream *u,
+    const char *table, json_t *spec, dynamo_cb *cb, void *arg);
 /* Abandons a call: its callback will not fire. */
 void dynamo_cancel(struct dynamo_call *c);
 
