@@ -121,11 +121,85 @@ cmd_exists(dyntable_ctx *c, const struct ctl *ctl)
 	return print_result(c, ctl, dyntable_sync_table_exists(c, ctl->table));
 }
 
+/* describe, and with --all the TTL, tags and PITR too (four requests,
+ * pipelined by nothing: the blocking API, one after the other). */
 static int
 cmd_describe(dyntable_ctx *c, const struct ctl *ctl)
 {
-	return print_result(c, ctl, dyntable_sync_describe_table(c,
+	dyntable_result *rs[4];
+	int rc;
+
+	if (!(ctl->seen & O_ALL))
+		return print_result(c, ctl, dyntable_sync_describe_table(c,
+		    ctl->table));
+	rs[0] = dyntable_sync_describe_table(c, ctl->table);
+	rs[1] = dyntable_sync_describe_time_to_live(c, ctl->table);
+	rs[2] = dyntable_sync_list_tags_of_resource(c, ctl->table);
+	rs[3] = dyntable_sync_describe_continuous_backups(c, ctl->table);
+	for (int i = 0; i < 4; i++)
+		if (rs[i] == NULL)
+			oom();
+	rc = print_describe_all(ctl, rs);
+	for (int i = 0; i < 4; i++)
+		dyntable_result_free(rs[i]);
+	return rc;
+}
+
+static int
+cmd_update(dyntable_ctx *c, const struct ctl *ctl)
+{
+	dyntable_wait_opts w;
+	dyntable_result *r;
+	char *doc;
+
+	if ((doc = json_dumps(ctl->input, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL)
+		oom();
+	r = dyntable_sync_update_table_json(c, ctl->table, doc,
+	    wait_opts(ctl, &w));
+	free(doc);
+	return print_result(c, ctl, r);
+}
+
+static int
+cmd_ttl(dyntable_ctx *c, const struct ctl *ctl)
+{
+	if (!(ctl->seen & (O_ON | O_OFF)))
+		return print_result(c, ctl, dyntable_sync_describe_time_to_live(
+		    c, ctl->table));
+	return print_result(c, ctl, dyntable_sync_update_time_to_live(c,
+	    ctl->table, (ctl->seen & O_ON) != 0, ctl->attribute));
+}
+
+static int
+cmd_tag(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_tag_resource(c, ctl->table,
+	    ctl->tags, ctl->def.options.n_tags));
+}
+
+static int
+cmd_untag(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_untag_resource(c,
+	    ctl->table, ctl->keys, ctl->n_keys));
+}
+
+static int
+cmd_tags(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_list_tags_of_resource(c,
 	    ctl->table));
+}
+
+static int
+cmd_pitr(dyntable_ctx *c, const struct ctl *ctl)
+{
+	if (!(ctl->seen & (O_ON | O_OFF)))
+		return print_result(c, ctl,
+		    dyntable_sync_describe_continuous_backups(c, ctl->table));
+	return print_result(c, ctl, dyntable_sync_update_continuous_backups(c,
+	    ctl->table, (ctl->seen & O_ON) != 0, ctl->days));
 }
 
 static int
@@ -257,8 +331,9 @@ const struct verb verbs[] = {
 	{ "exists", cmd_exists, "exists TABLE",
 	    "Exit 0 if the table exists (printing its status), 1 if not.",
 	    0, true, NULL, NULL },
-	{ "describe", cmd_describe, "describe TABLE [--json]",
-	    "Print a table's description.", O_JSON, true, NULL, NULL },
+	{ "describe", cmd_describe, "describe TABLE [--all] [--json]",
+	    "Print a table's description; with --all its TTL, tags and "
+	    "point-in-time recovery too.", O_JSON | O_ALL, true, NULL, NULL },
 	{ "list", cmd_list, "list [--all] [--json]",
 	    "Print the name of every table (of the namespace, if any), one "
 	    "a line.", O_JSON | O_ALL, false, NULL, NULL },
@@ -286,6 +361,28 @@ const struct verb verbs[] = {
 	    "process exits or a signal ends this one. Ephemeral tables "
 	    "created with DYNTABLE_SESSION set to the token live as long.",
 	    0, false, NULL, NULL },
+	{ "update", cmd_update,
+	    "update TABLE --input-json FILE [--wait [--timeout SECONDS]] "
+	    "[--json]",
+	    "Update a table from an UpdateTableInput document (as `aws "
+	    "dynamodb update-table --cli-input-json` takes it; its TableName, "
+	    "if any, must be TABLE). With --wait, answer once the table and "
+	    "its indexes are ACTIVE, a new index backfilled, a deleted one "
+	    "gone.", O_INPUT | O_WAIT | O_TIMEOUT | O_JSON, true, NULL,
+	    prepare_update },
+	{ "ttl", cmd_ttl, "ttl TABLE [--on | --off] [--attribute NAME] [--json]",
+	    "Print a table's time to live; with --on or --off and --attribute, "
+	    "change it.", O_ON | O_OFF | O_ATTRIBUTE | O_JSON, true, NULL,
+	    NULL },
+	{ "tag", cmd_tag, "tag TABLE --tag KEY=VALUE... ",
+	    "Tag a table.", O_TAG, true, NULL, NULL },
+	{ "untag", cmd_untag, "untag TABLE --key KEY...",
+	    "Remove tags from a table.", O_KEY, true, NULL, NULL },
+	{ "tags", cmd_tags, "tags TABLE [--json]",
+	    "Print a table's tags (every page).", O_JSON, true, NULL, NULL },
+	{ "pitr", cmd_pitr, "pitr TABLE [--on [--days N] | --off] [--json]",
+	    "Print a table's point-in-time recovery; with --on or --off, "
+	    "change it.", O_ON | O_OFF | O_DAYS | O_JSON, true, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
 

@@ -61,6 +61,11 @@ enum {
 	O_EPHEMERAL = 1u << 20,
 	O_TABLE_ONLY = 1u << 21,
 	O_ALL = 1u << 22,
+	O_ON = 1u << 23,	/* ttl, pitr: enable */
+	O_OFF = 1u << 24,	/* ttl, pitr: disable */
+	O_ATTRIBUTE = 1u << 25, /* ttl: the attribute */
+	O_DAYS = 1u << 26,	/* pitr: recovery period */
+	O_KEY = 1u << 27,	/* untag: a tag key (repeatable) */
 };
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
 /* the flags that stand for members of a CreateTableInput */
@@ -99,7 +104,12 @@ struct ctl {
 	dyntable_tag *tags;	/* --tag */
 	const char *input_path; /* --input-json */
 	const char *model_path; /* --model */
-	json_t *input;		/* --input-json: the CreateTableInput to send */
+	json_t *input;		/* --input-json: the CreateTableInput to send;
+				   update: the UpdateTableInput */
+	const char *attribute;	/* ttl --attribute */
+	unsigned days;		/* pitr --days */
+	const char **keys;	/* untag --key, in order */
+	size_t n_keys;
 	dyntable_model *model;	/* --model, from libdyntable */
 	void **owned;		/* memory freed by ctl_free() */
 	size_t n_owned;
@@ -117,6 +127,8 @@ void *keep(struct ctl *ctl, void *p);
 void ctl_free(struct ctl *ctl);
 /* create's row: reads --input-json (flags applied over it) or --model. */
 int prepare_create(struct ctl *ctl);
+/* update's row: reads --input-json. */
+int prepare_update(struct ctl *ctl);
 /* The general --help, listing the verbs of table (verbs[]). */
 void print_help(const struct verb *table);
 const char *bad_option(char **argv, char *buf, size_t len);
@@ -131,6 +143,10 @@ void print_error(const struct ctl *ctl, const char *type, const char *msg);
 int status_exit(dyntable_status st);
 char *pretty(json_t *j);
 int print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r);
+/* describe --all: the table, its TTL, tags and PITR (rs in that order;
+ * not freed here), as text or {"Table", "TimeToLiveDescription", "Tags",
+ * "ContinuousBackupsDescription"}. Returns the exit code. */
+int print_describe_all(const struct ctl *ctl, dyntable_result *const rs[4]);
 int usage_error(const struct verb *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -83,6 +83,13 @@ static const struct verb_opt {
 	    "every table of the account, with its full name, not only the "
 	    "namespace's" },
 	{ "json", NULL, O_JSON, "print what `aws dynamodb` prints, as JSON" },
+	{ "on", NULL, O_ON, "ttl, pitr: enable" },
+	{ "off", NULL, O_OFF, "ttl, pitr: disable" },
+	{ "attribute", "NAME", O_ATTRIBUTE,
+	    "ttl: the attribute holding each item's expiry time" },
+	{ "days", "N", O_DAYS,
+	    "pitr --on: the recovery period, 1 to 35 days (default 35)" },
+	{ "key", "KEY", O_KEY, "untag: a tag key to remove (repeatable)" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
 #define OPT_VAL_BASE 256 /* getopt value of verb_opts[i]: base + i */
@@ -125,6 +132,7 @@ ctl_free(struct ctl *ctl)
 	free(ctl->gsis);
 	free(ctl->lsis);
 	free(ctl->tags);
+	free(ctl->keys);
 	json_decref(ctl->input);
 	dyntable_model_free(ctl->model);
 }
@@ -524,6 +532,20 @@ load_model(struct ctl *ctl)
 		return usage_error(ctl->verb, "bad --model %s: %s",
 		    ctl->model_path, err);
 	ctl->table = ctl->model->table_name;
+	return CTL_CONTINUE;
+}
+
+int
+prepare_update(struct ctl *ctl)
+{
+	int rc = CTL_USAGE;
+
+	if ((ctl->input = load_json(ctl, "input-json", ctl->input_path,
+	    &rc)) == NULL)
+		return rc;
+	if (!json_is_object(ctl->input))
+		return usage_error(ctl->verb, "bad --input-json %s: want a JSON "
+		    "object (an UpdateTableInput)", ctl->input_path);
 	return CTL_CONTINUE;
 }
 
@@ -969,6 +991,23 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 	case O_INPUT:
 		ctl->input_path = arg;
 		break;
+	case O_ATTRIBUTE:
+		ctl->attribute = arg;
+		break;
+	case O_DAYS: {
+		long long d;
+
+		if (!parse_units(arg, &d) || d > 35)
+			return usage_error(v, "bad --days '%s': want 1 to 35",
+			    arg);
+		ctl->days = (unsigned)d;
+		break;
+	}
+	case O_KEY:
+		ctl->keys = xrealloc(ctl->keys, ctl->n_keys + 1,
+		    sizeof *ctl->keys);
+		ctl->keys[ctl->n_keys++] = arg;
+		break;
 	case O_MODEL:
 		ctl->model_path = arg;
 		break;
@@ -1054,6 +1093,19 @@ check_verb(struct ctl *ctl)
 		return check_create(ctl);
 	if (v->takes_table && ctl->table == NULL)
 		return usage_error(v, "TABLE missing");
+	if ((ctl->seen & O_ON) && (ctl->seen & O_OFF))
+		return usage_error(v, "--on and --off exclude each other");
+	if ((v->opts & O_ATTRIBUTE) && (ctl->seen & (O_ON | O_OFF)) &&
+	    !(ctl->seen & O_ATTRIBUTE))
+		return usage_error(v, "--on and --off need --attribute NAME");
+	if ((ctl->seen & O_DAYS) && !(ctl->seen & O_ON))
+		return usage_error(v, "--days needs --on");
+	if ((v->opts & O_INPUT) && !(ctl->seen & O_INPUT))
+		return usage_error(v, "--input-json FILE is required");
+	if ((v->opts & O_KEY) && ctl->n_keys == 0)
+		return usage_error(v, "give at least one --key");
+	if ((v->opts & O_TAG) && ctl->def.options.n_tags == 0)
+		return usage_error(v, "give at least one --tag KEY=VALUE");
 	return CTL_CONTINUE;
 }
 

@@ -47,7 +47,14 @@ typedef struct dtc_args {
 	const dyntable_table_def *def; /* DTC_SRC_DEF */
 	const dyntable_model *model;   /* DTC_SRC_MODEL */
 	const dyntable_table_options *opts; /* with model; NULL: defaults */
-	const char *input;	       /* DTC_SRC_INPUT */
+	const char *input;	       /* DTC_SRC_INPUT; update_table's
+					  UpdateTableInput */
+	bool enabled;		       /* update_time_to_live, _backups */
+	const char *attribute;	       /* update_time_to_live */
+	unsigned days;		       /* update_continuous_backups */
+	const dyntable_tag *tags;      /* tag_resource */
+	const char *const *keys;       /* untag_resource */
+	size_t n;		       /* tags or keys */
 	bool wait;		       /* create/delete: answer when done */
 	unsigned timeout_ms;	       /* 0: the daemon's default */
 	bool table_only;	       /* wait for ACTIVE: the table alone */
@@ -180,7 +187,31 @@ struct dyntable_ctx {
 	X(model_delete_table, DELETE_TABLE,                                \
 	    (dyntable_ctx *c, const dyntable_model *m,                      \
 	    const dyntable_wait_opts *wait),                                \
-	    (DTC_MODEL(m), DTC_WAIT(wait)))
+	    (DTC_MODEL(m), DTC_WAIT(wait)))                                 \
+	X(update_table_json, UPDATE_TABLE,                                 \
+	    (dyntable_ctx *c, const char *name, const char *update_table_input, \
+	    const dyntable_wait_opts *wait),                                \
+	    (.name = name, .input = update_table_input, DTC_WAIT(wait)))    \
+	X(update_time_to_live, UPDATE_TIME_TO_LIVE,                        \
+	    (dyntable_ctx *c, const char *name, bool enabled,               \
+	    const char *attribute),                                         \
+	    (.name = name, .enabled = enabled, .attribute = attribute))     \
+	X(describe_time_to_live, DESCRIBE_TIME_TO_LIVE,                    \
+	    (dyntable_ctx *c, const char *name), (.name = name))            \
+	X(tag_resource, TAG_RESOURCE,                                      \
+	    (dyntable_ctx *c, const char *name, const dyntable_tag *tags,   \
+	    size_t n_tags), (.name = name, .tags = tags, .n = n_tags))      \
+	X(untag_resource, UNTAG_RESOURCE,                                  \
+	    (dyntable_ctx *c, const char *name, const char *const *keys,    \
+	    size_t n_keys), (.name = name, .keys = keys, .n = n_keys))      \
+	X(list_tags_of_resource, LIST_TAGS_OF_RESOURCE,                    \
+	    (dyntable_ctx *c, const char *name), (.name = name))            \
+	X(update_continuous_backups, UPDATE_CONTINUOUS_BACKUPS,            \
+	    (dyntable_ctx *c, const char *name, bool enabled,               \
+	    unsigned recovery_period_days),                                 \
+	    (.name = name, .enabled = enabled, .days = recovery_period_days)) \
+	X(describe_continuous_backups, DESCRIBE_CONTINUOUS_BACKUPS,        \
+	    (dyntable_ctx *c, const char *name), (.name = name))
 
 /* DTC_UNPAREN((a, b)) is a, b: a row's parameter or argument list without
  * its parentheses. The detour through DTC_ID_ is for cppcheck, whose

@@ -323,6 +323,14 @@ typedef enum dyntable_op {
 	DYNTABLE_OP_WAIT_TABLE_DELETED,
 	DYNTABLE_OP_REAP,
 	DYNTABLE_OP_STATUS,
+	DYNTABLE_OP_UPDATE_TABLE,
+	DYNTABLE_OP_UPDATE_TIME_TO_LIVE,
+	DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE,
+	DYNTABLE_OP_TAG_RESOURCE,
+	DYNTABLE_OP_UNTAG_RESOURCE,
+	DYNTABLE_OP_LIST_TAGS_OF_RESOURCE,
+	DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS,
+	DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS,
 } dyntable_op;
 
 /* The answer to one request. */
@@ -341,6 +349,13 @@ typedef struct dyntable_result {
 				    delete (the daemon's log says why) */
 	const char *status_json; /* status: the daemon's state, a compact
 				    JSON object (PROTOCOL.md, status) */
+	const char *json;	 /* compact JSON in DynamoDB's shapes:
+				    describe_time_to_live the
+				    TimeToLiveDescription, update_time_to_live
+				    the TimeToLiveSpecification,
+				    list_tags_of_resource the Tags list, the
+				    continuous backups' the
+				    ContinuousBackupsDescription; else NULL */
 } dyntable_result;
 
 /* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
@@ -490,6 +505,40 @@ DYNTABLE_API dyntable_status dyntable_model_delete_table(dyntable_ctx *c,
     const dyntable_model *m, const dyntable_wait_opts *wait,
     dyntable_cb *cb, void *privdata);
 
+/* ---- after CreateTable (protocol 1.2; a 1.1 daemon answers INVALID) ---- */
+
+/* Updates a table: update_table_input is an UpdateTableInput JSON
+ * document (the --cli-input-json shape; its TableName, if any, must be
+ * name), checked by the daemon. wait: answer once the table and its
+ * GSIs are ACTIVE, the GSI created listed, the one deleted gone. The
+ * result's table is the TableDescription. */
+DYNTABLE_API dyntable_status dyntable_update_table_json(dyntable_ctx *c,
+    const char *name, const char *update_table_input,
+    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata);
+/* Enables (or disables) TTL on attribute. */
+DYNTABLE_API dyntable_status dyntable_update_time_to_live(dyntable_ctx *c,
+    const char *name, bool enabled, const char *attribute, dyntable_cb *cb,
+    void *privdata);
+DYNTABLE_API dyntable_status dyntable_describe_time_to_live(dyntable_ctx *c,
+    const char *name, dyntable_cb *cb, void *privdata);
+/* Tags the table (the daemon finds its ARN). */
+DYNTABLE_API dyntable_status dyntable_tag_resource(dyntable_ctx *c,
+    const char *name, const dyntable_tag *tags, size_t n_tags,
+    dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_untag_resource(dyntable_ctx *c,
+    const char *name, const char *const *keys, size_t n_keys,
+    dyntable_cb *cb, void *privdata);
+/* Every tag of the table, every page: the result's json. */
+DYNTABLE_API dyntable_status dyntable_list_tags_of_resource(dyntable_ctx *c,
+    const char *name, dyntable_cb *cb, void *privdata);
+/* Point-in-time recovery on or off; recovery_period_days 1-35, 0 for
+ * DynamoDB's default (35), only when enabling. */
+DYNTABLE_API dyntable_status dyntable_update_continuous_backups(
+    dyntable_ctx *c, const char *name, bool enabled,
+    unsigned recovery_period_days, dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_describe_continuous_backups(
+    dyntable_ctx *c, const char *name, dyntable_cb *cb, void *privdata);
+
 /*
  * Why the last call on c that returned an error without queuing a
  * request (a bad definition, a model that names an unknown attribute...)
@@ -533,6 +582,25 @@ DYNTABLE_API dyntable_result *dyntable_sync_model_table_exists(
 DYNTABLE_API dyntable_result *dyntable_sync_model_delete_table(
     dyntable_ctx *c, const dyntable_model *m,
     const dyntable_wait_opts *wait);
+
+DYNTABLE_API dyntable_result *dyntable_sync_update_table_json(
+    dyntable_ctx *c, const char *name, const char *update_table_input,
+    const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_update_time_to_live(
+    dyntable_ctx *c, const char *name, bool enabled, const char *attribute);
+DYNTABLE_API dyntable_result *dyntable_sync_describe_time_to_live(
+    dyntable_ctx *c, const char *name);
+DYNTABLE_API dyntable_result *dyntable_sync_tag_resource(dyntable_ctx *c,
+    const char *name, const dyntable_tag *tags, size_t n_tags);
+DYNTABLE_API dyntable_result *dyntable_sync_untag_resource(dyntable_ctx *c,
+    const char *name, const char *const *keys, size_t n_keys);
+DYNTABLE_API dyntable_result *dyntable_sync_list_tags_of_resource(
+    dyntable_ctx *c, const char *name);
+DYNTABLE_API dyntable_result *dyntable_sync_update_continuous_backups(
+    dyntable_ctx *c, const char *name, bool enabled,
+    unsigned recovery_period_days);
+DYNTABLE_API dyntable_result *dyntable_sync_describe_continuous_backups(
+    dyntable_ctx *c, const char *name);
 
 #ifdef __cplusplus
 }

@@ -741,11 +741,19 @@ ddb_check_create(json_t *in, char *err, size_t errlen)
 	    1, 1, &cx.table_hash, &cx.table_range, &cx.keys, err, errlen) != 0)
 		return -1;
 
-	/* An absent BillingMode means PROVISIONED, to DynamoDB and here: a
-	 * CreateTableInput keeps DynamoDB's meaning (our APIs, which default
-	 * to on-demand, always send the mode). */
+	/* The protocol's default is on-demand (PROTOCOL.md §6), sent
+	 * explicitly: DynamoDB takes an absent mode as PROVISIONED. The
+	 * clients' JSON-document paths (libdyntable's
+	 * dyntable_create_table_json, dyntablectl --input-json) give an
+	 * absent mode DynamoDB's meaning before it gets here. */
 	v = json_object_get(in, "BillingMode");
-	billing = v == NULL ? "PROVISIONED" : json_string_value(v);
+	if (v == NULL) {
+		if (json_object_set_new(in, "BillingMode",
+		    json_string("PAY_PER_REQUEST")) != 0)
+			return ddb_fail(err, errlen, "out of memory");
+		v = json_object_get(in, "BillingMode");
+	}
+	billing = json_string_value(v);
 	if (billing == NULL || (strcmp(billing, "PAY_PER_REQUEST") != 0 &&
 	    strcmp(billing, "PROVISIONED") != 0))
 		return ddb_fail(err, errlen, "BillingMode: must be "
@@ -755,9 +763,7 @@ ddb_check_create(json_t *in, char *err, size_t errlen)
 	if (cx.provisioned) {
 		if (pt == NULL)
 			return ddb_fail(err, errlen, "ProvisionedThroughput: "
-			    "required when BillingMode is PROVISIONED%s",
-			    v == NULL ? " (an absent BillingMode means "
-			    "PROVISIONED, as to DynamoDB)" : "");
+			    "required when BillingMode is PROVISIONED");
 		if (ddb_check_throughput(pt, "ProvisionedThroughput", err,
 		    errlen) != 0)
 			return -1;

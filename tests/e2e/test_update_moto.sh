@@ -66,5 +66,33 @@ check "delete with deletion protection on: DynamoDB refuses" call delete_table "
 check "update_table: deletion protection off" call update_table "{\"name\":\"$t\",\"update\":{\"DeletionProtectionEnabled\":false}}" '.ok'
 check "delete: ok" call delete_table "{\"name\":\"$t\"}" '.ok'
 
+# ---- dyntablectl's verbs (libdyntable's blocking calls) --------------------
+c=$t-cli
+"$ctl" create "$c" --pk pk:S --wait >/dev/null
+echo "{\"TableName\":\"$c\",\"StreamSpecification\":{\"StreamEnabled\":true,\"StreamViewType\":\"KEYS_ONLY\"}}" >"$DYNTABLE_TEST_DIR/u.json"
+"$ctl" update "$c" --input-json "$DYNTABLE_TEST_DIR/u.json" --wait --json >"$DYNTABLE_TEST_DIR/out"
+check "update --input-json --wait --json: exit 0, TableDescription with the stream" \
+	jq -e '.TableDescription.StreamSpecification.StreamViewType == "KEYS_ONLY"' "$DYNTABLE_TEST_DIR/out"
+check "... sent without the file's TableName twice: TableName + StreamSpecification" \
+	test "$(last_body UpdateTable)" = "$(jq -cS . "$DYNTABLE_TEST_DIR/u.json")"
+echo '{"TableName":"not-it","TableClass":"STANDARD"}' >"$DYNTABLE_TEST_DIR/u2.json"
+"$ctl" update "$c" --input-json "$DYNTABLE_TEST_DIR/u2.json" 2>"$DYNTABLE_TEST_DIR/err" >/dev/null
+check "update: a file naming another table: exit 4" test $? -eq 4
+"$ctl" ttl "$c" --on --attribute exp >/dev/null
+check "ttl --on --attribute exp: exit 0" test $? -eq 0
+"$ctl" ttl "$c" --off >/dev/null 2>&1
+check "ttl --off without --attribute: usage, exit 2" test $? -eq 2
+"$ctl" tag "$c" --tag team=a --tag env=ci >/dev/null && "$ctl" untag "$c" --key env >/dev/null
+check "tag, untag: exit 0" test $? -eq 0
+"$ctl" tags "$c" >"$DYNTABLE_TEST_DIR/out"
+check "tags: team=a alone" grep -qx 'Tags: *team=a' "$DYNTABLE_TEST_DIR/out"
+"$ctl" pitr "$c" --on --days 7 >/dev/null
+check "pitr --on --days 7: exit 0" test $? -eq 0
+"$ctl" describe "$c" --all >"$DYNTABLE_TEST_DIR/out"
+check "describe --all: TTL, tags and PITR lines" grep -q "^TTL: *ENABLED (attribute exp)" "$DYNTABLE_TEST_DIR/out"
+grep -q "^PITR period: *7 days" "$DYNTABLE_TEST_DIR/out" || { echo "FAIL: PITR period line"; fail=$((fail + 1)); }
+"$ctl" describe "$c" --all --json >"$DYNTABLE_TEST_DIR/out"
+check "describe --all --json: the AWS CLI's four outputs" jq -e --arg c "$c" '(keys == ["ContinuousBackupsDescription", "Table", "Tags", "TimeToLiveDescription"]) and .Table.TableName == $c and .TimeToLiveDescription.AttributeName == "exp" and .Tags == [{"Key": "team", "Value": "a"}] and .ContinuousBackupsDescription.PointInTimeRecoveryDescription.RecoveryPeriodInDays == 7' "$DYNTABLE_TEST_DIR/out"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
