@@ -193,6 +193,29 @@ cmd_tags(dyntable_ctx *c, const struct ctl *ctl)
 }
 
 static int
+cmd_apply(dyntable_ctx *c, const struct ctl *ctl)
+{
+	dyntable_apply_opts o = {
+		.plan = (ctl->seen & O_PLAN) != 0,
+		.prune = (ctl->seen & O_PRUNE) != 0,
+		.wait = (ctl->seen & O_WAIT) != 0,
+		.timeout_ms = ctl->timeout_ms,
+	};
+	char err[512] = "", *report = NULL, *doc;
+	dyntable_status st;
+	int rc;
+
+	if ((doc = json_dumps(ctl->input, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)) == NULL)
+		oom();
+	st = dyntable_apply(c, doc, &o, &report, err, sizeof err);
+	free(doc);
+	rc = print_apply(ctl, st, report, err);
+	free(report);
+	return rc;
+}
+
+static int
 cmd_pitr(dyntable_ctx *c, const struct ctl *ctl)
 {
 	if (!(ctl->seen & (O_ON | O_OFF)))
@@ -383,6 +406,15 @@ const struct verb verbs[] = {
 	{ "pitr", cmd_pitr, "pitr TABLE [--on [--days N] | --off] [--json]",
 	    "Print a table's point-in-time recovery; with --on or --off, "
 	    "change it.", O_ON | O_OFF | O_DAYS | O_JSON, true, NULL, NULL },
+	{ "apply", cmd_apply,
+	    "apply FILE [--plan] [--prune] [--wait [--timeout SECONDS]] "
+	    "[--json]",
+	    "Bring the tables of FILE (docs/APPLY.md) to what it says: create "
+	    "the missing ones in parallel, converge the others in place, one "
+	    "index change at a time; report drift (exit 6) that only a new "
+	    "table could fix. A second run sends only describes.",
+	    O_PLAN | O_PRUNE | O_WAIT | O_TIMEOUT | O_JSON, true, NULL,
+	    prepare_apply },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
 

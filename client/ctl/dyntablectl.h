@@ -33,6 +33,8 @@ enum {
 	CTL_UNREACHABLE = 3, /* cannot reach or talk to the daemon */
 	CTL_FAILED = 4,	     /* the daemon or DynamoDB refused or failed */
 	CTL_TIMEOUT = 5,     /* a wait's deadline passed */
+	CTL_DRIFT = 6,	     /* apply: a table differs from its file in what
+				cannot change in place (nothing else failed) */
 	CTL_CONTINUE = -1,   /* internal: parsing done, go on */
 };
 
@@ -66,6 +68,8 @@ enum {
 	O_ATTRIBUTE = 1u << 25, /* ttl: the attribute */
 	O_DAYS = 1u << 26,	/* pitr: recovery period */
 	O_KEY = 1u << 27,	/* untag: a tag key (repeatable) */
+	O_PLAN = 1u << 28,	/* apply: describe only */
+	O_PRUNE = 1u << 29,	/* apply: delete what the file dropped */
 };
 #define O_SCHEMA (O_PK | O_SK | O_GSI | O_LSI) /* what a model defines */
 /* the flags that stand for members of a CreateTableInput */
@@ -129,6 +133,8 @@ void ctl_free(struct ctl *ctl);
 int prepare_create(struct ctl *ctl);
 /* update's row: reads --input-json. */
 int prepare_update(struct ctl *ctl);
+/* apply's row: reads FILE (TABLE's place) into ctl->input. */
+int prepare_apply(struct ctl *ctl);
 /* The general --help, listing the verbs of table (verbs[]). */
 void print_help(const struct verb *table);
 const char *bad_option(char **argv, char *buf, size_t len);
@@ -147,6 +153,10 @@ int print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r);
  * not freed here), as text or {"Table", "TimeToLiveDescription", "Tags",
  * "ContinuousBackupsDescription"}. Returns the exit code. */
 int print_describe_all(const struct ctl *ctl, dyntable_result *const rs[4]);
+/* apply's report (dyntable_apply's JSON), as text or JSON; the exit code
+ * from st and the report: failures 4, drift alone CTL_DRIFT. */
+int print_apply(const struct ctl *ctl, dyntable_status st,
+    const char *report, const char *err);
 int usage_error(const struct verb *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

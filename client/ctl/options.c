@@ -90,6 +90,13 @@ static const struct verb_opt {
 	{ "days", "N", O_DAYS,
 	    "pitr --on: the recovery period, 1 to 35 days (default 35)" },
 	{ "key", "KEY", O_KEY, "untag: a tag key to remove (repeatable)" },
+	{ "plan", NULL, O_PLAN,
+	    "apply: print what would be done, per table and field; send no "
+	    "change" },
+	{ "prune", NULL, O_PRUNE,
+	    "apply: delete the tables the file no longer lists (under its "
+	    "prefix, or in the namespace; never one with deletion "
+	    "protection)" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
 #define OPT_VAL_BASE 256 /* getopt value of verb_opts[i]: base + i */
@@ -550,6 +557,16 @@ prepare_update(struct ctl *ctl)
 }
 
 int
+prepare_apply(struct ctl *ctl)
+{
+	int rc = CTL_USAGE;
+
+	if ((ctl->input = load_json(ctl, "FILE", ctl->table, &rc)) == NULL)
+		return rc;
+	return CTL_CONTINUE;
+}
+
+int
 prepare_create(struct ctl *ctl)
 {
 	if (ctl->seen & O_INPUT)
@@ -570,7 +587,10 @@ static const char exit_text[] =
     "     incompatible protocol version)\n"
     "  4  the operation failed: DynamoDB or the daemon refused it or\n"
     "     failed (not found, in use, invalid, AWS or upstream error...)\n"
-    "  5  a wait's deadline passed\n";
+    "  5  a wait's deadline passed\n"
+    "  6  apply: a table differs from the file in what cannot change in\n"
+    "     place (key schema, local indexes, an attribute's type, a global\n"
+    "     index's keys); the rest was converged, nothing else failed\n";
 
 void
 print_help(const struct verb *table)

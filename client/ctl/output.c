@@ -609,6 +609,75 @@ print_describe_all(const struct ctl *ctl, dyntable_result *const rs[4])
 	return rc;
 }
 
+int
+print_apply(const struct ctl *ctl, dyntable_status st, const char *report,
+    const char *err)
+{
+	json_t *r = report ? json_loads(report, 0, NULL) : NULL;
+	const json_t *t, *ch, *v;
+	size_t i, j;
+	char *s;
+	int rc;
+
+	if (r == NULL) {
+		print_error(ctl, dyntable_status_name(st), err && *err ? err :
+		    "no report");
+		return status_exit(st);
+	}
+	rc = st != DYNTABLE_OK ? status_exit(st) :
+	    json_integer_value(json_object_get(r, "drift")) > 0 ? CTL_DRIFT :
+	    CTL_OK;
+	if (ctl->seen & O_JSON) {
+		if ((s = pretty(r)) == NULL)
+			oom();
+		printf("%s\n", s);
+		free(s);
+		json_decref(r);
+		return rc;
+	}
+	json_array_foreach(json_object_get(r, "tables"), i, t) {
+		const char *name = json_string_value(json_object_get(t,
+		    "table"));
+		const json_t *e = json_object_get(t, "error");
+
+		printf("%s: %s%s\n", name ? name : "?", json_string_value(
+		    json_object_get(t, "action")) ? json_string_value(
+		    json_object_get(t, "action")) : "failed",
+		    json_is_true(json_object_get(r, "plan")) ? " (plan)" : "");
+		json_array_foreach(json_object_get(t, "changes"), j, ch) {
+			char *have = json_dumps(json_object_get(ch, "have"),
+			    JSON_COMPACT | JSON_ENCODE_ANY);
+			char *want = json_dumps(json_object_get(ch, "want"),
+			    JSON_COMPACT | JSON_ENCODE_ANY);
+
+			printf("  change %s: %s -> %s\n", json_string_value(
+			    json_object_get(ch, "field")), have ? have : "?",
+			    want ? want : "?");
+			free(have);
+			free(want);
+		}
+		json_array_foreach(json_object_get(t, "drift"), j, ch)
+			printf("  DRIFT %s: cannot change in place; delete and "
+			    "recreate the table yourself if you mean it\n",
+			    json_string_value(json_object_get(ch, "field")));
+		if (e)
+			printf("  FAILED: %s: %s\n", json_string_value(
+			    json_object_get(e, "status")), json_string_value(
+			    json_object_get(e, "message")));
+	}
+	json_array_foreach(json_object_get(r, "pruned"), i, v)
+		printf("%s: %s\n", json_string_value(v),
+		    json_is_true(json_object_get(r, "plan")) ?
+		    "delete (plan)" : "deleted");
+	json_array_foreach(json_object_get(r, "kept"), i, v)
+		printf("%s: kept (%s)\n", json_string_value(json_object_get(v,
+		    "table")), json_string_value(json_object_get(v, "why")));
+	if (st != DYNTABLE_OK && err && *err)
+		print_error(ctl, dyntable_status_name(st), err);
+	json_decref(r);
+	return rc;
+}
+
 /* A successful answer. */
 static int
 print_ok(const struct ctl *ctl, const dyntable_result *r)

@@ -317,6 +317,39 @@ dyntable_status dtc_model_def_make(const dyntable_model *m,
     size_t errlen);
 void dtc_model_def_free(dtc_model_def *md);
 
+/* ---- apply_diff.c (pure) ------------------------------------------------ */
+
+/* What the file says a table should be (borrowed): its CreateTableInput,
+ * and what it manages besides, NULL when it does not: ttl (an attribute
+ * name, or false: disabled), tags (an object of key -> value), pitr
+ * (true or false). */
+typedef struct dtc_apply_want {
+	const json_t *input;
+	const json_t *ttl, *tags, *pitr;
+} dtc_apply_want;
+
+/* What DynamoDB describes (borrowed): table NULL when it does not exist;
+ * ttl the TimeToLiveDescription, tags the Tags list, pitr the
+ * ContinuousBackupsDescription (each NULL when not asked). */
+typedef struct dtc_apply_have {
+	const json_t *table;
+	const json_t *ttl, *tags, *pitr;
+} dtc_apply_have;
+
+/*
+ * The plan for one table: {"action": "create" | "update" | "none" |
+ * "drift", "changes": [{field, have, want}], "drift": [{field, have,
+ * want}] (what cannot change in place: key schema, attribute types,
+ * local indexes, a global index's keys or projection), "steps": [{"op":
+ * "create_table", "input"} | {"op": "update_table", "update"} | {"op":
+ * "update_time_to_live", "enabled", "attribute"} | {"op": "tag_resource",
+ * "tags"} | {"op": "untag_resource", "keys"} | {"op":
+ * "update_continuous_backups", "enabled"}]}, in the order to run them:
+ * one index created or deleted per update_table. A new reference; NULL
+ * when out of memory.
+ */
+json_t *dtc_apply_diff(const dtc_apply_want *want, const dtc_apply_have *have);
+
 /* ---- result.c ------------------------------------------------------------ */
 
 /* A result carrying only a status and a message (copied; may be NULL).

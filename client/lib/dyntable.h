@@ -539,6 +539,41 @@ DYNTABLE_API dyntable_status dyntable_update_continuous_backups(
 DYNTABLE_API dyntable_status dyntable_describe_continuous_backups(
     dyntable_ctx *c, const char *name, dyntable_cb *cb, void *privdata);
 
+/* ---- apply: many tables, idempotent ------------------------------------ */
+
+typedef struct dyntable_apply_opts {
+	bool plan;	     /* describe only; send no mutation */
+	bool prune;	     /* delete tables the file no longer lists: only
+				those starting with the file's "prefix", or,
+				without one, the connection's namespace's;
+				never one with deletion protection on */
+	bool wait;	     /* wait for created tables to be ACTIVE even when
+				nothing follows their creation */
+	unsigned timeout_ms; /* each wait; 0: the daemon's default */
+} dyntable_apply_opts;
+
+/*
+ * Brings the tables of an apply file (JSON, docs/APPLY.md: each table a
+ * CreateTableInput or a model, with its TTL, tags and point-in-time
+ * recovery) to what it says: describes every table, creates the missing
+ * ones in parallel (the daemon's mutation limit applies), converges the
+ * others in place, one index change at a time, waiting between; what
+ * cannot change in place (key schema, local indexes, an attribute's type,
+ * a global index's keys) is drift: reported, never fixed by deleting.
+ * Blocking, on a context not attached to a loop. On return *report (when
+ * not NULL) is a malloc'd JSON document the caller frees: {"tables":
+ * [{"table", "action", "changes", "drift", "steps", "done", "error"}],
+ * "pruned", "kept", "drift": N, "errors": N, "plan": bool}. Returns
+ * DYNTABLE_OK when every table could be described (and, unless plan,
+ * converged); a bad file is DYNTABLE_ERR_INVALID with err; a table that
+ * failed is counted in "errors" and the call returns DYNTABLE_ERR_AWS
+ * (or that table's status); drift alone returns DYNTABLE_OK, with
+ * "drift" > 0.
+ */
+DYNTABLE_API dyntable_status dyntable_apply(dyntable_ctx *c,
+    const char *file_json, const dyntable_apply_opts *o, char **report,
+    char *err, size_t errlen);
+
 /*
  * Why the last call on c that returned an error without queuing a
  * request (a bad definition, a model that names an unknown attribute...)

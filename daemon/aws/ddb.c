@@ -1256,7 +1256,9 @@ ddb_error_code(const char *aws_type)
 {
 	if (aws_type == NULL)
 		return DTP_E_UPSTREAM;
-	if (strcmp(aws_type, "ResourceNotFoundException") == 0)
+	/* The backup operations say TableNotFoundException. */
+	if (strcmp(aws_type, "ResourceNotFoundException") == 0 ||
+	    strcmp(aws_type, "TableNotFoundException") == 0)
 		return DTP_E_NOT_FOUND;
 	if (strcmp(aws_type, "ResourceInUseException") == 0)
 		return DTP_E_IN_USE;
