@@ -681,7 +681,8 @@ ops_delete(struct server *srv, struct req *r, const struct op_args *a)
 /* ---- update_table, update_time_to_live ----------------------------------- */
 
 /* Converts r's document argument to JSON and checks it with check; NULL
- * after answering r INVALID (what names the argument). */
+ * after answering r INVALID (what names the argument): r is freed then,
+ * and the caller must not touch it. */
 static json_t *
 ops_doc(struct req *r, const msgpack_object *doc, const char *what,
     int (*check)(const json_t *, char *, size_t))
@@ -764,12 +765,15 @@ ops_update_start(void *arg)
 static void
 ops_update(struct server *srv, struct req *r, const struct op_args *a)
 {
+	json_t *in;
+
 	r->wait = a->wait;
 	r->timeout_ms = ops_timeout(srv, a->timeout_ms);
-	if ((r->acc = ops_doc(r, a->doc, "update", ddb_check_update)) == NULL)
+	/* ops_doc answers (and frees) r on failure: r is not touched then */
+	if ((in = ops_doc(r, a->doc, "update", ddb_check_update)) == NULL)
 		return;
-	if (json_object_set_new(r->acc, "TableName", json_string(r->table)) !=
-	    0) {
+	r->acc = in; /* freed with r */
+	if (json_object_set_new(in, "TableName", json_string(r->table)) != 0) {
 		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
 		return;
 	}
@@ -803,9 +807,12 @@ ops_update_ttl_start(void *arg)
 static void
 ops_update_ttl(struct server *srv, struct req *r, const struct op_args *a)
 {
-	if ((r->acc = ops_doc(r, a->doc, "time_to_live",
-	    ddb_check_ttl_spec)) != NULL)
-		ops_mutation_queue(srv, r, ops_update_ttl_start);
+	json_t *in = ops_doc(r, a->doc, "time_to_live", ddb_check_ttl_spec);
+
+	if (in == NULL)
+		return; /* answered: r is gone */
+	r->acc = in;
+	ops_mutation_queue(srv, r, ops_update_ttl_start);
 }
 
 /* ---- tags: by table name, the ARN from DescribeTable -------------------- */
@@ -858,21 +865,29 @@ ops_arn_known(void *arg, const dynamo_result *res)
 	}
 }
 
+/* tag, untag: the checked document in r->acc, then the ARN. */
+static void
+ops_tags_start(struct server *srv, struct req *r, const msgpack_object *doc,
+    const char *what, int (*check)(const json_t *, char *, size_t))
+{
+	json_t *in = ops_doc(r, doc, what, check);
+
+	if (in == NULL)
+		return; /* answered: r is gone */
+	r->acc = in;
+	ops_called(r, dynamo_describe(srv->up, r->table, ops_arn_known, r));
+}
+
 static void
 ops_tag(struct server *srv, struct req *r, const struct op_args *a)
 {
-	if ((r->acc = ops_doc(r, a->doc, "tags", ddb_check_tag_list)) != NULL)
-		ops_called(r, dynamo_describe(srv->up, r->table, ops_arn_known,
-		    r));
+	ops_tags_start(srv, r, a->doc, "tags", ddb_check_tag_list);
 }
 
 static void
 ops_untag(struct server *srv, struct req *r, const struct op_args *a)
 {
-	if ((r->acc = ops_doc(r, a->doc, "tag_keys", ddb_check_tag_keys)) !=
-	    NULL)
-		ops_called(r, dynamo_describe(srv->up, r->table, ops_arn_known,
-		    r));
+	ops_tags_start(srv, r, a->doc, "tag_keys", ddb_check_tag_keys);
 }
 
 static void
@@ -910,10 +925,14 @@ static void
 ops_update_backups(struct server *srv, struct req *r,
     const struct op_args *a)
 {
-	if ((r->acc = ops_doc(r, a->doc, "point_in_time_recovery",
-	    ddb_check_pitr_spec)) != NULL)
-		ops_called(r, dynamo_update_backups(srv->up, r->table,
-		    json_incref(r->acc), ops_backups_done, r));
+	json_t *in = ops_doc(r, a->doc, "point_in_time_recovery",
+	    ddb_check_pitr_spec);
+
+	if (in == NULL)
+		return; /* answered: r is gone */
+	r->acc = in;
+	ops_called(r, dynamo_update_backups(srv->up, r->table,
+	    json_incref(in), ops_backups_done, r));
 }
 
 /* ---- status, reap ---------------------------------------------------------- */

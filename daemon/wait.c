@@ -221,16 +221,18 @@ poller_active(struct poller *p, const json_t *desc)
 {
 	struct waiter *wt, *next;
 	wait_result res = { .err = DTP_OK, .table = desc };
-	unsigned before = p->n_waiters;
+	unsigned answered = 0;
 
 	for (wt = TAILQ_FIRST(&p->waiters); wt != NULL; wt = next) {
 		next = TAILQ_NEXT(wt, entry);
-		if (waiter_done(wt, desc))
+		if (waiter_done(wt, desc)) {
 			waiter_answer(wt, &res);
+			answered++;
+		}
 	}
-	if (p->n_waiters != before)
-		log_debug("wait: %s: answered %u of %u waiters", p->table,
-		    before - p->n_waiters, before);
+	if (answered > 0)
+		log_debug("wait: %s: answered %u waiters, %u left", p->table,
+		    answered, p->n_waiters);
 	if (p->n_waiters != 0)
 		return true;
 	poller_free(p);

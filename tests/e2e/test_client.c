@@ -970,6 +970,7 @@ test_update_ttl_tags(void **state)
 	dyntable_ctx *c;
 	json_t *reqs, *j;
 	long before;
+	long long t0;
 
 	d.options.billing_mode = DYNTABLE_PROVISIONED;
 	create_ok(sc, &d, true);
@@ -1024,9 +1025,14 @@ test_update_ttl_tags(void **state)
 	assert_int_equal(dyntable_describe_continuous_backups(c, name,
 	    on_expect, &bak), DYNTABLE_OK);
 	ls.outstanding = 3;
-	while (ls.outstanding > 0)
+	t0 = now_ms();
+	while (ls.outstanding > 0) {
 		if (dyntable_poll_tick(c, 100) < 0)
 			fail_msg("dyntable_poll_tick failed");
+		if (now_ms() - t0 > LOOP_LIMIT_S * 1000LL)
+			fail_msg("%d callbacks outstanding after %d s",
+			    ls.outstanding, LOOP_LIMIT_S);
+	}
 	check_expect(&upd);
 	check_expect(&lst);
 	check_expect(&bak);

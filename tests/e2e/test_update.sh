@@ -116,11 +116,10 @@ check "... DescribeTable agrees" call describe_table "{\"name\":\"$p-g\"}" \
 check "update_table without wait: answered UPDATING" call update_table "{\"name\":\"$p-w\",\"update\":{\"ProvisionedThroughput\":{\"ReadCapacityUnits\":2,\"WriteCapacityUnits\":2}}}" \
 	'.result.table.TableStatus == "UPDATING"'
 d0=$(sent DescribeTable)
-pids=()
-for i in $(seq 50); do
-	"$dtcall" "$sock" wait_table_active "{\"name\":\"$p-w\"}" >"$DYNTABLE_TEST_DIR/w$i.out" &
-	pids+=($!)
-done
+# 50 wait_table_active in flight at once on one connection (dtcall
+# --pipeline): shared or not, each is a waiter of its own in the daemon.
+"$dtcall" --repeat 50 --pipeline 1 "$sock" wait_table_active "{\"name\":\"$p-w\"}" >"$DYNTABLE_TEST_DIR/w.out" &
+pids=($!)
 # The daemon's status while they wait: the most waiters seen, and the
 # pollers then.
 echo '{"result":{"waiters":0,"pollers":0}}' >"$DYNTABLE_TEST_DIR/status.out"
@@ -137,14 +136,16 @@ for pid in "${pids[@]}"; do wait "$pid"; done
 check "50 waiters on one update at once: one poller" \
 	jq -e '.result.pollers == 1 and .result.waiters == 50' "$DYNTABLE_TEST_DIR/status.out"
 check "... all 50 answered ACTIVE with the new capacity" \
-	test "$(cat "$DYNTABLE_TEST_DIR"/w*.out | jq -s 'map(select(.ok and .result.table.TableStatus == "ACTIVE" and .result.table.ProvisionedThroughput.ReadCapacityUnits == 2)) | length')" = 50
+	test "$(jq -s 'map(select(.ok and .result.table.TableStatus == "ACTIVE" and .result.table.ProvisionedThroughput.ReadCapacityUnits == 2)) | length' "$DYNTABLE_TEST_DIR/w.out")" = 50
 # One poller polls every 50-100 ms on loopback (--poll-min-ms 50,
 # --poll-max-ms 100 by default there), whatever its waiters: its calls
 # never come closer than the jitter allows (37 ms); 50 pollers' would.
 nd=$(($(sent DescribeTable) - d0))
 gap=$(jq -s --arg t "$p-w" --argjson d0 "$d0" '[.[] | select(.target == "DynamoDB_20120810.DescribeTable")] | .[$d0:] | map(select(.body.TableName == $t) | .t) | [range(1; length) as $i | .[$i] - .[$i - 1]] | min' "$requests")
 echo "      DescribeTable calls while the 50 waited: $nd, the closest two $gap ms apart"
-check "... at the cost of one poller: no two DescribeTable calls closer than 30 ms" test "$gap" -ge 30
+# 50 pollers would poll at once, 50 calls at least, some 0 ms apart.
+one_poller() { [ "$nd" -lt 50 ] && { [ "$gap" = null ] || [ "$gap" -ge 30 ]; }; }
+check "... at the cost of one poller: fewer than 50 calls, none closer than 30 ms" one_poller
 
 # ---- tags, by table name ---------------------------------------------------
 check "tag_resource: ok" call tag_resource "{\"name\":\"$u\",\"tags\":[{\"Key\":\"team\",\"Value\":\"a\"},{\"Key\":\"env\",\"Value\":\"ci\"}]}" '.ok and .result == {}'
