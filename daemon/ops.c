@@ -442,23 +442,32 @@ ops_exists(struct server *srv, struct req *r, const struct op_args *a)
 
 /* ---- describe_time_to_live -------------------------------------------- */
 
+/* A call whose answer is one DynamoDB document (dynamo_result.doc):
+ * {"time_to_live": ...} or {"continuous_backups": ...}, by r's op. */
 static void
-ops_ttl_described(void *arg, const dynamo_result *res)
+ops_doc_answered(void *arg, const dynamo_result *res)
 {
 	struct req *r = arg;
 
 	r->call = NULL;
+	if (r->mut != NULL) { /* update_time_to_live */
+		mutation_end(r->mut);
+		r->mut = NULL;
+	}
 	if (res->err != DTP_OK)
 		ops_reply_failure(r, res);
 	else
-		ops_reply_new(r, json_pack("{s:O}", "time_to_live", res->doc));
+		ops_reply_new(r, json_pack("{s:O}", r->op ==
+		    DTP_OP_DESCRIBE_TIME_TO_LIVE || r->op ==
+		    DTP_OP_UPDATE_TIME_TO_LIVE ? "time_to_live" :
+		    "continuous_backups", res->doc));
 }
 
 static void
 ops_describe_ttl(struct server *srv, struct req *r, const struct op_args *a)
 {
 	(void)a;
-	ops_called(r, dynamo_describe_ttl(srv->up, r->table, ops_ttl_described,
+	ops_called(r, dynamo_describe_ttl(srv->up, r->table, ops_doc_answered,
 	    r));
 }
 
@@ -781,26 +790,12 @@ ops_update(struct server *srv, struct req *r, const struct op_args *a)
 }
 
 static void
-ops_ttl_updated(void *arg, const dynamo_result *res)
-{
-	struct req *r = arg;
-
-	r->call = NULL;
-	mutation_end(r->mut);
-	r->mut = NULL;
-	if (res->err != DTP_OK)
-		ops_reply_failure(r, res);
-	else
-		ops_reply_new(r, json_pack("{s:O}", "time_to_live", res->doc));
-}
-
-static void
 ops_update_ttl_start(void *arg)
 {
 	struct req *r = arg;
 
 	if ((r->call = dynamo_update_ttl(r->srv->up, r->table,
-	    json_incref(r->acc), ops_ttl_updated, r)) == NULL)
+	    json_incref(r->acc), ops_doc_answered, r)) == NULL)
 		ops_mutation_nomem(r);
 }
 
@@ -900,25 +895,12 @@ ops_list_tags(struct server *srv, struct req *r, const struct op_args *a)
 /* ---- continuous backups (point-in-time recovery) -------------------------- */
 
 static void
-ops_backups_done(void *arg, const dynamo_result *res)
-{
-	struct req *r = arg;
-
-	r->call = NULL;
-	if (res->err != DTP_OK)
-		ops_reply_failure(r, res);
-	else
-		ops_reply_new(r, json_pack("{s:O}", "continuous_backups",
-		    res->doc));
-}
-
-static void
 ops_describe_backups(struct server *srv, struct req *r,
     const struct op_args *a)
 {
 	(void)a;
 	ops_called(r, dynamo_describe_backups(srv->up, r->table,
-	    ops_backups_done, r));
+	    ops_doc_answered, r));
 }
 
 static void
@@ -932,7 +914,7 @@ ops_update_backups(struct server *srv, struct req *r,
 		return; /* answered: r is gone */
 	r->acc = in;
 	ops_called(r, dynamo_update_backups(srv->up, r->table,
-	    json_incref(in), ops_backups_done, r));
+	    json_incref(in), ops_doc_answered, r));
 }
 
 /* ---- status, reap ---------------------------------------------------------- */

@@ -493,8 +493,9 @@ load_json(const struct ctl *ctl, const char *opt, const char *path,
 	return NULL;
 }
 
+/* Reads --input-json into ctl->input: a JSON object, what naming it. */
 static int
-load_input(struct ctl *ctl)
+load_input_object(struct ctl *ctl, const char *what)
 {
 	int rc = CTL_USAGE;
 
@@ -503,8 +504,16 @@ load_input(struct ctl *ctl)
 		return rc;
 	if (!json_is_object(ctl->input))
 		return usage_error(ctl->verb, "bad --input-json %s: want a JSON "
-		    "object (a CreateTableInput)", ctl->input_path);
-	return merge_flags(ctl);
+		    "object (%s)", ctl->input_path, what);
+	return CTL_CONTINUE;
+}
+
+static int
+load_input(struct ctl *ctl)
+{
+	int rc = load_input_object(ctl, "a CreateTableInput");
+
+	return rc != CTL_CONTINUE ? rc : merge_flags(ctl);
 }
 
 /* ---- create: model files (docs/MODEL.md) ------------------------------- */
@@ -545,15 +554,7 @@ load_model(struct ctl *ctl)
 int
 prepare_update(struct ctl *ctl)
 {
-	int rc = CTL_USAGE;
-
-	if ((ctl->input = load_json(ctl, "input-json", ctl->input_path,
-	    &rc)) == NULL)
-		return rc;
-	if (!json_is_object(ctl->input))
-		return usage_error(ctl->verb, "bad --input-json %s: want a JSON "
-		    "object (an UpdateTableInput)", ctl->input_path);
-	return CTL_CONTINUE;
+	return load_input_object(ctl, "an UpdateTableInput");
 }
 
 int

@@ -234,8 +234,9 @@ apply_parse(apply_run *run, const char *text, char *err, size_t errlen)
 	if (!json_is_array(tables) || json_array_size(tables) > APPLY_TABLES_MAX)
 		return file_fail(err, errlen, "tables: a list of at most %d "
 		    "tables", APPLY_TABLES_MAX);
-	run->n = json_array_size(tables);
-	if (run->n && !(run->t = calloc(run->n, sizeof *run->t)))
+	if ((run->n = json_array_size(tables)) == 0)
+		return DYNTABLE_OK;
+	if (!(run->t = calloc(run->n, sizeof *run->t)))
 		return DYNTABLE_ERR_NOMEM;
 	json_array_foreach(tables, i, e) {
 		apply_tbl *t = &run->t[i];

@@ -348,7 +348,7 @@ typedef struct dtc_apply_have {
  * one index created or deleted per update_table. A new reference; NULL
  * when out of memory.
  */
-json_t *dtc_apply_diff(const dtc_apply_want *want, const dtc_apply_have *have);
+json_t *dtc_apply_diff(const dtc_apply_want *x, const dtc_apply_have *h);
 
 /* ---- result.c ------------------------------------------------------------ */
 

@@ -710,6 +710,33 @@ ddb_check_tags(const json_t *tags, char *err, size_t errlen)
 	return 0;
 }
 
+/* The members CreateTable and UpdateTable share as they are:
+ * StreamSpecification, SSESpecification, TableClass,
+ * DeletionProtectionEnabled. */
+static int
+ddb_check_settings(const json_t *in, char *err, size_t errlen)
+{
+	const json_t *v;
+
+	if ((v = json_object_get(in, "StreamSpecification")) != NULL &&
+	    ddb_check_stream(v, err, errlen) != 0)
+		return -1;
+	if ((v = json_object_get(in, "SSESpecification")) != NULL &&
+	    ddb_check_sse(v, err, errlen) != 0)
+		return -1;
+	if ((v = json_object_get(in, "TableClass")) != NULL &&
+	    (!json_is_string(v) ||
+	    (strcmp(json_string_value(v), "STANDARD") != 0 &&
+	    strcmp(json_string_value(v), "STANDARD_INFREQUENT_ACCESS") != 0)))
+		return ddb_fail(err, errlen, "TableClass: must be STANDARD or "
+		    "STANDARD_INFREQUENT_ACCESS");
+	if ((v = json_object_get(in, "DeletionProtectionEnabled")) != NULL &&
+	    !json_is_boolean(v))
+		return ddb_fail(err, errlen, "DeletionProtectionEnabled: must be "
+		    "true or false");
+	return 0;
+}
+
 int
 ddb_check_create(json_t *in, char *err, size_t errlen)
 {
@@ -786,25 +813,11 @@ ddb_check_create(json_t *in, char *err, size_t errlen)
 	if (ddb_check_attr_defs(json_object_get(in, "AttributeDefinitions"),
 	    &cx.keys, err, errlen) != 0)
 		return -1;
-	if ((v = json_object_get(in, "StreamSpecification")) != NULL &&
-	    ddb_check_stream(v, err, errlen) != 0)
-		return -1;
-	if ((v = json_object_get(in, "SSESpecification")) != NULL &&
-	    ddb_check_sse(v, err, errlen) != 0)
+	if (ddb_check_settings(in, err, errlen) != 0)
 		return -1;
 	if ((v = json_object_get(in, "Tags")) != NULL &&
 	    ddb_check_tags(v, err, errlen) != 0)
 		return -1;
-	if ((v = json_object_get(in, "TableClass")) != NULL &&
-	    (!json_is_string(v) ||
-	    (strcmp(json_string_value(v), "STANDARD") != 0 &&
-	    strcmp(json_string_value(v), "STANDARD_INFREQUENT_ACCESS") != 0)))
-		return ddb_fail(err, errlen, "TableClass: must be STANDARD or "
-		    "STANDARD_INFREQUENT_ACCESS");
-	if ((v = json_object_get(in, "DeletionProtectionEnabled")) != NULL &&
-	    !json_is_boolean(v))
-		return ddb_fail(err, errlen, "DeletionProtectionEnabled: must be "
-		    "true or false");
 	if (ddb_check_ondemand_warm(in, "", billing, false, err, errlen) != 0)
 		return -1;
 	if ((v = json_object_get(in, "ResourcePolicy")) != NULL &&
@@ -1031,22 +1044,8 @@ ddb_check_update(const json_t *in, char *err, size_t errlen)
 		return ddb_fail(err, errlen, "AttributeDefinitions: required to "
 		    "define the new index's key attributes (\"%s\"...)",
 		    keys.names[0]);
-	if ((v = json_object_get(in, "StreamSpecification")) != NULL &&
-	    ddb_check_stream(v, err, errlen) != 0)
+	if (ddb_check_settings(in, err, errlen) != 0)
 		return -1;
-	if ((v = json_object_get(in, "SSESpecification")) != NULL &&
-	    ddb_check_sse(v, err, errlen) != 0)
-		return -1;
-	if ((v = json_object_get(in, "TableClass")) != NULL &&
-	    (!json_is_string(v) ||
-	    (strcmp(json_string_value(v), "STANDARD") != 0 &&
-	    strcmp(json_string_value(v), "STANDARD_INFREQUENT_ACCESS") != 0)))
-		return ddb_fail(err, errlen, "TableClass: must be STANDARD or "
-		    "STANDARD_INFREQUENT_ACCESS");
-	if ((v = json_object_get(in, "DeletionProtectionEnabled")) != NULL &&
-	    !json_is_boolean(v))
-		return ddb_fail(err, errlen, "DeletionProtectionEnabled: must be "
-		    "true or false");
 	return 0;
 }
 
