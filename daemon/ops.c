@@ -49,15 +49,23 @@
 #define OPA_FORCE      0x1000 /* "force": bool */
 #define OPA_LOGICAL    0x2000 /* "name": a table name, optional */
 #define OPA_POOLED     0x4000 /* "pooled_only": bool */
+#define OPA_UPDATE     0x80 /* "update": an UpdateTableInput map, required */
+#define OPA_TTL	       0x100 /* "time_to_live": a map, required */
+#define OPA_TAGS       0x200 /* "tags": a list of {Key, Value}, required */
+#define OPA_TAG_KEYS   0x400 /* "tag_keys": a list of strings, required */
+#define OPA_PITR       0x800 /* "point_in_time_recovery": a map, required */
 
 /* A row's FLAGS column. */
 #define OPF_ADMIN   0x1 /* root, the daemon's user, [access] admins only */
-#define OPF_MUTATES 0x2 /* creates or deletes a table: mutation limiter */
+#define OPF_MUTATES 0x2 /* changes a table: the mutation limiter */
 
 /* The arguments of a request, decoded. */
 struct op_args {
 	const msgpack_object *name;	  /* OPA_NAME */
 	const msgpack_object *definition; /* OPA_DEFINITION */
+	const msgpack_object *doc;	  /* OPA_UPDATE, _TTL, _TAGS,
+					     _TAG_KEYS, _PITR: the one a row
+					     takes */
 	bool wait, table_only, all, ephemeral;
 	bool force;			  /* OPA_FORCE */
 	const msgpack_object *logical;	  /* OPA_LOGICAL */
@@ -65,30 +73,40 @@ struct op_args {
 	uint64_t timeout_ms;
 };
 
-enum op_arg_type { OPT_STR, OPT_BOOL, OPT_UINT, OPT_MAP };
+enum op_arg_type { OPT_STR, OPT_BOOL, OPT_UINT, OPT_MAP, OPT_ARRAY };
 
 static const struct op_arg {
 	const char *key;
 	unsigned bits;		/* accepted by a row with any of these */
 	enum op_arg_type type;
 	size_t at;		/* where in struct op_args it goes */
+	bool required;		/* a row that takes it needs it */
 	const char *want;	/* what the type error says */
 } op_arg_keys[] = {
-#define OP_ARG(key, bits, type, field, want) \
-	{ key, bits, type, offsetof(struct op_args, field), want }
-	OP_ARG("name", OPA_NAME, OPT_STR, name, "must be a string"),
-	OP_ARG("wait", OPA_WAIT, OPT_BOOL, wait, "must be a bool"),
+#define OP_ARG(key, bits, type, field, req, want) \
+	{ key, bits, type, offsetof(struct op_args, field), req, want }
+	OP_ARG("name", OPA_NAME, OPT_STR, name, true, "must be a string"),
+	OP_ARG("wait", OPA_WAIT, OPT_BOOL, wait, false, "must be a bool"),
 	OP_ARG("timeout_ms", OPA_WAIT | OPA_TIMEOUT, OPT_UINT, timeout_ms,
-	    "must be a non-negative integer"),
-	OP_ARG("table_only", OPA_TABLE_ONLY, OPT_BOOL, table_only,
+	    false, "must be a non-negative integer"),
+	OP_ARG("table_only", OPA_TABLE_ONLY, OPT_BOOL, table_only, false,
 	    "must be a bool"),
-	OP_ARG("all", OPA_ALL, OPT_BOOL, all, "must be a bool"),
-	OP_ARG("ephemeral", OPA_EPHEMERAL, OPT_BOOL, ephemeral,
+	OP_ARG("all", OPA_ALL, OPT_BOOL, all, false, "must be a bool"),
+	OP_ARG("ephemeral", OPA_EPHEMERAL, OPT_BOOL, ephemeral, false,
 	    "must be a bool"),
-	OP_ARG("table", OPA_DEFINITION, OPT_MAP, definition, "must be a map"),
-	OP_ARG("force", OPA_FORCE, OPT_BOOL, force, "must be a bool"),
-	OP_ARG("name", OPA_LOGICAL, OPT_STR, logical, "must be a string"),
-	OP_ARG("pooled_only", OPA_POOLED, OPT_BOOL, pooled_only,
+	OP_ARG("table", OPA_DEFINITION, OPT_MAP, definition, true,
+	    "must be a map"),
+	OP_ARG("update", OPA_UPDATE, OPT_MAP, doc, true, "must be a map"),
+	OP_ARG("time_to_live", OPA_TTL, OPT_MAP, doc, true, "must be a map"),
+	OP_ARG("tags", OPA_TAGS, OPT_ARRAY, doc, true, "must be a list"),
+	OP_ARG("tag_keys", OPA_TAG_KEYS, OPT_ARRAY, doc, true,
+	    "must be a list"),
+	OP_ARG("point_in_time_recovery", OPA_PITR, OPT_MAP, doc, true,
+	    "must be a map"),
+	OP_ARG("force", OPA_FORCE, OPT_BOOL, force, false, "must be a bool"),
+	OP_ARG("name", OPA_LOGICAL, OPT_STR, logical, false,
+	    "must be a string"),
+	OP_ARG("pooled_only", OPA_POOLED, OPT_BOOL, pooled_only, false,
 	    "must be a bool"),
 #undef OP_ARG
 };
@@ -125,8 +143,10 @@ ops_arg_set(const struct op_arg *oa, const msgpack_object *v,
 	switch (oa->type) {
 	case OPT_STR:
 	case OPT_MAP:
+	case OPT_ARRAY:
 		if (v->type != (oa->type == OPT_STR ? MSGPACK_OBJECT_STR :
-		    MSGPACK_OBJECT_MAP))
+		    oa->type == OPT_MAP ? MSGPACK_OBJECT_MAP :
+		    MSGPACK_OBJECT_ARRAY))
 			return false;
 		*(const msgpack_object **)at = v;
 		return true;
@@ -174,14 +194,17 @@ ops_decode(struct req *r, const struct op_def *def,
 			return false;
 		}
 	}
-	if ((def->args & OPA_NAME) && a->name == NULL) {
-		req_reply_error(r, DTP_E_INVALID, NULL, "name: missing");
-		return false;
-	}
-	if ((def->args & OPA_DEFINITION) && a->definition == NULL) {
-		req_reply_error(r, DTP_E_INVALID, NULL,
-		    "table: missing, or not a map");
-		return false;
+	for (size_t j = 0; j < sizeof(op_arg_keys) / sizeof(op_arg_keys[0]);
+	    j++) {
+		const struct op_arg *oa = &op_arg_keys[j];
+
+		if (oa->required && (oa->bits & def->args) != 0 &&
+		    *(const msgpack_object *const *)((const char *)a +
+		    oa->at) == NULL) {
+			req_reply_error(r, DTP_E_INVALID, NULL, "%s: missing",
+			    oa->key);
+			return false;
+		}
 	}
 	return true;
 }
@@ -336,6 +359,7 @@ ops_waited(void *arg, const wait_result *res)
 	}
 	switch (r->op) {
 	case DTP_OP_CREATE_TABLE:
+	case DTP_OP_UPDATE_TABLE:
 	case DTP_OP_WAIT_TABLE_ACTIVE:
 		ops_reply_table(r, res->table);
 		break;
@@ -348,14 +372,15 @@ ops_waited(void *arg, const wait_result *res)
 	}
 }
 
-/* Hands r to a wait on r->table until goal. */
+/* Hands r to a wait on r->table until goal (and ix, when not NULL). */
 static void
-ops_wait(struct server *srv, struct req *r, enum wait_goal goal)
+ops_wait_ix(struct server *srv, struct req *r, enum wait_goal goal,
+    const struct wait_index *ix)
 {
 	dtp_err err;
 
 	r->waiter = wait_start(srv->waits, r->table, goal, r->timeout_ms,
-	    r->table_only, ops_waited, r, &err);
+	    r->table_only, ix, ops_waited, r, &err);
 	if (r->waiter != NULL)
 		return;
 	if (err == DTP_E_SHUTDOWN)
@@ -363,6 +388,12 @@ ops_wait(struct server *srv, struct req *r, enum wait_goal goal)
 		    "not waiting for %s", r->table);
 	else
 		req_reply_error(r, err, NULL, "out of memory");
+}
+
+static void
+ops_wait(struct server *srv, struct req *r, enum wait_goal goal)
+{
+	ops_wait_ix(srv, r, goal, NULL);
 }
 
 static void
@@ -425,23 +456,32 @@ ops_exists(struct server *srv, struct req *r, const struct op_args *a)
 
 /* ---- describe_time_to_live -------------------------------------------- */
 
+/* A call whose answer is one DynamoDB document (dynamo_result.doc):
+ * {"time_to_live": ...} or {"continuous_backups": ...}, by r's op. */
 static void
-ops_ttl_described(void *arg, const dynamo_result *res)
+ops_doc_answered(void *arg, const dynamo_result *res)
 {
 	struct req *r = arg;
 
 	r->call = NULL;
+	if (r->mut != NULL) { /* update_time_to_live */
+		mutation_end(r->mut);
+		r->mut = NULL;
+	}
 	if (res->err != DTP_OK)
 		ops_reply_failure(r, res);
 	else
-		ops_reply_new(r, json_pack("{s:O}", "time_to_live", res->doc));
+		ops_reply_new(r, json_pack("{s:O}", r->op ==
+		    DTP_OP_DESCRIBE_TIME_TO_LIVE || r->op ==
+		    DTP_OP_UPDATE_TIME_TO_LIVE ? "time_to_live" :
+		    "continuous_backups", res->doc));
 }
 
 static void
 ops_describe_ttl(struct server *srv, struct req *r, const struct op_args *a)
 {
 	(void)a;
-	ops_called(r, dynamo_describe_ttl(srv->up, r->table, ops_ttl_described,
+	ops_called(r, dynamo_describe_ttl(srv->up, r->table, ops_doc_answered,
 	    r));
 }
 
@@ -549,7 +589,9 @@ ops_mutation_refused(void *arg)
 	r->mut = NULL;
 	req_reply_error(r, DTP_E_SHUTDOWN, NULL, "the daemon is shutting down; "
 	    "this %s was not sent to DynamoDB (nothing changed)",
-	    r->op == DTP_OP_CREATE_TABLE ? "CreateTable" : "DeleteTable");
+	    r->op == DTP_OP_CREATE_TABLE ? "CreateTable" :
+	    r->op == DTP_OP_DELETE_TABLE ? "DeleteTable" :
+	    r->op == DTP_OP_UPDATE_TABLE ? "UpdateTable" : "UpdateTimeToLive");
 }
 
 /* The limiter gave r a slot: r->acc is the CreateTableInput. */
@@ -770,6 +812,236 @@ ops_pools(struct server *srv, struct req *r, const struct op_args *a)
 {
 	(void)a;
 	ops_reply_new(r, pools_describe(srv->pools));
+}
+
+/* ---- update_table, update_time_to_live ----------------------------------- */
+
+/* Converts r's document argument to JSON and checks it with check; NULL
+ * after answering r INVALID (what names the argument): r is freed then,
+ * and the caller must not touch it. */
+static json_t *
+ops_doc(struct req *r, const msgpack_object *doc, const char *what,
+    int (*check)(const json_t *, char *, size_t))
+{
+	char err[256];
+	json_t *in = dtp_to_json(doc, err, sizeof(err));
+
+	if (in == NULL) {
+		req_reply_error(r, DTP_E_INVALID, NULL, "%s: %s", what, err);
+		return NULL;
+	}
+	if (check(in, err, sizeof(err)) != 0) {
+		json_decref(in);
+		req_reply_error(r, DTP_E_INVALID, NULL, "%s", err);
+		return NULL;
+	}
+	return in;
+}
+
+/* Queues r (its document in r->acc) in the mutation limiter. */
+static void
+ops_mutation_queue(struct server *srv, struct req *r, void (*start)(void *))
+{
+	if ((r->mut = mutation_queue(srv->muts, r->owner, start,
+	    ops_mutation_refused, r)) == NULL)
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+}
+
+/* A mutation's call could not start: out of memory. */
+static void
+ops_mutation_nomem(struct req *r)
+{
+	mutation_end(r->mut);
+	r->mut = NULL;
+	req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+}
+
+/*
+ * UpdateTable answered. Without wait, or when the reply shows the change
+ * done already (an emulator), answers at once; else waits until the table
+ * and its GSIs are ACTIVE, the index created listed, the one deleted gone.
+ */
+static void
+ops_update_done(void *arg, const dynamo_result *res)
+{
+	struct req *r = arg;
+	struct wait_index ix;
+
+	r->call = NULL;
+	mutation_end(r->mut);
+	r->mut = NULL;
+	if (res->err != DTP_OK) {
+		ops_reply_failure(r, res);
+		return;
+	}
+	log_info("updated table %s (%s)", r->table,
+	    ddb_table_status(res->table));
+	ddb_update_indexes(r->acc, &ix.created, &ix.deleted);
+	if (r->wait && !(ddb_table_active(res->table) &&
+	    (ix.created == NULL || ddb_table_has_index(res->table,
+	    ix.created)) && (ix.deleted == NULL ||
+	    !ddb_table_has_index(res->table, ix.deleted))))
+		ops_wait_ix(r->srv, r, WAIT_ACTIVE, &ix);
+	else
+		ops_reply_table(r, res->table);
+}
+
+/* The limiter gave r a slot; r->acc, the UpdateTableInput, stays for the
+ * wait (which index it creates or deletes). */
+static void
+ops_update_start(void *arg)
+{
+	struct req *r = arg;
+
+	if ((r->call = dynamo_update(r->srv->up, json_incref(r->acc),
+	    ops_update_done, r)) == NULL)
+		ops_mutation_nomem(r);
+}
+
+static void
+ops_update(struct server *srv, struct req *r, const struct op_args *a)
+{
+	json_t *in;
+
+	r->wait = a->wait;
+	r->timeout_ms = ops_timeout(srv, a->timeout_ms);
+	/* ops_doc answers (and frees) r on failure: r is not touched then */
+	if ((in = ops_doc(r, a->doc, "update", ddb_check_update)) == NULL)
+		return;
+	r->acc = in; /* freed with r */
+	if (json_object_set_new(in, "TableName", json_string(r->table)) != 0) {
+		req_reply_error(r, DTP_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	ops_mutation_queue(srv, r, ops_update_start);
+}
+
+static void
+ops_update_ttl_start(void *arg)
+{
+	struct req *r = arg;
+
+	if ((r->call = dynamo_update_ttl(r->srv->up, r->table,
+	    json_incref(r->acc), ops_doc_answered, r)) == NULL)
+		ops_mutation_nomem(r);
+}
+
+static void
+ops_update_ttl(struct server *srv, struct req *r, const struct op_args *a)
+{
+	json_t *in = ops_doc(r, a->doc, "time_to_live", ddb_check_ttl_spec);
+
+	if (in == NULL)
+		return; /* answered: r is gone */
+	r->acc = in;
+	ops_mutation_queue(srv, r, ops_update_ttl_start);
+}
+
+/* ---- tags: by table name, the ARN from DescribeTable -------------------- */
+
+static void
+ops_tags_done(void *arg, const dynamo_result *res)
+{
+	struct req *r = arg;
+
+	r->call = NULL;
+	if (res->err != DTP_OK)
+		ops_reply_failure(r, res);
+	else if (r->op == DTP_OP_LIST_TAGS_OF_RESOURCE)
+		ops_reply_new(r, json_pack("{s:O}", "tags", res->tags));
+	else
+		req_reply_ok(r, NULL);
+}
+
+/* DescribeTable answered: the tag operation on its TableArn. */
+static void
+ops_arn_known(void *arg, const dynamo_result *res)
+{
+	struct req *r = arg;
+	struct upstream *up = r->srv->up;
+	const char *arn;
+
+	r->call = NULL;
+	if (res->err != DTP_OK) {
+		ops_reply_failure(r, res);
+		return;
+	}
+	if ((arn = json_string_value(json_object_get(res->table,
+	    "TableArn"))) == NULL) {
+		req_reply_error(r, DTP_E_UPSTREAM, NULL, "DescribeTable gave "
+		    "table %s no TableArn", r->table);
+		return;
+	}
+	switch (r->op) {
+	case DTP_OP_TAG_RESOURCE:
+		ops_called(r, dynamo_tag(up, arn, json_incref(r->acc),
+		    ops_tags_done, r));
+		break;
+	case DTP_OP_UNTAG_RESOURCE:
+		ops_called(r, dynamo_untag(up, arn, json_incref(r->acc),
+		    ops_tags_done, r));
+		break;
+	default:
+		ops_called(r, dynamo_list_tags(up, arn, ops_tags_done, r));
+		break;
+	}
+}
+
+/* tag, untag: the checked document in r->acc, then the ARN. */
+static void
+ops_tags_start(struct server *srv, struct req *r, const msgpack_object *doc,
+    const char *what, int (*check)(const json_t *, char *, size_t))
+{
+	json_t *in = ops_doc(r, doc, what, check);
+
+	if (in == NULL)
+		return; /* answered: r is gone */
+	r->acc = in;
+	ops_called(r, dynamo_describe(srv->up, r->table, ops_arn_known, r));
+}
+
+static void
+ops_tag(struct server *srv, struct req *r, const struct op_args *a)
+{
+	ops_tags_start(srv, r, a->doc, "tags", ddb_check_tag_list);
+}
+
+static void
+ops_untag(struct server *srv, struct req *r, const struct op_args *a)
+{
+	ops_tags_start(srv, r, a->doc, "tag_keys", ddb_check_tag_keys);
+}
+
+static void
+ops_list_tags(struct server *srv, struct req *r, const struct op_args *a)
+{
+	(void)a;
+	ops_called(r, dynamo_describe(srv->up, r->table, ops_arn_known, r));
+}
+
+/* ---- continuous backups (point-in-time recovery) -------------------------- */
+
+static void
+ops_describe_backups(struct server *srv, struct req *r,
+    const struct op_args *a)
+{
+	(void)a;
+	ops_called(r, dynamo_describe_backups(srv->up, r->table,
+	    ops_doc_answered, r));
+}
+
+static void
+ops_update_backups(struct server *srv, struct req *r,
+    const struct op_args *a)
+{
+	json_t *in = ops_doc(r, a->doc, "point_in_time_recovery",
+	    ddb_check_pitr_spec);
+
+	if (in == NULL)
+		return; /* answered: r is gone */
+	r->acc = in;
+	ops_called(r, dynamo_update_backups(srv->up, r->table,
+	    json_incref(in), ops_doc_answered, r));
 }
 
 /* ---- status, reap ---------------------------------------------------------- */

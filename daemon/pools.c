@@ -326,7 +326,7 @@ pt_created(void *arg, const dynamo_result *res)
 	arn = json_string_value(json_object_get(res->table, "TableArn"));
 	t->arn = arn != NULL ? strdup(arn) : NULL;
 	if ((t->w = wait_start(ps->waits, t->name, WAIT_ACTIVE,
-	    POOL_CREATE_WAIT_MS, false, pt_active, t, &err)) == NULL)
+	    POOL_CREATE_WAIT_MS, false, NULL, pt_active, t, &err)) == NULL)
 		pt_delete(t, "its wait for ACTIVE could not start");
 }
 

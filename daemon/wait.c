@@ -10,7 +10,10 @@
  * it), or when its last waiter leaves (deadline, or client gone).
  * Waiters for ACTIVE that asked for the table alone (table_only) share
  * the table's ACTIVE poller and are answered as soon as TableStatus is
- * ACTIVE; the others when every GSI is ACTIVE too.
+ * ACTIVE; the others when every GSI is ACTIVE too; those of an update
+ * that created or deleted an index (struct wait_index) share it as well,
+ * and also want that index listed, or gone. Each poll answers every
+ * waiter whose condition holds.
  *
  * Ownership: the registry owns its pollers; a poller owns its waiters. A
  * waiter's callback fires once (the waiter is freed just before it), or
@@ -40,6 +43,8 @@ struct waiter {
 	unsigned timeout_ms;	    /* for the deadline's message */
 	struct event *deadline;	    /* fires when the waiter's time is up */
 	bool table_only;	    /* ACTIVE: TableStatus alone suffices */
+	char created[256];	    /* ACTIVE: this index listed, or "" */
+	char deleted[256];	    /* ACTIVE: this index gone, or "" */
 	TAILQ_ENTRY(waiter) entry;  /* in p->waiters */
 };
 
@@ -195,19 +200,39 @@ poller_succeed(struct poller *p, const json_t *desc)
 	poller_free(p);
 }
 
-/* The table is ACTIVE but some GSI is not: answers the waiters that
- * wanted the table alone. Frees p and returns false when none is left. */
+/* Whether desc satisfies wt, a waiter for ACTIVE. */
 static bool
-poller_table_active(struct poller *p, const json_t *desc)
+waiter_done(const struct waiter *wt, const json_t *desc)
+{
+	const char *st = ddb_table_status(desc);
+
+	if (wt->table_only)
+		return st != NULL && strcmp(st, "ACTIVE") == 0;
+	return ddb_table_active(desc) && (wt->created[0] == '\0' ||
+	    ddb_table_has_index(desc, wt->created)) &&
+	    (wt->deleted[0] == '\0' || !ddb_table_has_index(desc,
+	    wt->deleted));
+}
+
+/* A poll for ACTIVE answered desc: answers the waiters it satisfies.
+ * Frees p and returns false when none is left. */
+static bool
+poller_active(struct poller *p, const json_t *desc)
 {
 	struct waiter *wt, *next;
 	wait_result res = { .err = DTP_OK, .table = desc };
+	unsigned answered = 0;
 
 	for (wt = TAILQ_FIRST(&p->waiters); wt != NULL; wt = next) {
 		next = TAILQ_NEXT(wt, entry);
-		if (wt->table_only)
+		if (waiter_done(wt, desc)) {
 			waiter_answer(wt, &res);
+			answered++;
+		}
 	}
+	if (answered > 0)
+		log_debug("wait: %s: answered %u waiters, %u left", p->table,
+		    answered, p->n_waiters);
 	if (p->n_waiters != 0)
 		return true;
 	poller_free(p);
@@ -264,13 +289,7 @@ wait_polled(void *arg, const dynamo_result *res)
 	if (res->err == DTP_OK) {
 		snprintf(p->last_status, sizeof(p->last_status), "%s",
 		    ddb_table_status(res->table));
-		if (p->goal == WAIT_ACTIVE && ddb_table_active(res->table)) {
-			poller_succeed(p, res->table);
-			return;
-		}
-		if (p->goal == WAIT_ACTIVE &&
-		    strcmp(p->last_status, "ACTIVE") == 0 &&
-		    !poller_table_active(p, res->table))
+		if (p->goal == WAIT_ACTIVE && !poller_active(p, res->table))
 			return;
 	} else if (res->err == DTP_E_NOT_FOUND) {
 		snprintf(p->last_status, sizeof(p->last_status), "not found");
@@ -350,8 +369,8 @@ poller_new(struct waits *w, const char *table, enum wait_goal goal)
 
 struct waiter *
 wait_start(struct waits *w, const char *table, enum wait_goal goal,
-    unsigned timeout_ms, bool table_only, wait_cb *cb, void *arg,
-    dtp_err *err)
+    unsigned timeout_ms, bool table_only, const struct wait_index *ix,
+    wait_cb *cb, void *arg, dtp_err *err)
 {
 	struct poller *p = poller_find(w, table, goal);
 	bool fresh = p == NULL;
@@ -372,6 +391,12 @@ wait_start(struct waits *w, const char *table, enum wait_goal goal,
 	wt->arg = arg;
 	wt->timeout_ms = timeout_ms;
 	wt->table_only = goal == WAIT_ACTIVE && table_only;
+	if (goal == WAIT_ACTIVE && ix != NULL) {
+		snprintf(wt->created, sizeof(wt->created), "%s",
+		    ix->created != NULL ? ix->created : "");
+		snprintf(wt->deleted, sizeof(wt->deleted), "%s",
+		    ix->deleted != NULL ? ix->deleted : "");
+	}
 	if ((wt->deadline = evtimer_new(w->base, wait_on_deadline, wt)) ==
 	    NULL) {
 		free(wt);

@@ -31,6 +31,14 @@ typedef struct wait_result {
 /* Valid during the call only. */
 typedef void wait_cb(void *arg, const wait_result *res);
 
+/* What a wait for ACTIVE after an UpdateTable also needs: the index it
+ * created listed (and, like every GSI, ACTIVE and backfilled), the one it
+ * deleted gone. NULL names: nothing more. Copied by wait_start(). */
+struct wait_index {
+	const char *created;
+	const char *deleted;
+};
+
 /* cfg and up must outlive it. NULL when out of memory. */
 struct waits *waits_new(struct event_base *base, const struct config *cfg,
     struct upstream *up);
@@ -42,15 +50,16 @@ void waits_free(struct waits *w);
 /*
  * Waits until table (DynamoDB's name) reaches goal, at most timeout_ms.
  * WAIT_ACTIVE with table_only needs only the table's TableStatus ACTIVE,
- * not its GSIs'; it shares the table's poller. cb fires once, from the
+ * not its GSIs'; it shares the table's poller, as does a wait with an
+ * index condition ix (NULL: none). cb fires once, from the
  * loop, when the goal holds, the deadline passes (TIMEOUT) or an error
  * ends it, unless wait_cancel() comes first. NULL when it cannot start,
  * with *err: SHUTDOWN (the daemon is stopping) or INTERNAL (out of
  * memory); cb will not fire then.
  */
 struct waiter *wait_start(struct waits *w, const char *table,
-    enum wait_goal goal, unsigned timeout_ms, bool table_only, wait_cb *cb,
-    void *arg, dtp_err *err);
+    enum wait_goal goal, unsigned timeout_ms, bool table_only,
+    const struct wait_index *ix, wait_cb *cb, void *arg, dtp_err *err);
 /* Ends a wait without calling back (its starter is gone). */
 void wait_cancel(struct waiter *wt);
 

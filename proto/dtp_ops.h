@@ -38,6 +38,18 @@
 	    OPA_DEFINITION | OPA_LOGICAL | OPA_POOLED | OPA_TIMEOUT,          \
 	    OPF_MUTATES, lease)                                              \
 	X(RELEASE_TABLE, release_table, OPA_NAME, OPF_MUTATES, release)      \
-	X(POOLS, pools, 0, 0, pools)
+	X(POOLS, pools, 0, 0, pools)                                         \
+	X(UPDATE_TABLE, update_table, OPA_NAME | OPA_UPDATE | OPA_WAIT,       \
+	    OPF_MUTATES, update)                                             \
+	X(UPDATE_TIME_TO_LIVE, update_time_to_live, OPA_NAME | OPA_TTL,       \
+	    OPF_MUTATES, update_ttl)                                         \
+	X(TAG_RESOURCE, tag_resource, OPA_NAME | OPA_TAGS, 0, tag)           \
+	X(UNTAG_RESOURCE, untag_resource, OPA_NAME | OPA_TAG_KEYS, 0, untag) \
+	X(LIST_TAGS_OF_RESOURCE, list_tags_of_resource, OPA_NAME, 0,         \
+	    list_tags)                                                       \
+	X(UPDATE_CONTINUOUS_BACKUPS, update_continuous_backups,              \
+	    OPA_NAME | OPA_PITR, 0, update_backups)                          \
+	X(DESCRIBE_CONTINUOUS_BACKUPS, describe_continuous_backups, OPA_NAME, \
+	    0, describe_backups)
 
 #endif /* DTP_OPS_H */

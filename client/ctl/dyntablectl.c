@@ -126,11 +126,108 @@ cmd_exists(dyntable_ctx *c, const struct ctl *ctl)
 	return print_result(c, ctl, dyntable_sync_table_exists(c, ctl->table));
 }
 
+/* describe, and with --all the TTL, tags and PITR too (four requests,
+ * pipelined by nothing: the blocking API, one after the other). */
 static int
 cmd_describe(dyntable_ctx *c, const struct ctl *ctl)
 {
-	return print_result(c, ctl, dyntable_sync_describe_table(c,
+	dyntable_result *rs[4];
+	int rc;
+
+	if (!(ctl->seen & O_ALL))
+		return print_result(c, ctl, dyntable_sync_describe_table(c,
+		    ctl->table));
+	rs[0] = dyntable_sync_describe_table(c, ctl->table);
+	rs[1] = dyntable_sync_describe_time_to_live(c, ctl->table);
+	rs[2] = dyntable_sync_list_tags_of_resource(c, ctl->table);
+	rs[3] = dyntable_sync_describe_continuous_backups(c, ctl->table);
+	for (int i = 0; i < 4; i++)
+		if (rs[i] == NULL)
+			oom();
+	rc = print_describe_all(ctl, rs);
+	for (int i = 0; i < 4; i++)
+		dyntable_result_free(rs[i]);
+	return rc;
+}
+
+static int
+cmd_update(dyntable_ctx *c, const struct ctl *ctl)
+{
+	dyntable_wait_opts w;
+	dyntable_result *r;
+	char *doc;
+
+	if ((doc = json_dumps(ctl->input, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL)
+		oom();
+	r = dyntable_sync_update_table_json(c, ctl->table, doc,
+	    wait_opts(ctl, &w));
+	free(doc);
+	return print_result(c, ctl, r);
+}
+
+static int
+cmd_ttl(dyntable_ctx *c, const struct ctl *ctl)
+{
+	if (!(ctl->seen & (O_ON | O_OFF)))
+		return print_result(c, ctl, dyntable_sync_describe_time_to_live(
+		    c, ctl->table));
+	return print_result(c, ctl, dyntable_sync_update_time_to_live(c,
+	    ctl->table, (ctl->seen & O_ON) != 0, ctl->attribute));
+}
+
+static int
+cmd_tag(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_tag_resource(c, ctl->table,
+	    ctl->tags, ctl->def.options.n_tags));
+}
+
+static int
+cmd_untag(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_untag_resource(c,
+	    ctl->table, ctl->keys, ctl->n_keys));
+}
+
+static int
+cmd_tags(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return print_result(c, ctl, dyntable_sync_list_tags_of_resource(c,
 	    ctl->table));
+}
+
+static int
+cmd_apply(dyntable_ctx *c, const struct ctl *ctl)
+{
+	dyntable_apply_opts o = {
+		.plan = (ctl->seen & O_PLAN) != 0,
+		.prune = (ctl->seen & O_PRUNE) != 0,
+		.wait = (ctl->seen & O_WAIT) != 0,
+		.timeout_ms = ctl->timeout_ms,
+	};
+	char err[512] = "", *report = NULL, *doc;
+	dyntable_status st;
+	int rc;
+
+	if ((doc = json_dumps(ctl->input, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)) == NULL)
+		oom();
+	st = dyntable_apply(c, doc, &o, &report, err, sizeof err);
+	free(doc);
+	rc = print_apply(ctl, st, report, err);
+	free(report);
+	return rc;
+}
+
+static int
+cmd_pitr(dyntable_ctx *c, const struct ctl *ctl)
+{
+	if (!(ctl->seen & (O_ON | O_OFF)))
+		return print_result(c, ctl,
+		    dyntable_sync_describe_continuous_backups(c, ctl->table));
+	return print_result(c, ctl, dyntable_sync_update_continuous_backups(c,
+	    ctl->table, (ctl->seen & O_ON) != 0, ctl->days));
 }
 
 static int
@@ -329,8 +426,9 @@ const struct verb verbs[] = {
 	{ "exists", cmd_exists, "exists TABLE [--json]",
 	    "Exit 0 if the table exists (printing its status), 1 if not.",
 	    0, true, NULL, NULL },
-	{ "describe", cmd_describe, "describe TABLE [--json]",
-	    "Print a table's description.", O_JSON, true, NULL, NULL },
+	{ "describe", cmd_describe, "describe TABLE [--all] [--json]",
+	    "Print a table's description; with --all its TTL, tags and "
+	    "point-in-time recovery too.", O_JSON | O_ALL, true, NULL, NULL },
 	{ "list", cmd_list, "list [--all] [--json]",
 	    "Print the name of every table (of the namespace, if any), one "
 	    "a line.", O_JSON | O_ALL, false, NULL, NULL },
@@ -389,6 +487,37 @@ const struct verb verbs[] = {
 	    "tables ready, leased, being created or recycled; leases, "
 	    "recycled, replaced and failures since start.", O_JSON, false,
 	    NULL, NULL },
+	{ "update", cmd_update,
+	    "update TABLE --input-json FILE [--wait [--timeout SECONDS]] "
+	    "[--json]",
+	    "Update a table from an UpdateTableInput document (as `aws "
+	    "dynamodb update-table --cli-input-json` takes it; its TableName, "
+	    "if any, must be TABLE). With --wait, answer once the table and "
+	    "its indexes are ACTIVE, a new index backfilled, a deleted one "
+	    "gone.", O_INPUT | O_WAIT | O_TIMEOUT | O_JSON, true, NULL,
+	    prepare_update },
+	{ "ttl", cmd_ttl, "ttl TABLE [--on | --off] [--attribute NAME] [--json]",
+	    "Print a table's time to live; with --on or --off and --attribute, "
+	    "change it.", O_ON | O_OFF | O_ATTRIBUTE | O_JSON, true, NULL,
+	    NULL },
+	{ "tag", cmd_tag, "tag TABLE --tag KEY=VALUE... ",
+	    "Tag a table.", O_TAG, true, NULL, NULL },
+	{ "untag", cmd_untag, "untag TABLE --key KEY...",
+	    "Remove tags from a table.", O_KEY, true, NULL, NULL },
+	{ "tags", cmd_tags, "tags TABLE [--json]",
+	    "Print a table's tags (every page).", O_JSON, true, NULL, NULL },
+	{ "pitr", cmd_pitr, "pitr TABLE [--on [--days N] | --off] [--json]",
+	    "Print a table's point-in-time recovery; with --on or --off, "
+	    "change it.", O_ON | O_OFF | O_DAYS | O_JSON, true, NULL, NULL },
+	{ "apply", cmd_apply,
+	    "apply FILE [--plan] [--prune] [--wait [--timeout SECONDS]] "
+	    "[--json]",
+	    "Bring the tables of FILE (docs/APPLY.md) to what it says: create "
+	    "the missing ones in parallel, converge the others in place, one "
+	    "index change at a time; report drift (exit 6) that only a new "
+	    "table could fix. A second run sends only describes.",
+	    O_PLAN | O_PRUNE | O_WAIT | O_TIMEOUT | O_JSON, true, NULL,
+	    prepare_apply },
 	{ NULL, NULL, NULL, NULL, 0, false, NULL, NULL },
 };
 

@@ -35,6 +35,8 @@ enum {
 	CTL_UNREACHABLE = 3, /* cannot reach or talk to the daemon */
 	CTL_FAILED = 4,	     /* the daemon or DynamoDB refused or failed */
 	CTL_TIMEOUT = 5,     /* a wait's deadline passed */
+	CTL_DRIFT = 6,	     /* apply: a table differs from its file in what
+				cannot change in place (nothing else failed) */
 	CTL_CONTINUE = -1,   /* internal: parsing done, go on */
 };
 
@@ -65,6 +67,13 @@ enum {
 	O_ALL = 1u << 22,
 	O_FORCE = 1u << 23,
 	O_NAME = 1u << 24,
+	O_ON = 1u << 23,	/* ttl, pitr: enable */
+	O_OFF = 1u << 24,	/* ttl, pitr: disable */
+	O_ATTRIBUTE = 1u << 25, /* ttl: the attribute */
+	O_DAYS = 1u << 26,	/* pitr: recovery period */
+	O_KEY = 1u << 27,	/* untag: a tag key (repeatable) */
+	O_PLAN = 1u << 28,	/* apply: describe only */
+	O_PRUNE = 1u << 29,	/* apply: delete what the file dropped */
 };
 /* Options every verb takes, whatever its row says: a verb added later
  * gets --json for free (output.c prints any answer as JSON). */
@@ -107,7 +116,12 @@ struct ctl {
 	dyntable_tag *tags;	/* --tag */
 	const char *input_path; /* --input-json */
 	const char *model_path; /* --model */
-	json_t *input;		/* --input-json: the CreateTableInput to send */
+	json_t *input;		/* --input-json: the CreateTableInput to send;
+				   update: the UpdateTableInput */
+	const char *attribute;	/* ttl --attribute */
+	unsigned days;		/* pitr --days */
+	const char **keys;	/* untag --key, in order */
+	size_t n_keys;
 	dyntable_model *model;	/* --model, from libdyntable */
 	struct progress *progress; /* a wait's status line, or NULL */
 	void **owned;		/* memory freed by ctl_free() */
@@ -126,6 +140,10 @@ void *keep(struct ctl *ctl, void *p);
 void ctl_free(struct ctl *ctl);
 /* create's row: reads --input-json (flags applied over it) or --model. */
 int prepare_create(struct ctl *ctl);
+/* update's row: reads --input-json. */
+int prepare_update(struct ctl *ctl);
+/* apply's row: reads FILE (TABLE's place) into ctl->input. */
+int prepare_apply(struct ctl *ctl);
 /* The general --help, listing the verbs of table (verbs[]). */
 void print_help(const struct verb *table);
 const char *bad_option(char **argv, char *buf, size_t len);
@@ -140,6 +158,14 @@ void print_error(const struct ctl *ctl, const char *type, const char *msg);
 int status_exit(dyntable_status st);
 char *pretty(json_t *j);
 int print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r);
+/* describe --all: the table, its TTL, tags and PITR (rs in that order;
+ * not freed here), as text or {"Table", "TimeToLiveDescription", "Tags",
+ * "ContinuousBackupsDescription"}. Returns the exit code. */
+int print_describe_all(const struct ctl *ctl, dyntable_result *const rs[4]);
+/* apply's report (dyntable_apply's JSON), as text or JSON; the exit code
+ * from st and the report: failures 4, drift alone CTL_DRIFT. */
+int print_apply(const struct ctl *ctl, dyntable_status st,
+    const char *report, const char *err);
 int usage_error(const struct verb *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

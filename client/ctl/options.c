@@ -89,6 +89,20 @@ static const struct verb_opt {
 	{ "name", "LOGICAL", O_NAME,
 	    "also name the leased table LOGICAL (in the namespace) until it "
 	    "is released" },
+	{ "on", NULL, O_ON, "ttl, pitr: enable" },
+	{ "off", NULL, O_OFF, "ttl, pitr: disable" },
+	{ "attribute", "NAME", O_ATTRIBUTE,
+	    "ttl: the attribute holding each item's expiry time" },
+	{ "days", "N", O_DAYS,
+	    "pitr --on: the recovery period, 1 to 35 days (default 35)" },
+	{ "key", "KEY", O_KEY, "untag: a tag key to remove (repeatable)" },
+	{ "plan", NULL, O_PLAN,
+	    "apply: print what would be done, per table and field; send no "
+	    "change" },
+	{ "prune", NULL, O_PRUNE,
+	    "apply: delete the tables the file no longer lists (under its "
+	    "prefix, or in the namespace; never one with deletion "
+	    "protection)" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
 #define OPT_VAL_BASE 256 /* getopt value of verb_opts[i]: base + i */
@@ -131,6 +145,7 @@ ctl_free(struct ctl *ctl)
 	free(ctl->gsis);
 	free(ctl->lsis);
 	free(ctl->tags);
+	free(ctl->keys);
 	json_decref(ctl->input);
 	dyntable_model_free(ctl->model);
 }
@@ -386,8 +401,9 @@ merge_flags(struct ctl *ctl)
 		    "TableName", ctl->input_path);
 
 	billing = json_string_value(json_object_get(in, "BillingMode"));
+	/* A file without BillingMode means PROVISIONED, as to DynamoDB. */
 	provisioned = (s & O_BILLING) ? ctl->def.options.billing_mode ==
-	    DYNTABLE_PROVISIONED : billing != NULL &&
+	    DYNTABLE_PROVISIONED : billing == NULL ||
 	    strcmp(billing, "PROVISIONED") == 0;
 	if ((s & (O_RCU | O_WCU)) && !provisioned)
 		return usage_error(ctl->verb, "--rcu and --wcu need "
@@ -483,8 +499,9 @@ load_json(const struct ctl *ctl, const char *opt, const char *path,
 	return NULL;
 }
 
+/* Reads --input-json into ctl->input: a JSON object, what naming it. */
 static int
-load_input(struct ctl *ctl)
+load_input_object(struct ctl *ctl, const char *what)
 {
 	int rc = CTL_USAGE;
 
@@ -493,8 +510,16 @@ load_input(struct ctl *ctl)
 		return rc;
 	if (!json_is_object(ctl->input))
 		return usage_error(ctl->verb, "bad --input-json %s: want a JSON "
-		    "object (a CreateTableInput)", ctl->input_path);
-	return merge_flags(ctl);
+		    "object (%s)", ctl->input_path, what);
+	return CTL_CONTINUE;
+}
+
+static int
+load_input(struct ctl *ctl)
+{
+	int rc = load_input_object(ctl, "a CreateTableInput");
+
+	return rc != CTL_CONTINUE ? rc : merge_flags(ctl);
 }
 
 /* ---- create: model files (docs/MODEL.md) ------------------------------- */
@@ -533,6 +558,22 @@ load_model(struct ctl *ctl)
 }
 
 int
+prepare_update(struct ctl *ctl)
+{
+	return load_input_object(ctl, "an UpdateTableInput");
+}
+
+int
+prepare_apply(struct ctl *ctl)
+{
+	int rc = CTL_USAGE;
+
+	if ((ctl->input = load_json(ctl, "FILE", ctl->table, &rc)) == NULL)
+		return rc;
+	return CTL_CONTINUE;
+}
+
+int
 prepare_create(struct ctl *ctl)
 {
 	if (ctl->seen & O_INPUT)
@@ -553,7 +594,10 @@ static const char exit_text[] =
     "     incompatible protocol version)\n"
     "  4  the operation failed: DynamoDB or the daemon refused it or\n"
     "     failed (not found, in use, invalid, AWS or upstream error...)\n"
-    "  5  a wait's deadline passed\n";
+    "  5  a wait's deadline passed\n"
+    "  6  apply: a table differs from the file in what cannot change in\n"
+    "     place (key schema, local indexes, an attribute's type, a global\n"
+    "     index's keys); the rest was converged, nothing else failed\n";
 
 void
 print_help(const struct verb *table)
@@ -986,6 +1030,23 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 	case O_INPUT:
 		ctl->input_path = arg;
 		break;
+	case O_ATTRIBUTE:
+		ctl->attribute = arg;
+		break;
+	case O_DAYS: {
+		long long d;
+
+		if (!parse_units(arg, &d) || d > 35)
+			return usage_error(v, "bad --days '%s': want 1 to 35",
+			    arg);
+		ctl->days = (unsigned)d;
+		break;
+	}
+	case O_KEY:
+		ctl->keys = xrealloc(ctl->keys, ctl->n_keys + 1,
+		    sizeof *ctl->keys);
+		ctl->keys[ctl->n_keys++] = arg;
+		break;
 	case O_MODEL:
 		ctl->model_path = arg;
 		break;
@@ -1071,6 +1132,19 @@ check_verb(struct ctl *ctl)
 		return check_create(ctl);
 	if (v->takes_table && ctl->table == NULL)
 		return usage_error(v, "TABLE missing");
+	if ((ctl->seen & O_ON) && (ctl->seen & O_OFF))
+		return usage_error(v, "--on and --off exclude each other");
+	if ((v->opts & O_ATTRIBUTE) && (ctl->seen & (O_ON | O_OFF)) &&
+	    !(ctl->seen & O_ATTRIBUTE))
+		return usage_error(v, "--on and --off need --attribute NAME");
+	if ((ctl->seen & O_DAYS) && !(ctl->seen & O_ON))
+		return usage_error(v, "--days needs --on");
+	if ((v->opts & O_INPUT) && !(ctl->seen & O_INPUT))
+		return usage_error(v, "--input-json FILE is required");
+	if ((v->opts & O_KEY) && ctl->n_keys == 0)
+		return usage_error(v, "give at least one --key");
+	if ((v->opts & O_TAG) && ctl->def.options.n_tags == 0)
+		return usage_error(v, "give at least one --tag KEY=VALUE");
 	return CTL_CONTINUE;
 }
 

@@ -617,6 +617,12 @@ print_ok_json(const struct ctl *ctl, const dyntable_result *r)
 	case DYNTABLE_OP_LEASE_TABLE:
 	case DYNTABLE_OP_RELEASE_TABLE:
 	case DYNTABLE_OP_POOLS:
+	case DYNTABLE_OP_UPDATE_TABLE:
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE:
+	case DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE:
+	case DYNTABLE_OP_LIST_TAGS_OF_RESOURCE:
+	case DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS:
+	case DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS:
 		/* their own JSON shapes, in print_ok() */
 		json_decref(top);
 		return CTL_CONTINUE;
@@ -637,6 +643,188 @@ print_ok_json(const struct ctl *ctl, const dyntable_result *r)
 	json_decref(top);
 	printf("%s\n", s);
 	free(s);
+	return rc;
+}
+
+/* The member of the AWS CLI's output that a TTL, tags or backups
+ * answer is (`aws dynamodb describe-time-to-live` prints
+ * {"TimeToLiveDescription": ...}, and so on). */
+static const char *
+doc_key(dyntable_op op)
+{
+	switch (op) {
+	case DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE: return "TimeToLiveDescription";
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE: return "TimeToLiveSpecification";
+	case DYNTABLE_OP_LIST_TAGS_OF_RESOURCE: return "Tags";
+	default: return "ContinuousBackupsDescription";
+	}
+}
+
+/* The human lines of a TTL, tags or backups document j (of op). */
+static void
+print_doc_text(dyntable_op op, const json_t *j)
+{
+	const json_t *v, *pitr;
+	size_t i;
+
+	switch (op) {
+	case DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE:
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE:
+		v = json_object_get(j, "AttributeName");
+		print_field("TTL:", "%s%s%s%s", op ==
+		    DYNTABLE_OP_UPDATE_TIME_TO_LIVE ? (json_is_true(
+		    json_object_get(j, "Enabled")) ? "ENABLING" : "DISABLING") :
+		    json_string_value(json_object_get(j, "TimeToLiveStatus")) ?
+		    json_string_value(json_object_get(j, "TimeToLiveStatus")) :
+		    "?", v ? " (attribute " : "", v ? json_string_value(v) : "",
+		    v ? ")" : "");
+		break;
+	case DYNTABLE_OP_LIST_TAGS_OF_RESOURCE:
+		if (json_array_size(j) == 0)
+			print_field("Tags:", "none");
+		json_array_foreach(j, i, v)
+			print_field(i == 0 ? "Tags:" : "", "%s=%s",
+			    json_string_value(json_object_get(v, "Key")),
+			    json_string_value(json_object_get(v, "Value")));
+		break;
+	default:
+		pitr = json_object_get(j, "PointInTimeRecoveryDescription");
+		v = json_object_get(pitr, "RecoveryPeriodInDays");
+		print_field("PITR:", "%s%s", json_string_value(json_object_get(
+		    pitr, "PointInTimeRecoveryStatus")) ? json_string_value(
+		    json_object_get(pitr, "PointInTimeRecoveryStatus")) : "?",
+		    "");
+		if (json_is_integer(v))
+			print_field("PITR period:", "%lld days",
+			    (long long)json_integer_value(v));
+		break;
+	}
+}
+
+/* A TTL, tags or backups answer, as text or as the AWS CLI's JSON. */
+static int
+print_doc(const struct ctl *ctl, const dyntable_result *r)
+{
+	json_t *j = r->json ? json_loads(r->json, JSON_DECODE_ANY, NULL) :
+	    NULL;
+
+	if (j == NULL) {
+		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_PROTOCOL),
+		    "the answer carries no document");
+		return CTL_FAILED;
+	}
+	if (ctl->seen & O_JSON)
+		return print_json(ctl, doc_key(r->op), j);
+	print_doc_text(r->op, j);
+	json_decref(j);
+	return CTL_OK;
+}
+
+int
+print_describe_all(const struct ctl *ctl, dyntable_result *const rs[4])
+{
+	json_t *top = NULL, *j;
+	char *s;
+	int rc = CTL_OK;
+
+	for (int i = 0; i < 4; i++)
+		if (rs[i]->status != DYNTABLE_OK) {
+			print_error(ctl, rs[i]->aws_type ? rs[i]->aws_type :
+			    dyntable_status_name(rs[i]->status),
+			    rs[i]->message ? rs[i]->message : "?");
+			return status_exit(rs[i]->status);
+		}
+	if (!(ctl->seen & O_JSON)) {
+		print_table(rs[0]->table);
+		for (int i = 1; i < 4; i++) {
+			j = json_loads(rs[i]->json, JSON_DECODE_ANY, NULL);
+			print_doc_text(rs[i]->op, j);
+			json_decref(j);
+		}
+		return CTL_OK;
+	}
+	/* {"Table", "TimeToLiveDescription", "Tags",
+	 * "ContinuousBackupsDescription"}: the AWS CLI's four outputs. */
+	top = must(json_object());
+	put(top, "Table", must(json_loads(dyntable_table_json(rs[0]->table),
+	    0, NULL)));
+	for (int i = 1; i < 4; i++)
+		put(top, doc_key(rs[i]->op), must(json_loads(rs[i]->json,
+		    JSON_DECODE_ANY, NULL)));
+	if ((s = pretty(top)) == NULL)
+		oom();
+	printf("%s\n", s);
+	free(s);
+	json_decref(top);
+	return rc;
+}
+
+int
+print_apply(const struct ctl *ctl, dyntable_status st, const char *report,
+    const char *err)
+{
+	json_t *r = report ? json_loads(report, 0, NULL) : NULL;
+	const json_t *t, *ch, *v;
+	size_t i, j;
+	char *s;
+	int rc;
+
+	if (r == NULL) {
+		print_error(ctl, dyntable_status_name(st), err && *err ? err :
+		    "no report");
+		return status_exit(st);
+	}
+	rc = st != DYNTABLE_OK ? status_exit(st) :
+	    json_integer_value(json_object_get(r, "drift")) > 0 ? CTL_DRIFT :
+	    CTL_OK;
+	if (ctl->seen & O_JSON) {
+		if ((s = pretty(r)) == NULL)
+			oom();
+		printf("%s\n", s);
+		free(s);
+		json_decref(r);
+		return rc;
+	}
+	json_array_foreach(json_object_get(r, "tables"), i, t) {
+		const char *name = json_string_value(json_object_get(t,
+		    "table"));
+		const json_t *e = json_object_get(t, "error");
+
+		printf("%s: %s%s\n", name ? name : "?", json_string_value(
+		    json_object_get(t, "action")) ? json_string_value(
+		    json_object_get(t, "action")) : "failed",
+		    json_is_true(json_object_get(r, "plan")) ? " (plan)" : "");
+		json_array_foreach(json_object_get(t, "changes"), j, ch) {
+			char *have = json_dumps(json_object_get(ch, "have"),
+			    JSON_COMPACT | JSON_ENCODE_ANY);
+			char *want = json_dumps(json_object_get(ch, "want"),
+			    JSON_COMPACT | JSON_ENCODE_ANY);
+
+			printf("  change %s: %s -> %s\n", json_string_value(
+			    json_object_get(ch, "field")), have ? have : "?",
+			    want ? want : "?");
+			free(have);
+			free(want);
+		}
+		json_array_foreach(json_object_get(t, "drift"), j, ch)
+			printf("  DRIFT %s: cannot change in place; delete and "
+			    "recreate the table yourself if you mean it\n",
+			    json_string_value(json_object_get(ch, "field")));
+		if (e)
+			printf("  FAILED: %s: %s\n", json_string_value(
+			    json_object_get(e, "status")), json_string_value(
+			    json_object_get(e, "message")));
+	}
+	json_array_foreach(json_object_get(r, "pruned"), i, v)
+		printf("%s: %s\n", json_string_value(v),
+		    json_is_true(json_object_get(r, "plan")) ?
+		    "delete (plan)" : "deleted");
+	json_array_foreach(json_object_get(r, "kept"), i, v)
+		printf("%s: kept (%s)\n", json_string_value(json_object_get(v,
+		    "table")), json_string_value(json_object_get(v, "why")));
+	if (st != DYNTABLE_OK && err && *err)
+		print_error(ctl, dyntable_status_name(st), err);
+	json_decref(r);
 	return rc;
 }
 
@@ -695,7 +883,20 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 			printf("%s %s\n", ctl->table,
 			    t && t->status ? t->status : "DELETING");
 		return CTL_OK;
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE:
+	case DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE:
+	case DYNTABLE_OP_LIST_TAGS_OF_RESOURCE:
+	case DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS:
+	case DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS:
+		return print_doc(ctl, r);
+	case DYNTABLE_OP_TAG_RESOURCE:
+	case DYNTABLE_OP_UNTAG_RESOURCE:
+		if (!json)
+			printf("%s %s\n", ctl->table, r->op ==
+			    DYNTABLE_OP_TAG_RESOURCE ? "tagged" : "untagged");
+		return CTL_OK;
 	case DYNTABLE_OP_CREATE_TABLE:
+	case DYNTABLE_OP_UPDATE_TABLE:
 	case DYNTABLE_OP_DESCRIBE_TABLE:
 		break;
 	}

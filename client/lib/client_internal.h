@@ -47,7 +47,14 @@ typedef struct dtc_args {
 	const dyntable_table_def *def; /* DTC_SRC_DEF */
 	const dyntable_model *model;   /* DTC_SRC_MODEL */
 	const dyntable_table_options *opts; /* with model; NULL: defaults */
-	const char *input;	       /* DTC_SRC_INPUT */
+	const char *input;	       /* DTC_SRC_INPUT; update_table's
+					  UpdateTableInput */
+	bool enabled;		       /* update_time_to_live, _backups */
+	const char *attribute;	       /* update_time_to_live */
+	unsigned days;		       /* update_continuous_backups */
+	const dyntable_tag *tags;      /* tag_resource */
+	const char *const *keys;       /* untag_resource */
+	size_t n;		       /* tags or keys */
 	bool wait;		       /* create/delete: answer when done */
 	unsigned timeout_ms;	       /* 0: the daemon's default */
 	bool table_only;	       /* wait for ACTIVE: the table alone */
@@ -204,7 +211,31 @@ struct dyntable_ctx {
 	    .name = logical, .timeout_ms = timeout_ms))                     \
 	X(release_table, RELEASE_TABLE, (dyntable_ctx *c, const char *name), \
 	    (.name = name))                                                 \
-	X(pools, POOLS, (dyntable_ctx *c), (0))
+	X(pools, POOLS, (dyntable_ctx *c), (0))                             \
+	X(update_table_json, UPDATE_TABLE,                                 \
+	    (dyntable_ctx *c, const char *name, const char *update_table_input, \
+	    const dyntable_wait_opts *wait),                                \
+	    (.name = name, .input = update_table_input, DTC_WAIT(wait)))    \
+	X(update_time_to_live, UPDATE_TIME_TO_LIVE,                        \
+	    (dyntable_ctx *c, const char *name, bool enabled,               \
+	    const char *attribute),                                         \
+	    (.name = name, .enabled = enabled, .attribute = attribute))     \
+	X(describe_time_to_live, DESCRIBE_TIME_TO_LIVE,                    \
+	    (dyntable_ctx *c, const char *name), (.name = name))            \
+	X(tag_resource, TAG_RESOURCE,                                      \
+	    (dyntable_ctx *c, const char *name, const dyntable_tag *tags,   \
+	    size_t n_tags), (.name = name, .tags = tags, .n = n_tags))      \
+	X(untag_resource, UNTAG_RESOURCE,                                  \
+	    (dyntable_ctx *c, const char *name, const char *const *keys,    \
+	    size_t n_keys), (.name = name, .keys = keys, .n = n_keys))      \
+	X(list_tags_of_resource, LIST_TAGS_OF_RESOURCE,                    \
+	    (dyntable_ctx *c, const char *name), (.name = name))            \
+	X(update_continuous_backups, UPDATE_CONTINUOUS_BACKUPS,            \
+	    (dyntable_ctx *c, const char *name, bool enabled,               \
+	    unsigned recovery_period_days),                                 \
+	    (.name = name, .enabled = enabled, .days = recovery_period_days)) \
+	X(describe_continuous_backups, DESCRIBE_CONTINUOUS_BACKUPS,        \
+	    (dyntable_ctx *c, const char *name), (.name = name))
 
 /* DTC_UNPAREN((a, b)) is a, b: a row's parameter or argument list without
  * its parentheses. The detour through DTC_ID_ is for cppcheck, whose
@@ -309,6 +340,39 @@ dyntable_status dtc_model_def_make(const dyntable_model *m,
     const dyntable_table_options *opts, dtc_model_def *md, char *err,
     size_t errlen);
 void dtc_model_def_free(dtc_model_def *md);
+
+/* ---- apply_diff.c (pure) ------------------------------------------------ */
+
+/* What the file says a table should be (borrowed): its CreateTableInput,
+ * and what it manages besides, NULL when it does not: ttl (an attribute
+ * name, or false: disabled), tags (an object of key -> value), pitr
+ * (true or false). */
+typedef struct dtc_apply_want {
+	const json_t *input;
+	const json_t *ttl, *tags, *pitr;
+} dtc_apply_want;
+
+/* What DynamoDB describes (borrowed): table NULL when it does not exist;
+ * ttl the TimeToLiveDescription, tags the Tags list, pitr the
+ * ContinuousBackupsDescription (each NULL when not asked). */
+typedef struct dtc_apply_have {
+	const json_t *table;
+	const json_t *ttl, *tags, *pitr;
+} dtc_apply_have;
+
+/*
+ * The plan for one table: {"action": "create" | "update" | "none" |
+ * "drift", "changes": [{field, have, want}], "drift": [{field, have,
+ * want}] (what cannot change in place: key schema, attribute types,
+ * local indexes, a global index's keys or projection), "steps": [{"op":
+ * "create_table", "input"} | {"op": "update_table", "update"} | {"op":
+ * "update_time_to_live", "enabled", "attribute"} | {"op": "tag_resource",
+ * "tags"} | {"op": "untag_resource", "keys"} | {"op":
+ * "update_continuous_backups", "enabled"}]}, in the order to run them:
+ * one index created or deleted per update_table. A new reference; NULL
+ * when out of memory.
+ */
+json_t *dtc_apply_diff(const dtc_apply_want *x, const dtc_apply_have *h);
 
 /* ---- result.c ------------------------------------------------------------ */
 

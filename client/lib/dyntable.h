@@ -328,6 +328,14 @@ typedef enum dyntable_op {
 	DYNTABLE_OP_LEASE_TABLE,
 	DYNTABLE_OP_RELEASE_TABLE,
 	DYNTABLE_OP_POOLS,
+	DYNTABLE_OP_UPDATE_TABLE,
+	DYNTABLE_OP_UPDATE_TIME_TO_LIVE,
+	DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE,
+	DYNTABLE_OP_TAG_RESOURCE,
+	DYNTABLE_OP_UNTAG_RESOURCE,
+	DYNTABLE_OP_LIST_TAGS_OF_RESOURCE,
+	DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS,
+	DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS,
 } dyntable_op;
 
 /* The answer to one request. */
@@ -360,6 +368,13 @@ typedef struct dyntable_result {
 				    taken ready from the pool */
 	const char *pools_json;	 /* pools: the daemon's pools, a compact
 				    JSON object (PROTOCOL.md, pools) */
+	const char *json;	 /* compact JSON in DynamoDB's shapes:
+				    describe_time_to_live the
+				    TimeToLiveDescription, update_time_to_live
+				    the TimeToLiveSpecification,
+				    list_tags_of_resource the Tags list, the
+				    continuous backups' the
+				    ContinuousBackupsDescription; else NULL */
 } dyntable_result;
 
 /* Frees a result returned by a dyntable_sync_* call. NULL is fine. */
@@ -548,6 +563,75 @@ DYNTABLE_API dyntable_status dyntable_release_table(dyntable_ctx *c,
 DYNTABLE_API dyntable_status dyntable_pools(dyntable_ctx *c,
     dyntable_cb *cb, void *privdata);
 
+/* ---- after CreateTable (protocol 1.2; a 1.1 daemon answers INVALID) ---- */
+
+/* Updates a table: update_table_input is an UpdateTableInput JSON
+ * document (the --cli-input-json shape; its TableName, if any, must be
+ * name), checked by the daemon. wait: answer once the table and its
+ * GSIs are ACTIVE, the GSI created listed, the one deleted gone. The
+ * result's table is the TableDescription. */
+DYNTABLE_API dyntable_status dyntable_update_table_json(dyntable_ctx *c,
+    const char *name, const char *update_table_input,
+    const dyntable_wait_opts *wait, dyntable_cb *cb, void *privdata);
+/* Enables (or disables) TTL on attribute. */
+DYNTABLE_API dyntable_status dyntable_update_time_to_live(dyntable_ctx *c,
+    const char *name, bool enabled, const char *attribute, dyntable_cb *cb,
+    void *privdata);
+DYNTABLE_API dyntable_status dyntable_describe_time_to_live(dyntable_ctx *c,
+    const char *name, dyntable_cb *cb, void *privdata);
+/* Tags the table (the daemon finds its ARN). */
+DYNTABLE_API dyntable_status dyntable_tag_resource(dyntable_ctx *c,
+    const char *name, const dyntable_tag *tags, size_t n_tags,
+    dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_untag_resource(dyntable_ctx *c,
+    const char *name, const char *const *keys, size_t n_keys,
+    dyntable_cb *cb, void *privdata);
+/* Every tag of the table, every page: the result's json. */
+DYNTABLE_API dyntable_status dyntable_list_tags_of_resource(dyntable_ctx *c,
+    const char *name, dyntable_cb *cb, void *privdata);
+/* Point-in-time recovery on or off; recovery_period_days 1-35, 0 for
+ * DynamoDB's default (35), only when enabling. */
+DYNTABLE_API dyntable_status dyntable_update_continuous_backups(
+    dyntable_ctx *c, const char *name, bool enabled,
+    unsigned recovery_period_days, dyntable_cb *cb, void *privdata);
+DYNTABLE_API dyntable_status dyntable_describe_continuous_backups(
+    dyntable_ctx *c, const char *name, dyntable_cb *cb, void *privdata);
+
+/* ---- apply: many tables, idempotent ------------------------------------ */
+
+typedef struct dyntable_apply_opts {
+	bool plan;	     /* describe only; send no mutation */
+	bool prune;	     /* delete tables the file no longer lists: only
+				those starting with the file's "prefix", or,
+				without one, the connection's namespace's;
+				never one with deletion protection on */
+	bool wait;	     /* wait for created tables to be ACTIVE even when
+				nothing follows their creation */
+	unsigned timeout_ms; /* each wait; 0: the daemon's default */
+} dyntable_apply_opts;
+
+/*
+ * Brings the tables of an apply file (JSON, docs/APPLY.md: each table a
+ * CreateTableInput or a model, with its TTL, tags and point-in-time
+ * recovery) to what it says: describes every table, creates the missing
+ * ones in parallel (the daemon's mutation limit applies), converges the
+ * others in place, one index change at a time, waiting between; what
+ * cannot change in place (key schema, local indexes, an attribute's type,
+ * a global index's keys) is drift: reported, never fixed by deleting.
+ * Blocking, on a context not attached to a loop. On return *report (when
+ * not NULL) is a malloc'd JSON document the caller frees: {"tables":
+ * [{"table", "action", "changes", "drift", "steps", "done", "error"}],
+ * "pruned", "kept", "drift": N, "errors": N, "plan": bool}. Returns
+ * DYNTABLE_OK when every table could be described (and, unless plan,
+ * converged); a bad file is DYNTABLE_ERR_INVALID with err; a table that
+ * failed is counted in "errors" and the call returns DYNTABLE_ERR_AWS
+ * (or that table's status); drift alone returns DYNTABLE_OK, with
+ * "drift" > 0.
+ */
+DYNTABLE_API dyntable_status dyntable_apply(dyntable_ctx *c,
+    const char *file_json, const dyntable_apply_opts *o, char **report,
+    char *err, size_t errlen);
+
 /*
  * Why the last call on c that returned an error without queuing a
  * request (a bad definition, a model that names an unknown attribute...)
@@ -607,6 +691,25 @@ DYNTABLE_API dyntable_result *dyntable_sync_model_lease_table(
 DYNTABLE_API dyntable_result *dyntable_sync_release_table(dyntable_ctx *c,
     const char *name);
 DYNTABLE_API dyntable_result *dyntable_sync_pools(dyntable_ctx *c);
+
+DYNTABLE_API dyntable_result *dyntable_sync_update_table_json(
+    dyntable_ctx *c, const char *name, const char *update_table_input,
+    const dyntable_wait_opts *wait);
+DYNTABLE_API dyntable_result *dyntable_sync_update_time_to_live(
+    dyntable_ctx *c, const char *name, bool enabled, const char *attribute);
+DYNTABLE_API dyntable_result *dyntable_sync_describe_time_to_live(
+    dyntable_ctx *c, const char *name);
+DYNTABLE_API dyntable_result *dyntable_sync_tag_resource(dyntable_ctx *c,
+    const char *name, const dyntable_tag *tags, size_t n_tags);
+DYNTABLE_API dyntable_result *dyntable_sync_untag_resource(dyntable_ctx *c,
+    const char *name, const char *const *keys, size_t n_keys);
+DYNTABLE_API dyntable_result *dyntable_sync_list_tags_of_resource(
+    dyntable_ctx *c, const char *name);
+DYNTABLE_API dyntable_result *dyntable_sync_update_continuous_backups(
+    dyntable_ctx *c, const char *name, bool enabled,
+    unsigned recovery_period_days);
+DYNTABLE_API dyntable_result *dyntable_sync_describe_continuous_backups(
+    dyntable_ctx *c, const char *name);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,18 @@ wire_op(dyntable_op op)
 	case DYNTABLE_OP_LEASE_TABLE: return DTP_OP_LEASE_TABLE;
 	case DYNTABLE_OP_RELEASE_TABLE: return DTP_OP_RELEASE_TABLE;
 	case DYNTABLE_OP_POOLS: return DTP_OP_POOLS;
+	case DYNTABLE_OP_UPDATE_TABLE: return DTP_OP_UPDATE_TABLE;
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE: return DTP_OP_UPDATE_TIME_TO_LIVE;
+	case DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE:
+		return DTP_OP_DESCRIBE_TIME_TO_LIVE;
+	case DYNTABLE_OP_TAG_RESOURCE: return DTP_OP_TAG_RESOURCE;
+	case DYNTABLE_OP_UNTAG_RESOURCE: return DTP_OP_UNTAG_RESOURCE;
+	case DYNTABLE_OP_LIST_TAGS_OF_RESOURCE:
+		return DTP_OP_LIST_TAGS_OF_RESOURCE;
+	case DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS:
+		return DTP_OP_UPDATE_CONTINUOUS_BACKUPS;
+	case DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS:
+		return DTP_OP_DESCRIBE_CONTINUOUS_BACKUPS;
 	}
 	return DTP_OP_HELLO;
 }
@@ -525,32 +537,140 @@ json_depth(const json_t *j)
 	return d + 1;
 }
 
-/* Parses a CreateTableInput document; the daemon checks its members. */
+/* Parses a CreateTableInput (or, what naming it, UpdateTableInput)
+ * document; the daemon checks its members. */
 static dyntable_status
-input_doc(const char *text, json_t **doc, char *err, size_t errlen)
+input_doc(const char *text, const char *what, json_t **doc, char *err,
+    size_t errlen)
 {
 	json_error_t je;
 	json_t *j;
 
 	if (!text) {
-		snprintf(err, errlen, "CreateTableInput is NULL");
+		snprintf(err, errlen, "%s is NULL", what);
 		return DYNTABLE_ERR_INVALID;
 	}
 	if (!(j = json_loads(text, JSON_REJECT_DUPLICATES, &je))) {
-		snprintf(err, errlen, "CreateTableInput: line %d, column %d: "
-		    "%s", je.line, je.column, je.text);
+		snprintf(err, errlen, "%s: line %d, column %d: %s", what,
+		    je.line, je.column, je.text);
 		return DYNTABLE_ERR_INVALID;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
-		snprintf(err, errlen, "CreateTableInput: must be a JSON "
-		    "object");
+		snprintf(err, errlen, "%s: must be a JSON object", what);
 		return DYNTABLE_ERR_INVALID;
 	}
 	if (json_depth(j) > INPUT_DEPTH_MAX) {
 		json_decref(j);
-		snprintf(err, errlen, "CreateTableInput: nested deeper than "
-		    "%d levels", INPUT_DEPTH_MAX);
+		snprintf(err, errlen, "%s: nested deeper than %d levels", what,
+		    INPUT_DEPTH_MAX);
+		return DYNTABLE_ERR_INVALID;
+	}
+	*doc = j;
+	return DYNTABLE_OK;
+}
+
+/* A CreateTableInput document: without BillingMode it means PROVISIONED,
+ * as to DynamoDB and the AWS CLI, so the mode is made explicit (the
+ * protocol's own default is on-demand, for the library's definitions). */
+static dyntable_status
+create_input_doc(const char *text, json_t **doc, char *err, size_t errlen)
+{
+	dyntable_status st = input_doc(text, "CreateTableInput", doc, err,
+	    errlen);
+
+	if (st == DYNTABLE_OK && !json_object_get(*doc, "BillingMode") &&
+	    json_object_set_new(*doc, "BillingMode",
+	    json_string("PROVISIONED")) != 0) {
+		json_decref(*doc);
+		*doc = NULL;
+		snprintf(err, errlen, "out of memory");
+		return DYNTABLE_ERR_NOMEM;
+	}
+	return st;
+}
+
+/* update_table: the UpdateTableInput without its TableName, which must
+ * be the table's name when given (the protocol names the table once). */
+static dyntable_status
+update_doc(const dtc_args *a, json_t **doc, char *err, size_t errlen)
+{
+	dyntable_status st = input_doc(a->input, "UpdateTableInput", doc, err,
+	    errlen);
+	const json_t *tn;
+
+	if (st != DYNTABLE_OK)
+		return st;
+	tn = json_object_get(*doc, "TableName");
+	if (tn != NULL && (!json_is_string(tn) ||
+	    strcmp(json_string_value(tn), a->name) != 0)) {
+		snprintf(err, errlen, "UpdateTableInput.TableName: not the "
+		    "table updated (%.200s)", a->name);
+		json_decref(*doc);
+		*doc = NULL;
+		return DYNTABLE_ERR_INVALID;
+	}
+	json_object_del(*doc, "TableName");
+	return DYNTABLE_OK;
+}
+
+/* The document argument of the TTL, tags and backups operations, in
+ * DynamoDB's shapes (the daemon checks them). */
+static dyntable_status
+small_doc(dyntable_op op, const dtc_args *a, json_t **doc, char *err,
+    size_t errlen)
+{
+	json_t *j = NULL;
+
+	if ((op == DYNTABLE_OP_TAG_RESOURCE && a->n && !a->tags) ||
+	    (op == DYNTABLE_OP_UNTAG_RESOURCE && a->n && !a->keys) ||
+	    (op == DYNTABLE_OP_UPDATE_TIME_TO_LIVE && !a->attribute)) {
+		snprintf(err, errlen, "%s is NULL", op ==
+		    DYNTABLE_OP_TAG_RESOURCE ? "tags" : op ==
+		    DYNTABLE_OP_UNTAG_RESOURCE ? "keys" : "attribute");
+		return DYNTABLE_ERR_INVALID;
+	}
+	switch (op) {
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE:
+		j = json_pack("{s:b,s:s}", "Enabled", a->enabled,
+		    "AttributeName", a->attribute);
+		break;
+	case DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS:
+		j = json_pack("{s:b}", "PointInTimeRecoveryEnabled", a->enabled);
+		if (j && a->days && json_object_set_new(j,
+		    "RecoveryPeriodInDays", json_integer(a->days)) != 0) {
+			json_decref(j);
+			j = NULL;
+		}
+		break;
+	case DYNTABLE_OP_TAG_RESOURCE:
+		j = json_array();
+		for (size_t i = 0; j && i < a->n; i++)
+			if (!a->tags[i].key || json_array_append_new(j,
+			    json_pack("{s:s,s:s}", "Key", a->tags[i].key,
+			    "Value", a->tags[i].value ? a->tags[i].value :
+			    "")) != 0) {
+				json_decref(j);
+				snprintf(err, errlen, "tags[%zu]: a key NULL, or "
+				    "not valid UTF-8", i);
+				return DYNTABLE_ERR_INVALID;
+			}
+		break;
+	default: /* UNTAG_RESOURCE */
+		j = json_array();
+		for (size_t i = 0; j && i < a->n; i++)
+			if (!a->keys[i] || json_array_append_new(j,
+			    json_string(a->keys[i])) != 0) {
+				json_decref(j);
+				snprintf(err, errlen, "keys[%zu]: NULL, or not "
+				    "valid UTF-8", i);
+				return DYNTABLE_ERR_INVALID;
+			}
+		break;
+	}
+	if (!j) {
+		snprintf(err, errlen, "out of memory, or attribute not valid "
+		    "UTF-8");
 		return DYNTABLE_ERR_INVALID;
 	}
 	*doc = j;
@@ -601,7 +721,7 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 		if (a->src == DTC_SRC_MODEL)
 			return model_doc(a->model, a->opts, doc, err, errlen);
 		if (a->src == DTC_SRC_INPUT)
-			return input_doc(a->input, doc, err, errlen);
+			return create_input_doc(a->input, doc, err, errlen);
 		if (a->def == NULL)
 			return dtc_def_doc(NULL, NULL, doc, err, errlen);
 		d = *a->def;
@@ -613,8 +733,21 @@ dtc_request_prepare(dyntable_op op, const dtc_args *a, json_t **doc,
 		if (a->src == DTC_SRC_MODEL)
 			return model_doc(a->model, a->opts, doc, err, errlen);
 		if (a->src == DTC_SRC_INPUT)
-			return input_doc(a->input, doc, err, errlen);
+			return create_input_doc(a->input, doc, err, errlen);
 		return dtc_def_doc(a->def, NULL, doc, err, errlen);
+	case DYNTABLE_OP_UPDATE_TABLE:
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE:
+	case DYNTABLE_OP_TAG_RESOURCE:
+	case DYNTABLE_OP_UNTAG_RESOURCE:
+	case DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS: {
+		dyntable_status st = name_check(a->name, "table name", err,
+		    errlen);
+
+		if (st != DYNTABLE_OK)
+			return st;
+		return op == DYNTABLE_OP_UPDATE_TABLE ? update_doc(a, doc, err,
+		    errlen) : small_doc(op, a, doc, err, errlen);
+	}
 	default:
 		return name_check(a->name, a->src == DTC_SRC_MODEL ?
 		    "table_name" : "table name", err, errlen);
@@ -709,6 +842,34 @@ dtc_request_encode(uint32_t id, dyntable_op op, const dtc_args *a,
 		if (a->wait)
 			dtp_pack_kv_bool(&e, "wait", true);
 		break;
+	case DYNTABLE_OP_UPDATE_TABLE:
+	case DYNTABLE_OP_UPDATE_TIME_TO_LIVE:
+	case DYNTABLE_OP_TAG_RESOURCE:
+	case DYNTABLE_OP_UNTAG_RESOURCE:
+	case DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS: {
+		static const char *const keys[] = {
+			[DYNTABLE_OP_UPDATE_TABLE] = "update",
+			[DYNTABLE_OP_UPDATE_TIME_TO_LIVE] = "time_to_live",
+			[DYNTABLE_OP_TAG_RESOURCE] = "tags",
+			[DYNTABLE_OP_UNTAG_RESOURCE] = "tag_keys",
+			[DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS] =
+			    "point_in_time_recovery",
+		};
+		bool w = op == DYNTABLE_OP_UPDATE_TABLE && a->wait;
+
+		if (!w)
+			tmo = 0;
+		dtp_enc_request(&e, id, wire_op(op), 2 + (w ? 1 : 0) + tmo);
+		dtp_pack_kv_str(&e, "name", a->name);
+		dtp_pack_cstr(&e, keys[op]);
+		dtp_pack_json(&e, doc);
+		if (w)
+			dtp_pack_kv_bool(&e, "wait", true);
+		break;
+	}
+	case DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE:
+	case DYNTABLE_OP_LIST_TAGS_OF_RESOURCE:
+	case DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS:
 	case DYNTABLE_OP_DESCRIBE_TABLE:
 	case DYNTABLE_OP_TABLE_EXISTS:
 		dtp_enc_request(&e, id, wire_op(op), 1);

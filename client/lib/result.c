@@ -37,6 +37,7 @@ typedef struct result_priv {
 	char *status_json;	/* pub.status_json, pub.pools_json */
 	char *metrics_text;	/* pub.metrics_text */
 	char *leased, *pool;	/* pub.leased, pub.pool */
+	char *json;		/* pub.json */
 	char *message;		/* pub.message */
 	char *aws_type;		/* pub.aws_type */
 	char *table_status;	/* pub.table_status */
@@ -76,6 +77,7 @@ dyntable_result_free(dyntable_result *r)
 	free(p->metrics_text);
 	free(p->leased);
 	free(p->pool);
+	free(p->json);
 	free(p->message);
 	free(p->aws_type);
 	free(p->table_status);
@@ -557,6 +559,29 @@ parse_metrics(result_priv *p, const msgpack_object *res)
 	return 0;
 }
 
+/* The TTL, tags and backups answers: member key of the result, as
+ * compact JSON in pub.json. Same return convention. */
+static int
+parse_json(result_priv *p, const msgpack_object *res, const char *key)
+{
+	const msgpack_object *v = dtp_map_get(res, key);
+	char err[128];
+	json_t *j;
+
+	if (v == NULL)
+		return set_error(p, DYNTABLE_ERR_PROTOCOL, "reply without its "
+		    "result");
+	if ((j = dtp_to_json(v, err, sizeof(err))) == NULL)
+		return set_error(p, DYNTABLE_ERR_PROTOCOL, err);
+	p->json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_ENCODE_ANY);
+	json_decref(j);
+	if (p->json == NULL)
+		return -1;
+	p->pub.json = p->json;
+	return 0;
+}
+
 /* An error reply: code, message, aws_type. */
 static int
 parse_error(result_priv *p, const dtp_msg *m)
@@ -590,7 +615,19 @@ dtc_result_reply(dyntable_op op, dtp_msg *m)
 		rc = parse_error(p, m);
 	} else {
 		switch (op) {
+		case DYNTABLE_OP_UPDATE_TIME_TO_LIVE:
+		case DYNTABLE_OP_DESCRIBE_TIME_TO_LIVE:
+			rc = parse_json(p, m->result, "time_to_live");
+			break;
+		case DYNTABLE_OP_LIST_TAGS_OF_RESOURCE:
+			rc = parse_json(p, m->result, "tags");
+			break;
+		case DYNTABLE_OP_UPDATE_CONTINUOUS_BACKUPS:
+		case DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS:
+			rc = parse_json(p, m->result, "continuous_backups");
+			break;
 		case DYNTABLE_OP_CREATE_TABLE:
+		case DYNTABLE_OP_UPDATE_TABLE:
 		case DYNTABLE_OP_DESCRIBE_TABLE:
 		case DYNTABLE_OP_DELETE_TABLE:
 		case DYNTABLE_OP_WAIT_TABLE_ACTIVE:

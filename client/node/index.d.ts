@@ -134,6 +134,15 @@ export class DynamoDBClient implements AsyncDisposable {
   /** Admin verbs. */
   status (options?: CallOptions): Promise<Record<string, any>>
   reap (options?: CallOptions): Promise<{ deleted: string[], checked: number, errors: number }>
+  /** Protocol 1.2: an UpdateTableInput (its TableName, if any, must be name). */
+  updateTable (name: string, update: Record<string, any> | string, options?: WaitOptions & { wait?: boolean }): Promise<TableDescription>
+  updateTimeToLive (name: string, options: CallOptions & { enabled: boolean, attribute: string }): Promise<{ Enabled: boolean, AttributeName: string }>
+  describeTimeToLive (name: string, options?: CallOptions): Promise<{ TimeToLiveStatus: string, AttributeName?: string }>
+  tagResource (name: string, tags: Record<string, string>, options?: CallOptions): Promise<void>
+  untagResource (name: string, keys: string[], options?: CallOptions): Promise<void>
+  listTagsOfResource (name: string, options?: CallOptions): Promise<Record<string, string>>
+  updateContinuousBackups (name: string, options: CallOptions & { enabled: boolean, recoveryPeriodDays?: number }): Promise<Record<string, any>>
+  describeContinuousBackups (name: string, options?: CallOptions): Promise<Record<string, any>>
 }
 
 /** A model in docs/MODEL.md's format (camelCase spellings accepted too). */

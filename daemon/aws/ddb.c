@@ -266,27 +266,116 @@ ddb_check_attr_defs(const json_t *defs, const struct ddb_keys *keys,
 	return 0;
 }
 
-/* Checks a ProvisionedThroughput object: both units, integers >= 1. */
+/*
+ * Capacities. ProvisionedThroughput's units and OnDemandThroughput's
+ * ceilings are at least 1 and at most DynamoDB's per-table quota (40,000
+ * read and write units by default, DG-Limits; a raised quota is not seen
+ * here: such an account would be refused above 40,000). -1 removes an
+ * OnDemandThroughput ceiling, on UpdateTable only. WarmThroughput has no
+ * documented ceiling: at least 1.
+ */
+#define DDB_UNITS_MAX 40000LL
+#define DDB_POLICY_MAX 20480 /* ResourcePolicy, 20 KB with whitespace */
+
+static const char *const ddb_pt_members[] = { "ReadCapacityUnits",
+	"WriteCapacityUnits", NULL };
+static const char *const ddb_odt_members[] = { "MaxReadRequestUnits",
+	"MaxWriteRequestUnits", NULL };
+static const char *const ddb_warm_members[] = { "ReadUnitsPerSecond",
+	"WriteUnitsPerSecond", NULL };
+
+/*
+ * An object of two integer members (members): both required (all), or
+ * any of them; each in [1, max] (max 0: no ceiling), or -1 when minus_one.
+ * *n counts the members present.
+ */
+static int
+ddb_check_units(const json_t *o, const char *where,
+    const char *const *members, bool all, long long max, bool minus_one,
+    size_t *n, char *err, size_t errlen)
+{
+	*n = 0;
+	if (!json_is_object(o))
+		return ddb_fail(err, errlen, "%s: must be an object", where);
+	if (ddb_only(o, where, members, err, errlen) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const json_t *v = json_object_get(o, members[i]);
+		json_int_t u;
+
+		if (v == NULL) {
+			if (all)
+				return ddb_fail(err, errlen, "%s.%s: missing "
+				    "(both units are required)", where,
+				    members[i]);
+			continue;
+		}
+		(*n)++;
+		u = json_is_integer(v) ? json_integer_value(v) : 0;
+		if (minus_one && u == -1)
+			continue;
+		if (!json_is_integer(v) || u < 1)
+			return ddb_fail(err, errlen, "%s.%s: must be an integer "
+			    ">= 1%s", where, members[i], minus_one ?
+			    " (or -1: no ceiling)" : "");
+		if (max > 0 && u > max)
+			return ddb_fail(err, errlen, "%s.%s: %lld is above "
+			    "DynamoDB's per-table limit of %lld", where,
+			    members[i], (long long)u, max);
+	}
+	return 0;
+}
+
+/* Checks a ProvisionedThroughput object: both units, 1 to 40,000. */
 static int
 ddb_check_throughput(const json_t *pt, const char *where, char *err,
     size_t errlen)
 {
-	static const char *const members[] = { "ReadCapacityUnits",
-		"WriteCapacityUnits", NULL };
+	size_t n;
 
-	if (!json_is_object(pt))
-		return ddb_fail(err, errlen, "%s: must be an object", where);
-	if (ddb_only(pt, where, members, err, errlen) != 0)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		const json_t *v = json_object_get(pt, members[i]);
+	return ddb_check_units(pt, where, ddb_pt_members, true, DDB_UNITS_MAX,
+	    false, &n, err, errlen);
+}
 
-		if (v == NULL)
-			return ddb_fail(err, errlen, "%s.%s: missing (both "
-			    "units are required)", where, members[i]);
-		if (!json_is_integer(v) || json_integer_value(v) < 1)
-			return ddb_fail(err, errlen, "%s.%s: must be an integer "
-			    ">= 1", where, members[i]);
+/*
+ * The members a table and its GSIs share besides ProvisionedThroughput:
+ * OnDemandThroughput (ceilings; refused under PROVISIONED, where DynamoDB
+ * refuses them too; an empty object means none) and WarmThroughput.
+ * billing is the mode in force ("" when the request does not say:
+ * UpdateTable without BillingMode). update: -1 allowed, and an empty
+ * object refused (DynamoDB answers it with an internal failure).
+ */
+static int
+ddb_check_ondemand_warm(const json_t *obj, const char *where,
+    const char *billing, bool update, char *err, size_t errlen)
+{
+	const json_t *odt = json_object_get(obj, "OnDemandThroughput");
+	const json_t *warm = json_object_get(obj, "WarmThroughput");
+	char at[160];
+	size_t n;
+
+	snprintf(at, sizeof(at), "%s%sOnDemandThroughput", where,
+	    *where != '\0' ? "." : "");
+	if (odt != NULL) {
+		if (ddb_check_units(odt, at, ddb_odt_members, false,
+		    DDB_UNITS_MAX, update, &n, err, errlen) != 0)
+			return -1;
+		if (n > 0 && strcmp(billing, "PROVISIONED") == 0)
+			return ddb_fail(err, errlen, "%s: only with BillingMode "
+			    "PAY_PER_REQUEST", at);
+		if (n == 0 && update)
+			return ddb_fail(err, errlen, "%s: give "
+			    "MaxReadRequestUnits or MaxWriteRequestUnits", at);
+	}
+	snprintf(at, sizeof(at), "%s%sWarmThroughput", where,
+	    *where != '\0' ? "." : "");
+	if (warm != NULL) {
+		if (ddb_check_units(warm, at, ddb_warm_members, false, 0, false,
+		    &n, err, errlen) != 0)
+			return -1;
+		if (n == 0)
+			return ddb_fail(err, errlen, "%s: give ReadUnitsPerSecond "
+			    "or WriteUnitsPerSecond", at);
 	}
 	return 0;
 }
@@ -420,7 +509,8 @@ ddb_check_gsis(const json_t *list, struct ddb_ctx *cx, char *err,
     size_t errlen)
 {
 	static const char *const members[] = { "IndexName", "KeySchema",
-		"Projection", "ProvisionedThroughput", NULL };
+		"Projection", "ProvisionedThroughput", "OnDemandThroughput",
+		"WarmThroughput", NULL };
 
 	if (!json_is_array(list) || json_array_size(list) < 1)
 		return ddb_fail(err, errlen, "GlobalSecondaryIndexes: must be a "
@@ -454,6 +544,9 @@ ddb_check_gsis(const json_t *list, struct ddb_ctx *cx, char *err,
 			    name);
 		if (pt != NULL &&
 		    ddb_check_throughput(pt, ks, err, errlen) != 0)
+			return -1;
+		if (ddb_check_ondemand_warm(g, at, cx->provisioned ?
+		    "PROVISIONED" : "PAY_PER_REQUEST", false, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -617,6 +710,33 @@ ddb_check_tags(const json_t *tags, char *err, size_t errlen)
 	return 0;
 }
 
+/* The members CreateTable and UpdateTable share as they are:
+ * StreamSpecification, SSESpecification, TableClass,
+ * DeletionProtectionEnabled. */
+static int
+ddb_check_settings(const json_t *in, char *err, size_t errlen)
+{
+	const json_t *v;
+
+	if ((v = json_object_get(in, "StreamSpecification")) != NULL &&
+	    ddb_check_stream(v, err, errlen) != 0)
+		return -1;
+	if ((v = json_object_get(in, "SSESpecification")) != NULL &&
+	    ddb_check_sse(v, err, errlen) != 0)
+		return -1;
+	if ((v = json_object_get(in, "TableClass")) != NULL &&
+	    (!json_is_string(v) ||
+	    (strcmp(json_string_value(v), "STANDARD") != 0 &&
+	    strcmp(json_string_value(v), "STANDARD_INFREQUENT_ACCESS") != 0)))
+		return ddb_fail(err, errlen, "TableClass: must be STANDARD or "
+		    "STANDARD_INFREQUENT_ACCESS");
+	if ((v = json_object_get(in, "DeletionProtectionEnabled")) != NULL &&
+	    !json_is_boolean(v))
+		return ddb_fail(err, errlen, "DeletionProtectionEnabled: must be "
+		    "true or false");
+	return 0;
+}
+
 int
 ddb_check_create(json_t *in, char *err, size_t errlen)
 {
@@ -624,7 +744,8 @@ ddb_check_create(json_t *in, char *err, size_t errlen)
 		"AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
 		"LocalSecondaryIndexes", "GlobalSecondaryIndexes",
 		"StreamSpecification", "SSESpecification", "Tags", "TableClass",
-		"DeletionProtectionEnabled", NULL };
+		"DeletionProtectionEnabled", "WarmThroughput", "ResourcePolicy",
+		"OnDemandThroughput", NULL };
 	struct ddb_ctx cx;
 	const char *name, *billing;
 	const json_t *v, *pt;
@@ -647,10 +768,13 @@ ddb_check_create(json_t *in, char *err, size_t errlen)
 	    1, 1, &cx.table_hash, &cx.table_range, &cx.keys, err, errlen) != 0)
 		return -1;
 
+	/* The protocol's default is on-demand (PROTOCOL.md §6), sent
+	 * explicitly: DynamoDB takes an absent mode as PROVISIONED. The
+	 * clients' JSON-document paths (libdyntable's
+	 * dyntable_create_table_json, dyntablectl --input-json) give an
+	 * absent mode DynamoDB's meaning before it gets here. */
 	v = json_object_get(in, "BillingMode");
 	if (v == NULL) {
-		/* DynamoDB takes an absent BillingMode as PROVISIONED; ours
-		 * defaults to on-demand, so it is always sent. */
 		if (json_object_set_new(in, "BillingMode",
 		    json_string("PAY_PER_REQUEST")) != 0)
 			return ddb_fail(err, errlen, "out of memory");
@@ -689,25 +813,334 @@ ddb_check_create(json_t *in, char *err, size_t errlen)
 	if (ddb_check_attr_defs(json_object_get(in, "AttributeDefinitions"),
 	    &cx.keys, err, errlen) != 0)
 		return -1;
-	if ((v = json_object_get(in, "StreamSpecification")) != NULL &&
-	    ddb_check_stream(v, err, errlen) != 0)
-		return -1;
-	if ((v = json_object_get(in, "SSESpecification")) != NULL &&
-	    ddb_check_sse(v, err, errlen) != 0)
+	if (ddb_check_settings(in, err, errlen) != 0)
 		return -1;
 	if ((v = json_object_get(in, "Tags")) != NULL &&
 	    ddb_check_tags(v, err, errlen) != 0)
 		return -1;
-	if ((v = json_object_get(in, "TableClass")) != NULL &&
-	    (!json_is_string(v) ||
-	    (strcmp(json_string_value(v), "STANDARD") != 0 &&
-	    strcmp(json_string_value(v), "STANDARD_INFREQUENT_ACCESS") != 0)))
-		return ddb_fail(err, errlen, "TableClass: must be STANDARD or "
-		    "STANDARD_INFREQUENT_ACCESS");
-	if ((v = json_object_get(in, "DeletionProtectionEnabled")) != NULL &&
-	    !json_is_boolean(v))
-		return ddb_fail(err, errlen, "DeletionProtectionEnabled: must be "
-		    "true or false");
+	if (ddb_check_ondemand_warm(in, "", billing, false, err, errlen) != 0)
+		return -1;
+	if ((v = json_object_get(in, "ResourcePolicy")) != NULL &&
+	    (!json_is_string(v) || json_string_length(v) < 1 ||
+	    json_string_length(v) > DDB_POLICY_MAX))
+		return ddb_fail(err, errlen, "ResourcePolicy: must be a JSON "
+		    "policy document as a string of 1 to %d bytes",
+		    DDB_POLICY_MAX);
+	return 0;
+}
+
+/* ---- UpdateTable ---------------------------------------------------------- */
+
+/*
+ * One element of GlobalSecondaryIndexUpdates, at: exactly one of Create,
+ * Update, Delete. A Create's key attributes go into keys (AttributeDefinitions
+ * must define them); *changes counts Creates and Deletes.
+ */
+static int
+ddb_check_gsi_update(const json_t *e, const char *at, const char *billing,
+    struct ddb_keys *keys, const char **names, size_t *n_names,
+    unsigned *changes, char *err, size_t errlen)
+{
+	static const char *const actions[] = { "Create", "Update", "Delete",
+		NULL };
+	static const char *const create[] = { "IndexName", "KeySchema",
+		"Projection", "ProvisionedThroughput", "OnDemandThroughput",
+		"WarmThroughput", NULL };
+	static const char *const update[] = { "IndexName",
+		"ProvisionedThroughput", "OnDemandThroughput", "WarmThroughput",
+		NULL };
+	static const char *const del[] = { "IndexName", NULL };
+	static const char *const *const members[] = { create, update, del };
+	const json_t *act = NULL, *pt;
+	const char *name, *hash, *range;
+	char where[128], ks[160];
+	size_t total = 0;
+	int kind = -1;
+
+	if (!json_is_object(e))
+		return ddb_fail(err, errlen, "%s: must be an object", at);
+	if (ddb_only(e, at, actions, err, errlen) != 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (json_object_get(e, actions[i]) != NULL) {
+			if (kind >= 0)
+				return ddb_fail(err, errlen, "%s: one of Create, "
+				    "Update or Delete per element", at);
+			kind = i;
+			act = json_object_get(e, actions[i]);
+		}
+	if (kind < 0)
+		return ddb_fail(err, errlen, "%s: needs Create, Update or Delete",
+		    at);
+	snprintf(where, sizeof(where), "%s.%s", at, actions[kind]);
+	if (!json_is_object(act))
+		return ddb_fail(err, errlen, "%s: must be an object", where);
+	if (ddb_only(act, where, members[kind], err, errlen) != 0 ||
+	    ddb_check_index_name(act, where, names, *n_names, &name, err,
+	    errlen) != 0)
+		return -1;
+	names[(*n_names)++] = name;
+	pt = json_object_get(act, "ProvisionedThroughput");
+	snprintf(ks, sizeof(ks), "%s.ProvisionedThroughput", where);
+	if (pt != NULL && strcmp(billing, "PAY_PER_REQUEST") == 0)
+		return ddb_fail(err, errlen, "%s: not allowed when BillingMode "
+		    "is PAY_PER_REQUEST", ks);
+	if (pt != NULL && ddb_check_throughput(pt, ks, err, errlen) != 0)
+		return -1;
+	if (kind != 2 && ddb_check_ondemand_warm(act, where, billing,
+	    kind == 1, err, errlen) != 0)
+		return -1;
+	switch (kind) {
+	case 0:
+		(*changes)++;
+		snprintf(ks, sizeof(ks), "%s.KeySchema", where);
+		if (ddb_check_key_schema(json_object_get(act, "KeySchema"), ks,
+		    4, 4, &hash, &range, keys, err, errlen) != 0 ||
+		    ddb_check_projection(json_object_get(act, "Projection"),
+		    where, &total, err, errlen) != 0)
+			return -1;
+		if (pt == NULL && strcmp(billing, "PROVISIONED") == 0)
+			return ddb_fail(err, errlen, "%s: required for index "
+			    "\"%s\" when BillingMode is PROVISIONED", ks, name);
+		break;
+	case 1:
+		if (json_object_size(act) < 2)
+			return ddb_fail(err, errlen, "%s: give "
+			    "ProvisionedThroughput, OnDemandThroughput or "
+			    "WarmThroughput for index \"%s\"", where, name);
+		break;
+	default:
+		(*changes)++;
+		break;
+	}
+	return 0;
+}
+
+/* AttributeDefinitions of an UpdateTable: well-formed, each name once,
+ * and defining every key attribute of the index it creates (others, the
+ * table's keys for instance, may be listed too). */
+static int
+ddb_check_update_defs(const json_t *defs, const struct ddb_keys *keys,
+    char *err, size_t errlen)
+{
+	static const char *const members[] = { "AttributeName",
+		"AttributeType", NULL };
+
+	if (!json_is_array(defs))
+		return ddb_fail(err, errlen,
+		    "AttributeDefinitions: must be a list");
+	for (size_t i = 0; i < json_array_size(defs); i++) {
+		const json_t *e = json_array_get(defs, i);
+		const char *name, *type;
+		char at[64];
+
+		snprintf(at, sizeof(at), "AttributeDefinitions[%zu]", i);
+		if (!json_is_object(e))
+			return ddb_fail(err, errlen, "%s: must be an object", at);
+		if (ddb_only(e, at, members, err, errlen) != 0 ||
+		    (name = ddb_string(e, at, "AttributeName",
+		    DDB_ATTR_NAME_MAX, err, errlen)) == NULL ||
+		    (type = ddb_string(e, at, "AttributeType", 1, err,
+		    errlen)) == NULL)
+			return -1;
+		if (strchr("SNB", type[0]) == NULL)
+			return ddb_fail(err, errlen, "%s.AttributeType: must be "
+			    "S, N or B, got \"%s\"", at, type);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(json_string_value(json_object_get(
+			    json_array_get(defs, j), "AttributeName")), name) == 0)
+				return ddb_fail(err, errlen, "%s: \"%s\" is "
+				    "defined twice", at, name);
+	}
+	for (size_t k = 0; k < keys->n; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < json_array_size(defs) && !found; i++)
+			found = strcmp(json_string_value(json_object_get(
+			    json_array_get(defs, i), "AttributeName")),
+			    keys->names[k]) == 0;
+		if (!found)
+			return ddb_fail(err, errlen, "AttributeDefinitions: the "
+			    "new index's key attribute \"%s\" is not defined",
+			    keys->names[k]);
+	}
+	return 0;
+}
+
+int
+ddb_check_update(const json_t *in, char *err, size_t errlen)
+{
+	static const char *const members[] = { "TableName",
+		"AttributeDefinitions", "BillingMode", "ProvisionedThroughput",
+		"OnDemandThroughput", "WarmThroughput",
+		"GlobalSecondaryIndexUpdates", "StreamSpecification",
+		"SSESpecification", "TableClass", "DeletionProtectionEnabled",
+		NULL };
+	const char *names[DDB_GSI_MAX + 1];
+	const json_t *v, *updates;
+	const char *billing = "";
+	struct ddb_keys keys;
+	unsigned changes = 0;
+	size_t n_names = 0;
+
+	memset(&keys, 0, sizeof(keys));
+	if (!json_is_object(in))
+		return ddb_fail(err, errlen, "update: must be a map");
+	if (ddb_only(in, "", members, err, errlen) != 0)
+		return -1;
+	if (json_object_get(in, "TableName") != NULL)
+		return ddb_fail(err, errlen, "TableName: give the table as the "
+		    "request's name, not in the update");
+	if (json_object_size(in) == 0 || (json_object_size(in) == 1 &&
+	    json_object_get(in, "AttributeDefinitions") != NULL))
+		return ddb_fail(err, errlen, "nothing to update: give at least "
+		    "one of BillingMode, ProvisionedThroughput, "
+		    "OnDemandThroughput, WarmThroughput, "
+		    "GlobalSecondaryIndexUpdates, StreamSpecification, "
+		    "SSESpecification, TableClass, DeletionProtectionEnabled");
+	if ((v = json_object_get(in, "BillingMode")) != NULL) {
+		billing = json_string_value(v);
+		if (billing == NULL || (strcmp(billing, "PAY_PER_REQUEST") != 0 &&
+		    strcmp(billing, "PROVISIONED") != 0))
+			return ddb_fail(err, errlen, "BillingMode: must be "
+			    "PAY_PER_REQUEST or PROVISIONED");
+	}
+	v = json_object_get(in, "ProvisionedThroughput");
+	if (v == NULL && strcmp(billing, "PROVISIONED") == 0)
+		return ddb_fail(err, errlen, "ProvisionedThroughput: required "
+		    "when switching BillingMode to PROVISIONED");
+	if (v != NULL && strcmp(billing, "PAY_PER_REQUEST") == 0)
+		return ddb_fail(err, errlen, "ProvisionedThroughput: not "
+		    "allowed when BillingMode is PAY_PER_REQUEST");
+	if (v != NULL && ddb_check_throughput(v, "ProvisionedThroughput", err,
+	    errlen) != 0)
+		return -1;
+	if (ddb_check_ondemand_warm(in, "", billing, true, err, errlen) != 0)
+		return -1;
+	updates = json_object_get(in, "GlobalSecondaryIndexUpdates");
+	if (updates != NULL && (!json_is_array(updates) ||
+	    json_array_size(updates) < 1 ||
+	    json_array_size(updates) > DDB_GSI_MAX))
+		return ddb_fail(err, errlen, "GlobalSecondaryIndexUpdates: must "
+		    "be a list of 1 to %d updates (omit it for none)",
+		    DDB_GSI_MAX);
+	for (size_t i = 0; i < json_array_size(updates); i++) {
+		char at[64];
+
+		snprintf(at, sizeof(at), "GlobalSecondaryIndexUpdates[%zu]", i);
+		if (ddb_check_gsi_update(json_array_get(updates, i), at,
+		    billing, &keys, names, &n_names, &changes, err,
+		    errlen) != 0)
+			return -1;
+		if (changes > 1)
+			return ddb_fail(err, errlen, "%s: DynamoDB creates or "
+			    "deletes one global secondary index per "
+			    "UpdateTable; send this one in another", at);
+	}
+	v = json_object_get(in, "AttributeDefinitions");
+	if (v != NULL && ddb_check_update_defs(v, &keys, err, errlen) != 0)
+		return -1;
+	if (v == NULL && keys.n > 0)
+		return ddb_fail(err, errlen, "AttributeDefinitions: required to "
+		    "define the new index's key attributes (\"%s\"...)",
+		    keys.names[0]);
+	if (ddb_check_settings(in, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+void
+ddb_update_indexes(const json_t *in, const char **created,
+    const char **deleted)
+{
+	const json_t *e;
+	size_t i;
+
+	*created = *deleted = NULL;
+	json_array_foreach(json_object_get(in, "GlobalSecondaryIndexUpdates"),
+	    i, e) {
+		const char *c = json_string_value(json_object_get(
+		    json_object_get(e, "Create"), "IndexName"));
+		const char *d = json_string_value(json_object_get(
+		    json_object_get(e, "Delete"), "IndexName"));
+
+		if (c != NULL)
+			*created = c;
+		if (d != NULL)
+			*deleted = d;
+	}
+}
+
+/* ---- TTL, tags, point-in-time recovery ------------------------------------- */
+
+int
+ddb_check_ttl_spec(const json_t *spec, char *err, size_t errlen)
+{
+	static const char *const members[] = { "Enabled", "AttributeName",
+		NULL };
+	const char *w = "time_to_live";
+
+	if (!json_is_object(spec))
+		return ddb_fail(err, errlen, "%s: must be a map", w);
+	if (ddb_only(spec, w, members, err, errlen) != 0)
+		return -1;
+	if (!json_is_boolean(json_object_get(spec, "Enabled")))
+		return ddb_fail(err, errlen, "%s.Enabled: required, true or "
+		    "false", w);
+	if (ddb_string(spec, w, "AttributeName", DDB_ATTR_NAME_MAX, err,
+	    errlen) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+ddb_check_tag_list(const json_t *tags, char *err, size_t errlen)
+{
+	return ddb_check_tags(tags, err, errlen);
+}
+
+int
+ddb_check_tag_keys(const json_t *keys, char *err, size_t errlen)
+{
+	if (!json_is_array(keys) || json_array_size(keys) < 1 ||
+	    json_array_size(keys) > DDB_TAGS_MAX)
+		return ddb_fail(err, errlen, "tag_keys: must be a list of 1 to "
+		    "%d keys", DDB_TAGS_MAX);
+	for (size_t i = 0; i < json_array_size(keys); i++) {
+		const json_t *k = json_array_get(keys, i);
+
+		if (!json_is_string(k) || json_string_length(k) < 1 ||
+		    json_string_length(k) > 128)
+			return ddb_fail(err, errlen, "tag_keys[%zu]: must be a "
+			    "key of 1 to 128 characters", i);
+	}
+	return 0;
+}
+
+int
+ddb_check_pitr_spec(const json_t *spec, char *err, size_t errlen)
+{
+	static const char *const members[] = { "PointInTimeRecoveryEnabled",
+		"RecoveryPeriodInDays", NULL };
+	const char *w = "point_in_time_recovery";
+	const json_t *en, *days;
+
+	if (!json_is_object(spec))
+		return ddb_fail(err, errlen, "%s: must be a map", w);
+	if (ddb_only(spec, w, members, err, errlen) != 0)
+		return -1;
+	en = json_object_get(spec, "PointInTimeRecoveryEnabled");
+	days = json_object_get(spec, "RecoveryPeriodInDays");
+	if (!json_is_boolean(en))
+		return ddb_fail(err, errlen, "%s.PointInTimeRecoveryEnabled: "
+		    "required, true or false", w);
+	if (days != NULL && (!json_is_integer(days) ||
+	    json_integer_value(days) < 1 || json_integer_value(days) > 35))
+		return ddb_fail(err, errlen, "%s.RecoveryPeriodInDays: an "
+		    "integer from 1 to 35", w);
+	if (days != NULL && !json_is_true(en))
+		return ddb_fail(err, errlen, "%s.RecoveryPeriodInDays: only with "
+		    "PointInTimeRecoveryEnabled true", w);
 	return 0;
 }
 
@@ -791,10 +1224,30 @@ ddb_table_active(const json_t *desc)
 		const char *is = json_string_value(
 		    json_object_get(g, "IndexStatus"));
 
-		if (is == NULL || strcmp(is, "ACTIVE") != 0)
+		if (is == NULL || strcmp(is, "ACTIVE") != 0 ||
+		    json_is_true(json_object_get(g, "Backfilling")))
 			return false;
 	}
 	return true;
+}
+
+bool
+ddb_table_has_index(const json_t *desc, const char *index)
+{
+	static const char *const lists[] = { "GlobalSecondaryIndexes",
+		"LocalSecondaryIndexes" };
+	const json_t *x;
+	size_t i;
+
+	for (int l = 0; l < 2; l++)
+		json_array_foreach(json_object_get(desc, lists[l]), i, x) {
+			const char *n = json_string_value(json_object_get(x,
+			    "IndexName"));
+
+			if (n != NULL && strcmp(n, index) == 0)
+				return true;
+		}
+	return false;
 }
 
 dtp_err
@@ -802,7 +1255,9 @@ ddb_error_code(const char *aws_type)
 {
 	if (aws_type == NULL)
 		return DTP_E_UPSTREAM;
-	if (strcmp(aws_type, "ResourceNotFoundException") == 0)
+	/* The backup operations say TableNotFoundException. */
+	if (strcmp(aws_type, "ResourceNotFoundException") == 0 ||
+	    strcmp(aws_type, "TableNotFoundException") == 0)
 		return DTP_E_NOT_FOUND;
 	if (strcmp(aws_type, "ResourceInUseException") == 0)
 		return DTP_E_IN_USE;

@@ -19,13 +19,36 @@
  * field in err.
  */
 int ddb_check_create(json_t *input, char *err, size_t errlen);
+/*
+ * Validates an UpdateTableInput without its TableName (the request's
+ * name is the table): DynamoDB's rules, one index created or deleted per
+ * call, what each billing mode requires, something to update. 0, or -1
+ * with a message naming the field.
+ */
+int ddb_check_update(const json_t *input, char *err, size_t errlen);
+/* The index a checked UpdateTableInput creates and the one it deletes
+ * (NULL: none), borrowed from in. */
+void ddb_update_indexes(const json_t *in, const char **created,
+    const char **deleted);
+/* TimeToLiveSpecification {Enabled, AttributeName}. */
+int ddb_check_ttl_spec(const json_t *spec, char *err, size_t errlen);
+/* TagResource's Tags: 1-50 of {Key, Value}. */
+int ddb_check_tag_list(const json_t *tags, char *err, size_t errlen);
+/* UntagResource's TagKeys: 1-50 keys of 1-128 characters. */
+int ddb_check_tag_keys(const json_t *keys, char *err, size_t errlen);
+/* PointInTimeRecoverySpecification {PointInTimeRecoveryEnabled,
+ * RecoveryPeriodInDays 1-35}. */
+int ddb_check_pitr_spec(const json_t *spec, char *err, size_t errlen);
 /* Checks the members of a TableDescription that the daemon reads
  * (TableName, TableStatus, the indexes' names and statuses): 0, or -1
  * with what is wrong in err. A reply that fails it is an upstream error,
  * never a table with status "?". */
 int ddb_check_table(const json_t *desc, char *err, size_t errlen);
-/* True when TableStatus and every GSI IndexStatus are ACTIVE. */
+/* True when TableStatus and every GSI IndexStatus are ACTIVE, and no GSI
+ * is still backfilling. */
 bool ddb_table_active(const json_t *desc);
+/* True when desc lists a secondary index of that name. */
+bool ddb_table_has_index(const json_t *desc, const char *index);
 /* desc's TableStatus, or NULL. */
 const char *ddb_table_status(const json_t *desc);
 /* Maps a DynamoDB error type to a protocol error code. */

@@ -30,6 +30,11 @@ enum dynamo_kind {
 	DYNAMO_DESCRIBE_TTL,
 	DYNAMO_SCAN,
 	DYNAMO_BATCH_WRITE,
+	DYNAMO_UPDATE,
+	DYNAMO_UPDATE_TTL,
+	DYNAMO_UNTAG,
+	DYNAMO_DESCRIBE_BACKUPS,
+	DYNAMO_UPDATE_BACKUPS,
 };
 
 /* DynamoDB's operations, and the member of their reply the result
@@ -55,6 +60,14 @@ static const struct {
 	 * dynamo_check_body(). */
 	[DYNAMO_SCAN] = { "Scan", NULL, DYNAMO_BODY },
 	[DYNAMO_BATCH_WRITE] = { "BatchWriteItem", NULL, DYNAMO_BODY },
+	[DYNAMO_UPDATE] = { "UpdateTable", "TableDescription", DYNAMO_TABLE },
+	[DYNAMO_UPDATE_TTL] = { "UpdateTimeToLive", "TimeToLiveSpecification",
+	    DYNAMO_DOC },
+	[DYNAMO_UNTAG] = { "UntagResource", NULL, DYNAMO_NONE },
+	[DYNAMO_DESCRIBE_BACKUPS] = { "DescribeContinuousBackups",
+	    "ContinuousBackupsDescription", DYNAMO_DOC },
+	[DYNAMO_UPDATE_BACKUPS] = { "UpdateContinuousBackups",
+	    "ContinuousBackupsDescription", DYNAMO_DOC },
 };
 
 struct dynamo_call {
@@ -433,4 +446,47 @@ out:
 	json_decref(reqs);
 	json_decref(keys);
 	return dynamo_start(u, DYNAMO_BATCH_WRITE, table, body, cb, arg);
+}
+
+struct dynamo_call *
+dynamo_update(struct upstream *u, json_t *input, dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UPDATE,
+	    json_string_value(json_object_get(input, "TableName")), input, cb,
+	    arg);
+}
+
+struct dynamo_call *
+dynamo_update_ttl(struct upstream *u, const char *table, json_t *spec,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UPDATE_TTL, table, spec != NULL ?
+	    json_pack("{s:s,s:o}", "TableName", table,
+	    "TimeToLiveSpecification", spec) : NULL, cb, arg);
+}
+
+struct dynamo_call *
+dynamo_untag(struct upstream *u, const char *arn, json_t *keys,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UNTAG, NULL, keys != NULL ?
+	    json_pack("{s:s,s:o}", "ResourceArn", arn, "TagKeys", keys) : NULL,
+	    cb, arg);
+}
+
+struct dynamo_call *
+dynamo_describe_backups(struct upstream *u, const char *table,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_DESCRIBE_BACKUPS, table,
+	    json_pack("{s:s}", "TableName", table), cb, arg);
+}
+
+struct dynamo_call *
+dynamo_update_backups(struct upstream *u, const char *table, json_t *spec,
+    dynamo_cb *cb, void *arg)
+{
+	return dynamo_start(u, DYNAMO_UPDATE_BACKUPS, table, spec != NULL ?
+	    json_pack("{s:s,s:o}", "TableName", table,
+	    "PointInTimeRecoverySpecification", spec) : NULL, cb, arg);
 }

@@ -35,6 +35,8 @@ typedef struct dynamo_result {
 	const json_t *names;   /* list: every table name, all pages */
 	const json_t *tags;    /* list_tags: every tag, all pages */
 	const json_t *doc;     /* describe_ttl: TimeToLiveDescription;
+				* update_ttl: TimeToLiveSpecification;
+				* the backups': ContinuousBackupsDescription;
 				* scan_keys, batch_delete: the reply */
 } dynamo_result;
 
@@ -81,6 +83,23 @@ struct dynamo_call *dynamo_scan_keys(struct upstream *u,
  * it after a backoff. */
 struct dynamo_call *dynamo_batch_delete(struct upstream *u,
     const char *table, json_t *keys, dynamo_cb *cb, void *arg);
+/* UpdateTable; input: a checked UpdateTableInput with its TableName,
+ * consumed. */
+struct dynamo_call *dynamo_update(struct upstream *u, json_t *input,
+    dynamo_cb *cb, void *arg);
+/* UpdateTimeToLive; spec (TimeToLiveSpecification) consumed. */
+struct dynamo_call *dynamo_update_ttl(struct upstream *u, const char *table,
+    json_t *spec, dynamo_cb *cb, void *arg);
+/* UntagResource; keys (an array of strings) consumed. */
+struct dynamo_call *dynamo_untag(struct upstream *u, const char *arn,
+    json_t *keys, dynamo_cb *cb, void *arg);
+/* DescribeContinuousBackups. */
+struct dynamo_call *dynamo_describe_backups(struct upstream *u,
+    const char *table, dynamo_cb *cb, void *arg);
+/* UpdateContinuousBackups; spec (PointInTimeRecoverySpecification)
+ * consumed. */
+struct dynamo_call *dynamo_update_backups(struct upstream *u,
+    const char *table, json_t *spec, dynamo_cb *cb, void *arg);
 /* Abandons a call: its callback will not fire. */
 void dynamo_cancel(struct dynamo_call *c);
 

@@ -3,12 +3,15 @@
  * lines. A test tool built on the codec alone (proto/), so that shell
  * tests need neither libdyntable nor dyntablectl.
  *
- *   dtcall [--repeat N] [--interval-ms MS] SOCKET OP [ARGS-JSON]
+ *   dtcall [--repeat N] [--interval-ms MS] [--pipeline 1] SOCKET OP [ARGS-JSON]
  *
  * Says hello, then sends OP with ARGS (a JSON object, default {}) N times,
  * one after the other on the same connection, MS milliseconds apart, and
  * prints each reply on its own line:
  *   {"ok": true, "result": {...}}  or  {"ok": false, "error": {...}}
+ * With --pipeline 1, sends all N requests before reading any reply (the
+ * replies, in the order they come, are printed the same way): N requests
+ * in flight at once on one connection.
  * Exits 0 once every reply came (errors included), 1 when the daemon
  * could not be reached or closed the connection, 2 on a usage error.
  */
@@ -29,8 +32,8 @@
 static int
 dtcall_usage(void)
 {
-	fprintf(stderr, "usage: dtcall [--repeat N] [--interval-ms MS] SOCKET "
-	    "OP [ARGS-JSON]\n");
+	fprintf(stderr, "usage: dtcall [--repeat N] [--interval-ms MS] "
+	    "[--pipeline 1] SOCKET OP [ARGS-JSON]\n");
 	return 2;
 }
 
@@ -140,7 +143,7 @@ dtcall_recv(int fd, bool quiet)
 int
 main(int argc, char **argv)
 {
-	unsigned long repeat = 1, interval_ms = 0;
+	unsigned long repeat = 1, interval_ms = 0, pipeline = 0;
 	struct sockaddr_un sa;
 	json_t *args = NULL, *hello;
 	json_error_t jerr;
@@ -152,6 +155,8 @@ main(int argc, char **argv)
 			repeat = strtoul(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--interval-ms") == 0)
 			interval_ms = strtoul(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--pipeline") == 0)
+			pipeline = strtoul(argv[i + 1], NULL, 10);
 		else
 			return dtcall_usage();
 		i += 2;
@@ -202,11 +207,16 @@ main(int argc, char **argv)
 			fprintf(stderr, "dtcall: connection lost\n");
 			goto out;
 		}
-		if (dtcall_recv(fd, false) != 0) {
+		if (pipeline == 0 && dtcall_recv(fd, false) != 0) {
 			fprintf(stderr, "dtcall: connection lost\n");
 			goto out;
 		}
 	}
+	for (unsigned long k = 0; pipeline != 0 && k < repeat; k++)
+		if (dtcall_recv(fd, false) != 0) {
+			fprintf(stderr, "dtcall: connection lost\n");
+			goto out;
+		}
 	rc = 0;
 out:
 	close(fd);

@@ -38,6 +38,11 @@
 #      logs of their own daemons there). With DYNTABLE_TEST_ARTIFACTS set,
 #      what was swept is also copied below it, for the suite-wide sweep
 #      (secrets_sweep.sh).
+# DYNTABLE_TEST_BACKEND=moto puts moto's server (moto_server, on a free
+# loopback port) behind the proxy instead of dynalite, for what dynalite
+# lacks (UpdateTimeToLive, continuous backups, table class, SSE and
+# streams in DescribeTable); without moto_server the harness exits 77
+# (ctest: skipped) and says why. DYNTABLE_TEST_BACKEND is exported.
 # The proxy also accepts the signing regions in $DYNTABLE_TEST_EXTRA_REGIONS
 # (comma-separated). AWS_EC2_METADATA_DISABLED=true is exported so that no
 # daemon can reach for a real metadata address; a test that points one at
@@ -98,6 +103,7 @@ export AWS_EC2_METADATA_DISABLED=true NO_PROXY='*' no_proxy='*'
 
 dir=$(mktemp -d /tmp/dyntable-e2e.XXXXXX) || exit 1
 node_pid=
+moto_pid=
 daemon_pid=
 cmd_pid=
 
@@ -108,10 +114,10 @@ cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	if [ -n "$node_pid" ]; then
-		kill -TERM "$node_pid" 2>/dev/null
-		wait "$node_pid" 2>/dev/null
-	fi
+	for pid in $node_pid $moto_pid; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	if [ "${DYNTABLE_TEST_KEEP:-0}" = 1 ]; then
 		say "kept $dir"
 	else
@@ -134,15 +140,41 @@ secret_key="testsecret$(random_hex 16)"
 session_token="testtoken$(random_hex 24)"
 region=us-east-1
 
+# ---- moto, when asked for ---------------------------------------------------
+upstream_args=()
+moto_pid=
+export DYNTABLE_TEST_BACKEND=${DYNTABLE_TEST_BACKEND:-dynalite}
+if [ "$DYNTABLE_TEST_BACKEND" = moto ]; then
+	if ! command -v moto_server >/dev/null 2>&1; then
+		say "SKIP: moto_server is not on PATH (pip install 'moto[server]'); this test needs moto for what dynalite lacks"
+		exit 77
+	fi
+	moto_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	moto_server -H 127.0.0.1 -p "$moto_port" </dev/null >"$dir/moto.log" 2>&1 &
+	moto_pid=$!
+	for _ in $(seq 150); do
+		curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break
+		running "$moto_pid" || break
+		sleep 0.1
+	done
+	if ! curl -s -o /dev/null "http://127.0.0.1:$moto_port/"; then
+		say "moto_server did not start on 127.0.0.1:$moto_port; its output:"
+		cat "$dir/moto.log" >&2
+		exit 1
+	fi
+	upstream_args=(--upstream-port "$moto_port")
+fi
+
 # ---- dynalite and its proxy ------------------------------------------------
 touch "$dir/keys.jsonl"
-node "$tools/dynalite-proxy.js" --state "$dir/state.json" \
+node "$tools/dynalite-proxy.js" "${upstream_args[@]}" --state "$dir/state.json" \
 	--log "$dir/requests.jsonl" --secret "$secret_key" \
 	--access-key "$access_key" --token "$session_token" \
 	--region "$region${DYNTABLE_TEST_EXTRA_REGIONS:+,$DYNTABLE_TEST_EXTRA_REGIONS}" \
 	--keys "$dir/keys.jsonl" \
 	--create-ms "${DYNTABLE_TEST_CREATE_MS:-500}" \
 	--delete-ms "${DYNTABLE_TEST_DELETE_MS:-500}" \
+	--update-ms "${DYNTABLE_TEST_UPDATE_MS:-500}" \
 	</dev/null >"$dir/proxy.log" 2>&1 &
 node_pid=$!
 

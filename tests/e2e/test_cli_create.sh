@@ -374,10 +374,10 @@ EOF
 invalid "--input-json: GSI capacity under PAY_PER_REQUEST" \
 	"GlobalSecondaryIndexes\[0\]\.ProvisionedThroughput: not allowed" \
 	--input-json "$files/gsi-ondemand.json"
-jq '. + {"OnDemandThroughput": {"MaxReadRequestUnits": 10}} | del(.GlobalSecondaryIndexes) |
+jq '. + {"VectorIndexes": []} | del(.GlobalSecondaryIndexes) |
 	.AttributeDefinitions |= map(select(.AttributeName == "pk"))' \
 	"$files/gsi-ondemand.json" >"$files/unknown.json"
-invalid "--input-json: unknown member" "OnDemandThroughput: unknown member" \
+invalid "--input-json: unknown member" "VectorIndexes: unknown member" \
 	--input-json "$files/unknown.json"
 
 # ---- --input-json --------------------------------------------------------------------------

@@ -1117,6 +1117,103 @@ test_lease(void **state)
 	event_base_free(base);
 }
 
+/* ---- after CreateTable (issue 16): update, TTL, tags, backups ---------- */
+
+/* The blocking calls, then the same operations through the poll adapter,
+ * against dynalite (it lacks UpdateContinuousBackups: answered AWS). */
+static void
+test_update_ttl_tags(void **state)
+{
+	const char *name = tname("upd");
+	dyntable_table_def d = simple_def(name);
+	dyntable_wait_opts w = { .timeout_ms = WAIT_MS };
+	static const dyntable_tag tags[] = { { "team", "c" }, { "env", NULL } };
+	static const char *const keys[] = { "env" };
+	struct loop_state ls = { NULL, 0, 0 };
+	struct expect upd, lst, bak;
+	char doc[256];
+	dyntable_result *r;
+	dyntable_ctx *c;
+	json_t *reqs, *j;
+	long before;
+	long long t0;
+
+	d.options.billing_mode = DYNTABLE_PROVISIONED;
+	create_ok(sc, &d, true);
+	snprintf(doc, sizeof doc, "{\"TableName\":\"%s\",\"ProvisionedThroughput\":"
+	    "{\"ReadCapacityUnits\":9,\"WriteCapacityUnits\":8}}", name);
+	r = dyntable_sync_update_table_json(sc, name, doc, &w);
+	assert_status(r, DYNTABLE_OK);
+	assert_int_equal(r->op, DYNTABLE_OP_UPDATE_TABLE);
+	assert_str(r->table->status, "ACTIVE");
+	assert_int_equal(r->table->read_capacity, 9);
+	dyntable_result_free(r);
+
+	/* A TableName that is not the table: refused before sending. */
+	before = reqlog_count();
+	r = dyntable_sync_update_table_json(sc, name,
+	    "{\"TableName\":\"other\",\"TableClass\":\"STANDARD\"}", NULL);
+	assert_status(r, DYNTABLE_ERR_INVALID);
+	dyntable_result_free(r);
+	assert_int_equal(reqlog_count(), before);
+
+	r = dyntable_sync_tag_resource(sc, name, tags, 2);
+	assert_status(r, DYNTABLE_OK);
+	dyntable_result_free(r);
+	r = dyntable_sync_untag_resource(sc, name, keys, 1);
+	assert_status(r, DYNTABLE_OK);
+	dyntable_result_free(r);
+	r = dyntable_sync_list_tags_of_resource(sc, name);
+	assert_status(r, DYNTABLE_OK);
+	assert_str(r->json, "[{\"Key\":\"team\",\"Value\":\"c\"}]");
+	dyntable_result_free(r);
+	r = dyntable_sync_describe_time_to_live(sc, name);
+	assert_status(r, DYNTABLE_OK);
+	j = json_loads(r->json, 0, NULL);
+	assert_str(json_string_value(json_object_get(j, "TimeToLiveStatus")),
+	    "DISABLED");
+	json_decref(j);
+	dyntable_result_free(r);
+
+	c = connect_ok();
+	expect_init(&upd, &ls, "update_table", DYNTABLE_OP_UPDATE_TABLE,
+	    DYNTABLE_OK);
+	expect_init(&lst, &ls, "list_tags", DYNTABLE_OP_LIST_TAGS_OF_RESOURCE,
+	    DYNTABLE_OK);
+	expect_init(&bak, &ls, "describe_continuous_backups",
+	    DYNTABLE_OP_DESCRIBE_CONTINUOUS_BACKUPS, DYNTABLE_ERR_AWS);
+	assert_int_equal(dyntable_poll_attach(c), DYNTABLE_OK);
+	assert_int_equal(dyntable_update_table_json(c, name,
+	    "{\"ProvisionedThroughput\":{\"ReadCapacityUnits\":4,"
+	    "\"WriteCapacityUnits\":4}}", &w, on_expect, &upd), DYNTABLE_OK);
+	assert_int_equal(dyntable_list_tags_of_resource(c, name, on_expect,
+	    &lst), DYNTABLE_OK);
+	assert_int_equal(dyntable_describe_continuous_backups(c, name,
+	    on_expect, &bak), DYNTABLE_OK);
+	ls.outstanding = 3;
+	t0 = now_ms();
+	while (ls.outstanding > 0) {
+		if (dyntable_poll_tick(c, 100) < 0)
+			fail_msg("dyntable_poll_tick failed");
+		if (now_ms() - t0 > LOOP_LIMIT_S * 1000LL)
+			fail_msg("%d callbacks outstanding after %d s",
+			    ls.outstanding, LOOP_LIMIT_S);
+	}
+	check_expect(&upd);
+	check_expect(&lst);
+	check_expect(&bak);
+	assert_string_equal(upd.table_status, "ACTIVE");
+	dyntable_free(c);
+	delete_ok(sc, name);
+
+	reqs = recorded("UpdateTable", name);
+	assert_int_equal(json_array_size(reqs), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    json_array_get(reqs, 1), "ProvisionedThroughput"),
+	    "ReadCapacityUnits")), 4);
+	json_decref(reqs);
+}
+
 int
 main(void)
 {
@@ -1131,6 +1228,7 @@ main(void)
 		cmocka_unit_test(test_delete_with_wait),
 		cmocka_unit_test(test_list_all_pages),
 		cmocka_unit_test(test_invalid_definitions),
+		cmocka_unit_test(test_update_ttl_tags),
 	};
 	const struct CMUnitTest async_tests[] = {
 		cmocka_unit_test(test_libevent_pipelined_out_of_order),

@@ -60,7 +60,10 @@
 //
 // Options: --state FILE --log FILE --secret S [--region R[,R...]]
 //          [--access-key K] [--token T] [--keys FILE] [--create-ms N]
-//          [--delete-ms N] [--update-ms N]
+//          [--delete-ms N] [--update-ms N] [--upstream-port N]
+// --upstream-port N: forward to another DynamoDB implementation already
+// listening on 127.0.0.1:N (moto_server, for what dynalite lacks: issue
+// 16) instead of starting dynalite; "dynalite" in --state is then N.
 // With --access-key or --token, the credential's key id and the
 // X-Amz-Security-Token header must also be exactly those. --region may list
 // several accepted signing regions.
@@ -93,12 +96,16 @@ function parseArgs (argv) {
   const names = {
     '--state': 'state', '--log': 'log', '--secret': 'secret', '--region': 'region',
     '--access-key': 'accessKey', '--token': 'token', '--keys': 'keys', '--create-ms': 'createMs',
-    '--delete-ms': 'deleteMs', '--update-ms': 'updateMs'
+    '--delete-ms': 'deleteMs', '--update-ms': 'updateMs', '--upstream-port': 'upstreamPort'
   }
   for (let i = 0; i < argv.length; i++) {
     const key = names[argv[i]]
     if (!key || i + 1 >= argv.length) usage(`bad argument: ${argv[i]}`)
     opts[key] = argv[++i]
+  }
+  if (opts.upstreamPort !== undefined) {
+    opts.upstreamPort = Number(opts.upstreamPort)
+    if (!Number.isInteger(opts.upstreamPort) || opts.upstreamPort < 1 || opts.upstreamPort > 65535) usage('bad upstreamPort')
   }
   for (const k of ['createMs', 'deleteMs', 'updateMs']) {
     opts[k] = Number(opts[k])
@@ -111,7 +118,7 @@ function parseArgs (argv) {
 function usage (msg) {
   process.stderr.write(`dynalite-proxy: ${msg}\nusage: dynalite-proxy.js --state FILE --log FILE --secret S ` +
     '[--region R[,R...]] [--access-key K] [--token T] [--keys FILE] [--create-ms N] [--delete-ms N] ' +
-    '[--update-ms N]\n')
+    '[--update-ms N] [--upstream-port N]\n')
   process.exit(2)
 }
 
@@ -520,11 +527,14 @@ const parent = process.ppid
 setInterval(() => { if (process.ppid !== parent) stop() }, 500).unref()
 
 async function main () {
-  const dynalite = require('dynalite')({
-    createTableMs: opts.createMs, deleteTableMs: opts.deleteMs, updateTableMs: opts.updateMs
-  })
-  servers.push(dynalite)
-  const dynalitePort = await listen(dynalite)
+  let dynalitePort = opts.upstreamPort
+  if (dynalitePort === undefined) {
+    const dynalite = require('dynalite')({
+      createTableMs: opts.createMs, deleteTableMs: opts.deleteMs, updateTableMs: opts.updateMs
+    })
+    servers.push(dynalite)
+    dynalitePort = await listen(dynalite)
+  }
 
   const proxy = http.createServer({ keepAlive: true }, (req, res) => {
     handleProxy(req, res, dynalitePort).catch((e) => {

@@ -181,6 +181,62 @@ class DynamoDBClient {
   status ({ signal } = {}) { return this.#call('status', {}, signal) }
   reap ({ signal } = {}) { return this.#call('reap', {}, signal) }
 
+  // ---- after CreateTable (protocol 1.2) ------------------------------------
+
+  // Updates a table from an UpdateTableInput (an object or JSON text; its
+  // TableName, if any, must be `name`); the daemon checks DynamoDB's rules
+  // first. wait: once the table and its indexes are ACTIVE, a created
+  // index listed and a deleted one gone.
+  async updateTable (name, update, { wait, timeoutSeconds, signal } = {}) {
+    const u = typeof update === 'string' ? JSON.parse(update) : { ...update }
+    if ('TableName' in u) {
+      if (u.TableName !== name) {
+        throw new errors.InvalidError(`UpdateTableInput.TableName: not the table updated (${name})`)
+      }
+      delete u.TableName
+    }
+    return (await this.#call('update_table', { name, update: u, wait, timeout_ms: ms(timeoutSeconds) }, signal)).table
+  }
+
+  // TTL on (or off) for `attribute`: DynamoDB's TimeToLiveSpecification.
+  async updateTimeToLive (name, { enabled, attribute, signal } = {}) {
+    return (await this.#call('update_time_to_live', {
+      name, time_to_live: { Enabled: !!enabled, AttributeName: attribute }
+    }, signal)).time_to_live
+  }
+
+  async describeTimeToLive (name, { signal } = {}) {
+    return (await this.#call('describe_time_to_live', { name }, signal)).time_to_live
+  }
+
+  // Tags as { key: value }; the daemon finds the table's ARN.
+  async tagResource (name, tags, { signal } = {}) {
+    await this.#call('tag_resource', {
+      name, tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value }))
+    }, signal)
+  }
+
+  async untagResource (name, keys, { signal } = {}) {
+    await this.#call('untag_resource', { name, tag_keys: keys }, signal)
+  }
+
+  // Every tag (all pages), as { key: value }.
+  async listTagsOfResource (name, { signal } = {}) {
+    const r = await this.#call('list_tags_of_resource', { name }, signal)
+    return Object.fromEntries(r.tags.map((t) => [t.Key, t.Value]))
+  }
+
+  // Point-in-time recovery on or off: DynamoDB's ContinuousBackupsDescription.
+  async updateContinuousBackups (name, { enabled, recoveryPeriodDays, signal } = {}) {
+    const spec = { PointInTimeRecoveryEnabled: !!enabled }
+    if (recoveryPeriodDays !== undefined) spec.RecoveryPeriodInDays = recoveryPeriodDays
+    return (await this.#call('update_continuous_backups', { name, point_in_time_recovery: spec }, signal)).continuous_backups
+  }
+
+  async describeContinuousBackups (name, { signal } = {}) {
+    return (await this.#call('describe_continuous_backups', { name }, signal)).continuous_backups
+  }
+
   // ---- the connection -------------------------------------------------------
 
   async #open () {

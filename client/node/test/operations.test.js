@@ -149,3 +149,22 @@ test('sessions: a second client joins the session; ephemeral tables outlive a cl
   assert.equal(await b.tableExists('eph'), true, 'the session lives on through b')
   await b.deleteTable('eph', { wait: true })
 })
+
+test('protocol 1.2: update_table, TTL, tags (dynalite)', async (t) => {
+  const socket = daemon(t)
+  if (!socket) return
+  const c = new DynamoDBClient({ socket, namespace: uniq('upd') })
+  t.after(() => c.close())
+  await c.createTable('tbl', { partitionKey: ['pk', 'S'], billingMode: 'PROVISIONED', readCapacity: 1, writeCapacity: 1, wait: true, timeoutSeconds: 30 })
+  const d = await c.updateTable('tbl', { TableName: 'tbl', ProvisionedThroughput: { ReadCapacityUnits: 6, WriteCapacityUnits: 2 } }, { wait: true, timeoutSeconds: 30 })
+  assert.equal(d.TableStatus, 'ACTIVE')
+  assert.equal(d.ProvisionedThroughput.ReadCapacityUnits, 6)
+  await assert.rejects(c.updateTable('tbl', {}), /nothing to update/)
+  await assert.rejects(c.updateTable('tbl', { TableName: 'x', TableClass: 'STANDARD' }), /not the table updated/)
+  await c.tagResource('tbl', { team: 'node', env: 'ci' })
+  await c.untagResource('tbl', ['env'])
+  assert.deepEqual(await c.listTagsOfResource('tbl'), { team: 'node' })
+  assert.equal((await c.describeTimeToLive('tbl')).TimeToLiveStatus, 'DISABLED')
+  await assert.rejects(c.updateContinuousBackups('tbl', { enabled: true, recoveryPeriodDays: 36 }), /RecoveryPeriodInDays/)
+  await c.deleteTable('tbl', { wait: true, timeoutSeconds: 30 })
+})

@@ -516,6 +516,149 @@ class DynamoDBClient:
         return self._call("reap", {})
 
 
+    # ---- after CreateTable: update, TTL, tags, backups (protocol 1.2) ------
+
+    @staticmethod
+    def _update_args(table_name: str, update: Union[Mapping[str, Any], str], wait: bool,
+                     timeout_seconds: Optional[float]) -> p.Message:
+        doc = update
+        if isinstance(doc, str):
+            try:
+                doc = json.loads(doc)
+            except ValueError as e:
+                raise InvalidError(f"UpdateTableInput: {e}") from None
+        if not isinstance(doc, Mapping):
+            raise InvalidError("UpdateTableInput: must be a JSON object / dict")
+        doc = dict(doc)
+        if "TableName" in doc:
+            if doc["TableName"] != table_name:
+                raise InvalidError(f"UpdateTableInput.TableName: not the table updated ({table_name})")
+            del doc["TableName"]
+        args = p.name_args(table_name, timeout_seconds if wait else _no_timeout(timeout_seconds),
+                           wait=wait)
+        args["update"] = doc
+        return args
+
+    async def update_table(self, table_name: str, update: Union[Mapping[str, Any], str],
+                           wait: bool = False, *,
+                           timeout_seconds: Optional[float] = None) -> TableDescription:
+        """Updates a table (sends ``update_table``: one UpdateTable) from an
+        UpdateTableInput (a dict or JSON text; its TableName, if any, must
+        be table_name). The daemon checks DynamoDB's rules first (one index
+        created or deleted per call, what each billing mode needs...):
+        InvalidError names the field. wait: answer once the table and its
+        indexes are ACTIVE, a created index listed, a deleted one gone."""
+        return _table(await self._acall("update_table", self._update_args(
+            table_name, update, wait, timeout_seconds)))
+
+    def sync_update_table(self, table_name: str, update: Union[Mapping[str, Any], str],
+                          wait: bool = False, *,
+                          timeout_seconds: Optional[float] = None) -> TableDescription:
+        """Blocking twin of update_table()."""
+        return _table(self._call("update_table", self._update_args(
+            table_name, update, wait, timeout_seconds)))
+
+    @staticmethod
+    def _ttl_args(table_name: str, enabled: bool, attribute: str) -> p.Message:
+        args = p.name_args(table_name)
+        args["time_to_live"] = {"Enabled": bool(enabled), "AttributeName": attribute}
+        return args
+
+    async def update_time_to_live(self, table_name: str, enabled: bool,
+                                  attribute: str) -> Dict[str, Any]:
+        """Turns TTL on (or off) for attribute; DynamoDB's
+        TimeToLiveSpecification."""
+        return (await self._acall("update_time_to_live", self._ttl_args(
+            table_name, enabled, attribute)))["time_to_live"]
+
+    def sync_update_time_to_live(self, table_name: str, enabled: bool,
+                                 attribute: str) -> Dict[str, Any]:
+        """Blocking twin of update_time_to_live()."""
+        return self._call("update_time_to_live", self._ttl_args(
+            table_name, enabled, attribute))["time_to_live"]
+
+    async def describe_time_to_live(self, table_name: str) -> Dict[str, Any]:
+        """DynamoDB's TimeToLiveDescription of the table."""
+        return (await self._acall("describe_time_to_live", p.name_args(table_name)))["time_to_live"]
+
+    def sync_describe_time_to_live(self, table_name: str) -> Dict[str, Any]:
+        """Blocking twin of describe_time_to_live()."""
+        return self._call("describe_time_to_live", p.name_args(table_name))["time_to_live"]
+
+    @staticmethod
+    def _tag_args(table_name: str, tags: Mapping[str, str]) -> p.Message:
+        args = p.name_args(table_name)
+        args["tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        return args
+
+    async def tag_resource(self, table_name: str, tags: Mapping[str, str]) -> None:
+        """Tags the table (the daemon reads its ARN)."""
+        await self._acall("tag_resource", self._tag_args(table_name, tags))
+
+    def sync_tag_resource(self, table_name: str, tags: Mapping[str, str]) -> None:
+        """Blocking twin of tag_resource()."""
+        self._call("tag_resource", self._tag_args(table_name, tags))
+
+    @staticmethod
+    def _untag_args(table_name: str, keys: List[str]) -> p.Message:
+        args = p.name_args(table_name)
+        args["tag_keys"] = list(keys)
+        return args
+
+    async def untag_resource(self, table_name: str, keys: List[str]) -> None:
+        """Removes the tags of those keys."""
+        await self._acall("untag_resource", self._untag_args(table_name, keys))
+
+    def sync_untag_resource(self, table_name: str, keys: List[str]) -> None:
+        """Blocking twin of untag_resource()."""
+        self._call("untag_resource", self._untag_args(table_name, keys))
+
+    async def list_tags_of_resource(self, table_name: str) -> Dict[str, str]:
+        """Every tag of the table (every page), as a dict."""
+        r = await self._acall("list_tags_of_resource", p.name_args(table_name))
+        return {t["Key"]: t["Value"] for t in r["tags"]}
+
+    def sync_list_tags_of_resource(self, table_name: str) -> Dict[str, str]:
+        """Blocking twin of list_tags_of_resource()."""
+        r = self._call("list_tags_of_resource", p.name_args(table_name))
+        return {t["Key"]: t["Value"] for t in r["tags"]}
+
+    @staticmethod
+    def _pitr_args(table_name: str, enabled: bool,
+                   recovery_period_days: Optional[int]) -> p.Message:
+        args = p.name_args(table_name)
+        spec: Dict[str, Any] = {"PointInTimeRecoveryEnabled": bool(enabled)}
+        if recovery_period_days is not None:
+            spec["RecoveryPeriodInDays"] = recovery_period_days
+        args["point_in_time_recovery"] = spec
+        return args
+
+    async def update_continuous_backups(self, table_name: str, enabled: bool,
+                                        recovery_period_days: Optional[int] = None
+                                        ) -> Dict[str, Any]:
+        """Point-in-time recovery on or off; DynamoDB's
+        ContinuousBackupsDescription."""
+        return (await self._acall("update_continuous_backups", self._pitr_args(
+            table_name, enabled, recovery_period_days)))["continuous_backups"]
+
+    def sync_update_continuous_backups(self, table_name: str, enabled: bool,
+                                       recovery_period_days: Optional[int] = None
+                                       ) -> Dict[str, Any]:
+        """Blocking twin of update_continuous_backups()."""
+        return self._call("update_continuous_backups", self._pitr_args(
+            table_name, enabled, recovery_period_days))["continuous_backups"]
+
+    async def describe_continuous_backups(self, table_name: str) -> Dict[str, Any]:
+        """DynamoDB's ContinuousBackupsDescription of the table."""
+        return (await self._acall("describe_continuous_backups",
+                                  p.name_args(table_name)))["continuous_backups"]
+
+    def sync_describe_continuous_backups(self, table_name: str) -> Dict[str, Any]:
+        """Blocking twin of describe_continuous_backups()."""
+        return self._call("describe_continuous_backups",
+                          p.name_args(table_name))["continuous_backups"]
+
+
 def _no_timeout(timeout_seconds: Optional[float]) -> None:
     if timeout_seconds is not None:
         raise InvalidError("timeout_seconds: only with wait=True")

@@ -117,8 +117,8 @@ def test_create_table_from_input(ops: Ops) -> None:
     assert body == doc  # sent as it is
     ops.delete_table(name)
     with pytest.raises(InvalidError) as ei:
-        ops.create_table_from_input({**doc, "WarmThroughput": {"ReadUnitsPerSecond": 1}})
-    assert ei.value.field == "WarmThroughput"
+        ops.create_table_from_input({**doc, "WarmThroughput": {"ReadUnitsPerSecond": 0}})
+    assert ei.value.field == "WarmThroughput.ReadUnitsPerSecond"
 
 
 def test_every_option(ops: Ops) -> None:
@@ -246,3 +246,30 @@ def test_one_client_across_event_loops(client: DynamoDBClient) -> None:
     the new loop."""
     for _ in range(3):
         assert asyncio.run(client.table_exists("nothing-here")) is False
+
+
+def test_update_ttl_tags_backups(ops: Ops) -> None:
+    """Issue 16's operations against dynalite (which answers
+    UpdateContinuousBackups as an unknown operation: AwsError)."""
+    name = uniq("upd")
+    ops.create_table(name, partition_key=("pk", "S"), billing_mode="PROVISIONED",
+                     read_capacity=1, write_capacity=1, wait=True, timeout_seconds=30)
+    d = ops.update_table(name, {"TableName": name, "ProvisionedThroughput": {
+        "ReadCapacityUnits": 4, "WriteCapacityUnits": 2}}, wait=True, timeout_seconds=30)
+    assert d.status == "ACTIVE" and d.read_capacity == 4
+    [body] = [r["body"] for r in requests_log("UpdateTable") if r["body"]["TableName"] == name]
+    assert body == {"TableName": name, "ProvisionedThroughput": {
+        "ReadCapacityUnits": 4, "WriteCapacityUnits": 2}}
+    n = len(requests_log("UpdateTable"))
+    with pytest.raises(InvalidError, match="nothing to update"):
+        ops.update_table(name, {})
+    with pytest.raises(InvalidError, match="TableName: not the table"):
+        ops.update_table(name, {"TableName": "other", "TableClass": "STANDARD"})
+    assert len(requests_log("UpdateTable")) == n  # nothing sent
+    ops.tag_resource(name, {"team": "py", "env": "ci"})
+    ops.untag_resource(name, ["env"])
+    assert ops.list_tags_of_resource(name) == {"team": "py"}
+    assert ops.describe_time_to_live(name)["TimeToLiveStatus"] == "DISABLED"
+    with pytest.raises(InvalidError, match="RecoveryPeriodInDays"):
+        ops.update_continuous_backups(name, True, 36)
+    ops.delete_table(name, wait=True, timeout_seconds=30)
