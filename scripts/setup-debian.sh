@@ -21,6 +21,8 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
          python3)
   # scripts/lint.sh: cppcheck 2.10 and clang-tidy 14 (run-clang-tidy-14).
   pkgs+=(cppcheck clang-tidy-14)
+  # ctest man: mandoc -T lint on the manual pages (col is bsdextrautils').
+  pkgs+=(mandoc bsdextrautils)
   # The Python client (client/python): its one dependency, its tests
   # (pytest, xdist, asyncio), boto3 for its examples, and what
   # `pip install` of it needs offline (setuptools, wheel, pip, venv).
