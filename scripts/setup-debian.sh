@@ -23,6 +23,8 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   pkgs+=(cppcheck clang-tidy-14)
   # ctest man: mandoc -T lint on the manual pages (col is bsdextrautils').
   pkgs+=(mandoc bsdextrautils)
+  # e2e.completion drives dyntablectl's completion in each shell.
+  pkgs+=(bash zsh fish)
   # The Python client (client/python): its one dependency, its tests
   # (pytest, xdist, asyncio), boto3 for its examples, and what
   # `pip install` of it needs offline (setuptools, wheel, pip, venv).

@@ -30,7 +30,10 @@ for f in sbin/dyntabled bin/dyntablectl include/dyntable.h include/dyntable_libe
          lib/tmpfiles.d/dyntabled.conf share/doc/dyntable/README.md \
          share/doc/dyntable/PROTOCOL.md share/doc/dyntable/CHANGELOG.md \
          share/man/man8/dyntabled.8 share/man/man1/dyntablectl.1 \
-         share/man/man5/dyntabled.conf.5 share/man/man3/libdyntable.3; do
+         share/man/man5/dyntabled.conf.5 share/man/man3/libdyntable.3 \
+         share/bash-completion/completions/dyntablectl \
+         share/zsh/site-functions/_dyntablectl \
+         share/fish/vendor_completions.d/dyntablectl.fish; do
   check "installs $f" test -e "$prefix/$f"
 done
 check "installs libdyntable.so.0 and the static library" \
