@@ -25,6 +25,9 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   pkgs+=(mandoc bsdextrautils)
   # e2e.completion drives dyntablectl's completion in each shell.
   pkgs+=(bash zsh fish)
+  # scripts/package-test.sh: the Debian packages built (dh + cmake),
+  # checked by lintian, installed and purged.
+  pkgs+=(dpkg-dev debhelper lintian)
   # The Python client (client/python): its one dependency, its tests
   # (pytest, xdist, asyncio), boto3 for its examples, and what
   # `pip install` of it needs offline (setuptools, wheel, pip, venv).
