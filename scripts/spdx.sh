@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every source file of the project (C, headers, Python, JavaScript and
-# TypeScript, shell, CMake) carries an `SPDX-License-Identifier: MIT` line
+# TypeScript, shell and shell completions, CMake) carries an `SPDX-License-Identifier: MIT` line
 # (LICENSE), within its first five lines.
 #   scripts/spdx.sh [--check]   list the files without one; exit 1 if any
 #   scripts/spdx.sh --fix       add the line to each of them, in the file's
@@ -31,7 +31,8 @@ comment_for() {
     tests/data/* | */node_modules/* | debian/*) return ;;
     *.c | *.h) echo "/* $tag */" ;;
     *.js | *.mjs | *.cjs | *.ts) echo "// $tag" ;;
-    *.py | *.sh | *.bash | *.zsh | *.fish | *.cmake | CMakeLists.txt | */CMakeLists.txt)
+    *.py | *.sh | *.bash | *.zsh | *.fish | *.cmake | CMakeLists.txt | */CMakeLists.txt | \
+    completions/_*)
       echo "# $tag" ;;
     *)
       # scripts without an extension (.ci/run): by their #! line
@@ -52,9 +53,10 @@ while IFS= read -r -d '' f; do
     missing=$((missing + 1))
     continue
   fi
-  # After a #! line, and after a Python coding line, which must stay first.
+  # After a #! line (or zsh's #compdef), and after a Python coding line,
+  # which must stay first.
   after=0
-  head -1 "$f" | grep -q '^#!' && after=1
+  head -1 "$f" | grep -Eq '^#(!|compdef)' && after=1
   sed -n "$((after + 1))p" "$f" | grep -Eq '^#.*coding[:=]' && after=$((after + 1))
   tmp=$(mktemp "$f.spdx.XXXXXX")
   { head -n "$after" "$f"; echo "$line"; tail -n +"$((after + 1))" "$f"; } >"$tmp"

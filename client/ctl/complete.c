@@ -25,7 +25,7 @@
 #include "dyntablectl.h"
 
 /* Longest a daemon may take to list tables for a completion. */
-#define COMPLETE_TABLES_SECONDS 3
+#define COMPLETE_TABLES_SECONDS 5
 
 /* What the words typed so far say. */
 struct seen {
