@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Run by `cmake --install` (install(CODE) in systemd/CMakeLists.txt): writes
 # the units with the paths of THIS installation, so that a tree installed
 # with `--prefix P` runs P/sbin/dyntabled, not the prefix configured at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bash completion for dyntablectl. The verbs, flags and their values come
 # from dyntablectl itself (`dyntablectl __complete WORDS... CURRENT`,
 # client/ctl/complete.c), table names from the daemon: nothing is listed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fish completion for dyntablectl: candidates come from dyntablectl itself
 # (`dyntablectl __complete WORDS... CURRENT`, client/ctl/complete.c) and
 # table names from the daemon; nothing is listed here.

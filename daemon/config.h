@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h: what the command line, the environment and the files decide
  * (config.c).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main job, end to end on one machine: installs what is needed, builds,
 # starts dynalite (a DynamoDB implementation) on loopback and dyntabled in
 # front of it, then shows the table operations through dyntablectl.

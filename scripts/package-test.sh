@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Debian packages, end to end, on this machine (root, or sudo):
 #   1. dpkg-buildpackage -us -uc -b on a scratch copy of the tree (the
 #      tree itself, and its parent directory, stay untouched);

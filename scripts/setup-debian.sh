@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what dyntable needs on Debian 12 to build, run and test, and the
 # pinned dynalite (tests/tools/package-lock.json). Idempotent; run as root
 # or with sudo available. Set DYNTABLE_SETUP_TEST=1 for the test extras.

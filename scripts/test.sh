@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs, builds and runs every test: the normal build, static analysis
 # of it (scripts/lint.sh), its end-to-end tests again under valgrind, the
 # same suite built with ASan and UBSan, a bounded fuzzing run

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The tree installs anywhere: `cmake --install --prefix P` into a scratch
 # prefix gives a pkg-config file that a program builds against with
 # pkg-config alone, a dyntablectl that finds its library without

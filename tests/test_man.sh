@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The manual pages: `mandoc -T lint` finds nothing in them (style level
 # included; only cross-references to other packages' pages that this
 # machine lacks are let through), and they document what the programs

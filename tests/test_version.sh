@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The version lives in CMakeLists.txt (project VERSION). What derives from
 # it (dyntabled's DYNTABLED_VERSION, dyntable.pc) is checked through the
 # built programs; what cannot derive from it (the public header's macros,

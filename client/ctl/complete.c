@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl: shell completion, for the bash, zsh and fish scripts in
  * completions/, which hold no list of their own:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl: the command line. Options are rows of verb_opts[]; a verb's
  * row in verbs[] lists those it takes. Everything the user typed is parsed

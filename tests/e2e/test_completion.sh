@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Shell completion of dyntablectl, driven the way the shells drive it,
 # against the daemon the harness runs on dynalite (table names):
 #   harness.sh DYNTABLED -- bash test_completion.sh DYNTABLECTL SOURCE_DIR
