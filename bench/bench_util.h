@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_util: what the benchmark programs share — a monotonic clock,
  * latency samples and their percentiles, the result line, and reading a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/callgrind.sh: instructions per describe_table, counted by valgrind's
 # callgrind: a figure that does not move with the machine's load.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * canned_server: a minimal keep-alive HTTP/1.1 responder on 127.0.0.1,
  * the DynamoDB endpoint of the benchmarks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * direct: the benchmarks' baseline. Sends DescribeTable straight to the
  * endpoint with libcurl keep-alive, doing what dyntabled does for each

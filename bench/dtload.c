@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dtload: load and memory probes against a running dyntabled, through
  * libdyntable on libevent (dyntable_libevent.h).

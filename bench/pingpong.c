@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pingpong: the floor under any daemon's added latency on this machine —
  * a round trip of one small message between two processes over a Unix

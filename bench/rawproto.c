@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rawproto: describe_table through dyntabled with the least client work,
  * to tell the daemon's share of the added latency from libdyntable's.

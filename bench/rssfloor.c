@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rssfloor: the memory floor under dyntabled's idle RSS. A process that
  * links the libraries the daemon links (Debian's shared builds) and does

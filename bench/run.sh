@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh: dyntabled's benchmarks, one command, one table.
 #
 #   bench/run.sh [--quick] [--no-build] [--wait-load LOAD] [--wait-max S]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run_waits.sh: the shared waits' benchmark, one command, markdown out.
 #
 #   bench/run_waits.sh [--no-build] [--rounds N] [--waiters LIST]

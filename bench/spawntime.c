@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spawntime: runs a command N times, one after the other, and prints how
  * long each run took from spawn to exit (its output goes to /dev/null).

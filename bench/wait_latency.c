@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait_latency: how fast the daemon's shared waits answer, and what they
  * cost. Runs under tests/e2e/harness.sh (dynalite behind the counting

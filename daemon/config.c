@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c: the command line, the environment and the shared config file.
  *
@@ -103,9 +104,9 @@ config_usage(FILE *f)
 	    "                         [daemon] takes every option above without \"--\";\n"
 	    "                         [access], [user NAME], [group NAME] say who may\n"
 	    "                         connect, use which tables, and run admin verbs\n"
-	    "                         (see README); [pool NAME] with definition = FILE\n"
-	    "                         and size = N keeps tables ready to lease;\n"
-	    "                         flags override the file\n"
+	    "                         (dyntabled.conf(5)); [pool NAME] with\n"
+	    "                         definition = FILE and size = N keeps tables\n"
+	    "                         ready to lease; flags override the file\n"
 	    "  --version              print the version and exit\n"
 	    "  --help                 print this help and exit\n", f);
 	fputs("\n"
@@ -975,7 +976,11 @@ config_load(struct config *cfg, int argc, char **argv)
 	cfg->http_timeout_ms = 10 * 1000;
 	cfg->max_attempts = 3;
 	cfg->max_connections = 16;
-	cfg->max_mutations = 16; /* see README: ephemeral tables and limits */
+	/* 16 leaves room for about 30 daemons (CI hosts) under DynamoDB's
+	 * 500 table operations at once per account (250 with indexes); a
+	 * CreateTable answers in milliseconds, so 16 in flight is still
+	 * hundreds a second (dyntabled(8), --max-mutations). */
+	cfg->max_mutations = 16;
 	cfg->ephemeral_grace_ms = 10 * 1000;
 	cfg->ephemeral_ttl_s = 2 * 3600;
 	cfg->creds_timeout_ms = 30 * 1000;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.h: what the command line, the environment and the files decide
  * (config.c).
@@ -11,7 +12,9 @@
 
 #include "log.h"
 
-#define DYNTABLED_VERSION "0.2.0"
+/* DYNTABLED_VERSION ("0.2.0") and DYNTABLED_SYSCONFDIR ("/etc") come from
+ * the build (daemon/CMakeLists.txt): the project version and the install
+ * prefix live in CMakeLists.txt alone. */
 
 struct policy;
 
@@ -65,7 +68,7 @@ struct config {
 	struct policy *policy;	 /* access control ([access] etc.), owned */
 };
 
-#define CONFIG_DEFAULT_FILE "/etc/dyntabled.conf"
+#define CONFIG_DEFAULT_FILE DYNTABLED_SYSCONFDIR "/dyntabled.conf"
 
 /*
  * Parses argv and the environment into cfg (zeroed first). Returns 0, 1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conn.h: client connections (conn.c), each an explicit state machine:
  * handshake, ready, draining, closing.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ephemeral.c: ephemeral tables and the reaper (see ephemeral.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ephemeral.h: ephemeral tables and the reaper (ephemeral.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * listener.c: the Unix socket clients connect to.
  *

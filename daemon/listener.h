@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * listener.h: the Unix socket the daemon listens on (listener.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.h: the daemon's log (log.c), on stderr, every line redacted.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c: dyntabled's start-up, signal handling and shutdown.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mutations.c: the mutation limiter (see mutations.h).
  *

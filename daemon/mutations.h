@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mutations.h: the mutation limiter (mutations.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * namespace.c: table namespaces (see namespace.h).
  */

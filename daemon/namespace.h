@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * namespace.h: table namespaces (namespace.c). Pure.
  *

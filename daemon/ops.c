@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ops.c: the operations of PROTOCOL.md §3.
  *

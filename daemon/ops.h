@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ops.h: the operations of PROTOCOL.md §3 (ops.c), as the connection
  * sees them: hello, one dispatch for every other request, and the two

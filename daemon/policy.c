@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy.c: who may do what, decided on the peer's credentials
  * (SO_PEERCRED, SO_PEERGROUPS). Pure: no I/O but user and group name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy.h: access control on peer credentials (policy.c). Pure.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * redact.c: removes secrets from external text (see redact.h).
  *

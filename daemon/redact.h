@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * redact.h: the one point every external text passes through before it
  * reaches a log line, a client's reply or `status` (issue 11).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * req.c: answering a request (see req.h). Encodes the reply with the
  * codec and hands the frame to the request's connection; error messages

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * req.h: a client's request, as the operations see it (req.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sessions.c: sessions (see sessions.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sessions.h: sessions (sessions.c).
  *

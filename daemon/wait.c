@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.c: waits on daemon timers. Clients send one request and get one
  * answer; the daemon polls DescribeTable for them.

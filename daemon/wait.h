@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.h: waits on daemon timers, one poller per table and goal (wait.c).
  *

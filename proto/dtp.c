@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dtp: the dyntable wire protocol codec. See dtp.h and PROTOCOL.md.
  *

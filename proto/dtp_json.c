@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dtp_json: msgpack objects <-> jansson trees. See dtp_json.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dtp_json: lossless conversion between msgpack objects and jansson trees,
  * for the DynamoDB documents the protocol carries as maps

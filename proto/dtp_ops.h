@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dtp_ops.h: every operation of the wire protocol, once (PROTOCOL.md §3).
  *

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The main job, end to end on one machine: installs what is needed, builds,
 # starts dynalite (a DynamoDB implementation) on loopback and dyntabled in
 # front of it, then shows the table operations through dyntablectl.
 #   scripts/demo.sh           run the demonstration, then stop everything
 #   scripts/demo.sh --serve   leave dynalite and dyntabled running until Ctrl-C
+# DYNTABLED and DYNTABLECTL name other binaries to demonstrate (e.g. the
+# installed packages', /usr/sbin/dyntabled and /usr/bin/dyntablectl:
+# scripts/package-test.sh); nothing is built then. DYNTABLE_DEMO_PORT is
+# dynalite's port (8000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
 scripts/setup-debian.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j "$(nproc)"
+if [ -z "${DYNTABLED:-}${DYNTABLECTL:-}" ]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j "$(nproc)"
+fi
+daemon=${DYNTABLED:-build/daemon/dyntabled}
+ctl=${DYNTABLECTL:-build/client/dyntablectl}
 
 dir=$(mktemp -d /tmp/dyntable-demo.XXXXXX)
 port=${DYNTABLE_DEMO_PORT:-8000}
@@ -31,13 +40,12 @@ for _ in $(seq 100); do
 done
 # The daemon holds the credentials; dynalite accepts any.
 AWS_ACCESS_KEY_ID=AKIDDEMO AWS_SECRET_ACCESS_KEY=demo-secret \
-  build/daemon/dyntabled --socket "$dir/dyntabled.sock" \
+  "$daemon" --socket "$dir/dyntabled.sock" \
   --endpoint "http://127.0.0.1:$port" --region us-east-1 2>"$dir/dyntabled.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -S "$dir/dyntabled.sock" ] && break; sleep 0.1; done
 [ -S "$dir/dyntabled.sock" ] || { cat "$dir/dyntabled.log"; exit 1; }
 export DYNTABLE_SOCKET="$dir/dyntabled.sock"
-ctl=build/client/dyntablectl
 
 show() { echo; echo "\$ dyntablectl $*"; "$ctl" "$@"; }
 show create users --pk pk:S --sk sk:N --wait --timeout 30
@@ -57,7 +65,7 @@ echo; echo "\$ dyntablectl exists users"
 if [ "${1:-}" = "--serve" ]; then
   echo
   echo "dyntabled is serving on $DYNTABLE_SOCKET (dynalite on 127.0.0.1:$port)."
-  echo "In another shell: DYNTABLE_SOCKET=$DYNTABLE_SOCKET $top/$ctl list"
+  echo "In another shell: DYNTABLE_SOCKET=$DYNTABLE_SOCKET $(cd "$top" && realpath "$(command -v "$ctl")") list"
   echo "Ctrl-C stops both."
   wait
 fi

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Static analysis of every C file of the build: cppcheck (scripts/cppcheck.cfg)
 # and clang-tidy (.clang-tidy), both reading BUILD/compile_commands.json.
 #   scripts/lint.sh [BUILD]          BUILD: a configured build dir, "build"

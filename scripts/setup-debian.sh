@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what dyntable needs on Debian 12 to build, run and test, and the
 # pinned dynalite (tests/tools/package-lock.json). Idempotent; run as root
 # or with sudo available. Set DYNTABLE_SETUP_TEST=1 for the test extras.
@@ -25,6 +26,13 @@ if [ "${DYNTABLE_SETUP_TEST:-0}" = 1 ]; then
   pkgs+=(prometheus python3-prometheus-client)
   # scripts/lint.sh: cppcheck 2.10 and clang-tidy 14 (run-clang-tidy-14).
   pkgs+=(cppcheck clang-tidy-14)
+  # ctest man: mandoc -T lint on the manual pages (col is bsdextrautils').
+  pkgs+=(mandoc bsdextrautils)
+  # e2e.completion drives dyntablectl's completion in each shell.
+  pkgs+=(bash zsh fish)
+  # scripts/package-test.sh: the Debian packages built (dh + cmake),
+  # checked by lintian, installed and purged.
+  pkgs+=(dpkg-dev debhelper lintian)
   # The Python client (client/python): its one dependency, its tests
   # (pytest, xdist, asyncio), boto3 for its examples, and what
   # `pip install` of it needs offline (setuptools, wheel, pip, venv).

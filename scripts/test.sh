@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs, builds and runs every test: the normal build, static analysis
 # of it (scripts/lint.sh), its end-to-end tests again under valgrind, the
-# same suite built with ASan and UBSan, and a bounded fuzzing run
-# (tests/fuzz/run.sh). Exit status 0 only if all pass.
+# same suite built with ASan and UBSan, a bounded fuzzing run
+# (tests/fuzz/run.sh), and the Debian packages built, linted, installed,
+# demonstrated and purged (scripts/package-test.sh). Exit status 0 only if
+# all pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +39,8 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 # fails the run. DYNTABLE_FUZZ_SECONDS per target, 60 by default.
 echo "=== fuzzing: tests/fuzz/run.sh"
 tests/fuzz/run.sh "${DYNTABLE_FUZZ_SECONDS:-60}"
+# The packages: dpkg-buildpackage, lintian (no error), install, the demo on
+# the installed binaries, purge; nothing is left on the machine.
+echo "=== packages: scripts/package-test.sh"
+scripts/package-test.sh
 echo "all test suites passed"

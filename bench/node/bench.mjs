@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Node client vs @aws-sdk/client-dynamodb, on the same dynalite in the same
 // run (not in CI). Run it under the e2e harness from the repository root:
 //

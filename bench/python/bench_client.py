@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Python client vs boto3, on the same dynalite in the same run.
 
     tests/e2e/harness.sh build/daemon/dyntabled -- \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl: the admin CLI for dyntabled.
  *
@@ -688,23 +689,28 @@ run_verb(struct ctl *ctl, const char *sock, dyntable_connect_options *conn)
 	return rc;
 }
 
+/* The options before the verb; complete.c reads the values 's' and 'n'. */
+static const struct option gopts[] = {
+	{ "socket", required_argument, NULL, 's' },
+	{ "namespace", required_argument, NULL, 'n' },
+	{ "session", required_argument, NULL, 'S' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int
 main(int argc, char **argv)
 {
-	static const struct option gopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "namespace", required_argument, NULL, 'n' },
-		{ "session", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctl ctl = { .verb = NULL };
 	dyntable_connect_options conn = { NULL };
 	const char *sock = NULL;
 	char buf[8];
 	int ch, rc;
 
+	/* hidden: the shells' completion scripts call it (complete.c) */
+	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
+		return complete_main(argc - 2, argv + 2, gopts);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:h", gopts, NULL)) != -1) {
 		switch (ch) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl's internal API, one heading per file:
  *
@@ -9,10 +10,13 @@
  *                  codes (CTL_*)
  *   progress.c     the status line of a long wait, on a terminal
  *   mem.c          allocation failures and JSON building that exit
+ *   complete.c     `dyntablectl __complete`, for the shells' completion
+ *                  scripts (completions/)
  *
- * Who calls whom: dyntablectl.c -> options.c, output.c, progress.c;
- * options.c -> output.c -> progress.c; all but progress.c -> mem.c. No
- * call goes back up.
+ * Who calls whom: dyntablectl.c -> options.c, output.c, progress.c,
+ * complete.c; options.c -> output.c -> progress.c; all but progress.c ->
+ * mem.c; complete.c -> options.c (verb_opt_values()) and reads verbs[];
+ * main hands it the global options. No call goes back up.
  */
 #ifndef DYNTABLECTL_H
 #define DYNTABLECTL_H
@@ -86,6 +90,14 @@ enum {
 
 struct ctl;
 
+/* A verb option: a row of verb_opts[] (options.c). */
+struct verb_opt {
+	const char *name;
+	const char *arg; /* the argument's name, NULL for a flag */
+	unsigned bit;
+	const char *help;
+};
+
 /* A row of verbs[], below the handlers. */
 struct verb {
 	const char *name;
@@ -135,6 +147,15 @@ extern const struct verb verbs[];
 
 /* ---- options.c ---------------------------------------------------------- */
 
+/* Every verb option, n_verb_opts rows; a verb takes those whose bit is in
+ * its opts. */
+extern const struct verb_opt verb_opts[];
+extern const size_t n_verb_opts;
+/* The words the option with that bit takes (NULL-terminated): a list of
+ * values, or for --pk and --sk the TYPE after the colon. NULL for an
+ * option whose value is free-form. */
+const char *const *verb_opt_values(unsigned bit);
+
 /* keep() hands p to ctl (freed by ctl_free()), or exits when p is NULL. */
 void *keep(struct ctl *ctl, void *p);
 void ctl_free(struct ctl *ctl);
@@ -182,6 +203,13 @@ struct progress *progress_start(const struct ctl *ctl,
 void progress_stop(struct progress *p);
 /* progress_stop(), then frees p. NULL is fine. */
 void progress_free(struct progress *p);
+
+/* ---- complete.c --------------------------------------------------------- */
+
+struct option;
+/* `dyntablectl __complete WORD... CURRENT` (argv: the WORDs and CURRENT):
+ * prints the candidates for CURRENT; always CTL_OK. */
+int complete_main(int argc, char **argv, const struct option *gopts);
 
 /* ---- mem.c -------------------------------------------------------------- */
 

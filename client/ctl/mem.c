@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl: memory. Allocation failures end the process with
  * CTL_FAILED; these helpers build JSON or exit. A leaf: used by options.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl: the command line. Options are rows of verb_opts[]; a verb's
  * row in verbs[] lists those it takes. Everything the user typed is parsed
@@ -26,12 +27,21 @@
 
 #include "dyntablectl.h"
 
-static const struct verb_opt {
-	const char *name;
-	const char *arg; /* the argument's name, NULL for a flag */
-	unsigned bit;
-	const char *help;
-} verb_opts[] = {
+/* The words some options take, NULL-terminated: parse_value() reads
+ * them, and shell completion offers them (complete.c). A word's index is
+ * its enum value (billing, encryption), or one less (table class and
+ * stream, whose 0 means "not set"). */
+static const char *const type_words[] = { "S", "N", "B", NULL };
+static const char *const billing_words[] = { "PAY_PER_REQUEST",
+	"PROVISIONED", NULL };
+static const char *const class_words[] = { "STANDARD",
+	"STANDARD_INFREQUENT_ACCESS", NULL };
+static const char *const key_words[] = { "AWS_OWNED", "AWS_MANAGED",
+	"CUSTOMER_MANAGED", NULL };
+static const char *const view_words[] = { "NEW_IMAGE", "OLD_IMAGE",
+	"NEW_AND_OLD_IMAGES", "KEYS_ONLY", NULL };
+
+const struct verb_opt verb_opts[] = {
 	{ "pk", "NAME:TYPE", O_PK,
 	    "partition key; TYPE is S, N or B (or STRING, NUMBER, BINARY)" },
 	{ "sk", "NAME:TYPE", O_SK, "sort key, typed like --pk" },
@@ -105,6 +115,27 @@ static const struct verb_opt {
 	    "protection)" },
 };
 #define N_VERB_OPTS (sizeof verb_opts / sizeof verb_opts[0])
+const size_t n_verb_opts = N_VERB_OPTS;
+
+/* The options that take a word of a list, with the list. */
+static const struct {
+	unsigned bit;
+	const char *const *words;
+} verb_opt_words[] = {
+	{ O_PK, type_words }, { O_SK, type_words },
+	{ O_BILLING, billing_words }, { O_CLASS, class_words },
+	{ O_ENCRYPTION, key_words }, { O_STREAM, view_words },
+};
+
+const char *const *
+verb_opt_values(unsigned bit)
+{
+	for (size_t i = 0; i < sizeof verb_opt_words /
+	    sizeof verb_opt_words[0]; i++)
+		if (verb_opt_words[i].bit == bit)
+			return verb_opt_words[i].words;
+	return NULL;
+}
 #define OPT_VAL_BASE 256 /* getopt value of verb_opts[i]: base + i */
 
 /* ---- memory ------------------------------------------------------------ */
@@ -746,14 +777,13 @@ parse_seconds(const char *arg, unsigned *ms)
 	return true;
 }
 
-/* A word of a list (NULL-terminated, case-insensitive): its index, or
- * -1. Index 0 may be a NULL placeholder for "unset". */
+/* A word of a NULL-terminated list, case-insensitive: its index, or -1. */
 static int
-parse_word(const char *arg, const char *const *words, size_t n)
+parse_word(const char *arg, const char *const *words)
 {
-	for (size_t i = 0; i < n; i++)
-		if (words[i] != NULL && strcasecmp(arg, words[i]) == 0)
-			return (int)i;
+	for (int i = 0; words[i] != NULL; i++)
+		if (strcasecmp(arg, words[i]) == 0)
+			return i;
 	return -1;
 }
 
@@ -822,9 +852,9 @@ static int
 parse_index_spec(struct ctl *ctl, const char *opt, const char *arg,
     bool global, struct index_spec *sp)
 {
+	/* an LSI takes name, sk and projection: no pk, rcu or wcu */
 	static const char *const gsi_keys[] = { "name", "pk", "sk",
-		"projection", "rcu", "wcu" };
-	size_t n_keys = global ? 6 : 4; /* an LSI: name, (no pk), sk, proj */
+		"projection", "rcu", "wcu", NULL };
 	char *work = keep(ctl, strdup(arg)), *p = work, *part, *val;
 	const char *why, *orig;
 	unsigned seen = 0;
@@ -841,8 +871,8 @@ parse_index_spec(struct ctl *ctl, const char *opt, const char *arg,
 			goto bad;
 		}
 		*val++ = '\0';
-		k = parse_word(part, gsi_keys, n_keys);
-		if (k < 0 || (!global && k == 1)) {
+		k = parse_word(part, gsi_keys);
+		if (k < 0 || (!global && (k == 1 || k > 3))) {
 			snprintf(msg, sizeof msg, "unknown key '%s' (%s)", part,
 			    global ? "want name, pk, sk, projection, rcu or "
 			    "wcu" : "want name, sk or projection; an LSI has "
@@ -935,12 +965,6 @@ add_index(struct ctl *ctl, const char *opt, const char *arg, bool global)
 static int
 parse_value(struct ctl *ctl, size_t i, char *arg)
 {
-	static const char *const classes[] = { NULL, "STANDARD",
-		"STANDARD_INFREQUENT_ACCESS" };
-	static const char *const keys[] = { "AWS_OWNED", "AWS_MANAGED",
-		"CUSTOMER_MANAGED" };
-	static const char *const views[] = { NULL, "NEW_IMAGE", "OLD_IMAGE",
-		"NEW_AND_OLD_IMAGES", "KEYS_ONLY" };
 	const struct verb *v = ctl->verb;
 	const char *name = verb_opts[i].name;
 	dyntable_table_options *o = &ctl->def.options;
@@ -969,13 +993,10 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 			    "TYPE being S, N or B", name, arg);
 		break;
 	case O_BILLING:
-		if (strcasecmp(arg, "PAY_PER_REQUEST") == 0)
-			o->billing_mode = DYNTABLE_PAY_PER_REQUEST;
-		else if (strcasecmp(arg, "PROVISIONED") == 0)
-			o->billing_mode = DYNTABLE_PROVISIONED;
-		else
+		if ((w = parse_word(arg, billing_words)) < 0)
 			return usage_error(v, "bad --billing-mode '%s': want "
 			    "PAY_PER_REQUEST or PROVISIONED", arg);
+		o->billing_mode = (dyntable_billing)w;
 		break;
 	case O_RCU:
 	case O_WCU:
@@ -995,13 +1016,14 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 			    "seconds above 0, e.g. 30 or 0.5", arg);
 		break;
 	case O_CLASS:
-		if ((w = parse_word(arg, classes, 3)) < 0)
+		if ((w = parse_word(arg, class_words)) < 0)
 			return usage_error(v, "bad --table-class '%s': want "
 			    "STANDARD or STANDARD_INFREQUENT_ACCESS", arg);
-		o->table_class = (dyntable_table_class)w;
+		/* 0 is DYNTABLE_TABLE_CLASS_DEFAULT, not sent */
+		o->table_class = (dyntable_table_class)(w + 1);
 		break;
 	case O_ENCRYPTION:
-		if ((w = parse_word(arg, keys, 3)) < 0)
+		if ((w = parse_word(arg, key_words)) < 0)
 			return usage_error(v, "bad --encryption '%s': want "
 			    "AWS_OWNED, AWS_MANAGED or CUSTOMER_MANAGED", arg);
 		o->encryption = (dyntable_encryption)w;
@@ -1010,10 +1032,11 @@ parse_value(struct ctl *ctl, size_t i, char *arg)
 		o->kms_key_id = arg;
 		break;
 	case O_STREAM:
-		if ((w = parse_word(arg, views, 5)) < 0)
+		if ((w = parse_word(arg, view_words)) < 0)
 			return usage_error(v, "bad --stream '%s': want NEW_IMAGE, "
 			    "OLD_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY", arg);
-		o->stream = (dyntable_stream)w;
+		/* 0 is DYNTABLE_STREAM_NONE */
+		o->stream = (dyntable_stream)(w + 1);
 		break;
 	case O_TAG:
 		if ((eq = strchr(arg, '=')) == NULL)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl: output. print_result() is the one place that prints an
  * answer or its error and picks the exit code; usage_error() says what is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: the public asynchronous entry points, one per row of
  * DTC_REQUESTS (client_internal.h); sync.c holds their blocking twins.

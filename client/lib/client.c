@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: the context. Connection and handshake, non-blocking I/O
  * with a write queue and a read buffer, the table of pending requests,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: internal API, one heading per source file. Not installed.
  *

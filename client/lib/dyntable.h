@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: a thin client for dyntabled, the DynamoDB table-operations
  * daemon. See README.md and proto/PROTOCOL.md.

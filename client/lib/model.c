@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: models. A model names each attribute once, with its type
  * and key role; its indexes refer to attributes by name. This file turns

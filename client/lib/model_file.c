@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: model files (docs/MODEL.md), JSON text into a dyntable_model.
  * Only the file's shape is checked here ("want a string", unknown keys);

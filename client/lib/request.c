@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: requests. The client-side argument checks; the one path
  * from a table definition (hand-written, or a model's from model.c) to its

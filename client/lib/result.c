@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: results. Builds a dyntable_result from a decoded reply,
  * so that the reply (and the read buffer under it) can go before the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: the blocking API. Each call submits the request through the
  * same path as the async API, with an internal "take" callback that keeps

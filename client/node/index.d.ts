@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Type declarations of dyntable (hand-written; the implementation is lib/).
 
 export type AttributeType = 'S' | 'N' | 'B' | 'STRING' | 'NUMBER' | 'BINARY' | (string & {})

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ESM entry: the CommonJS implementation re-exported, so that `import` and
 // `require` share one set of classes.
 import dyntable from './lib/index.js'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Jest preset "dyntable": { "preset": "dyntable" } in jest.config.
 module.exports = {

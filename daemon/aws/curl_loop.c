@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * curl_loop.c: libcurl's multi-socket API driven from libevent, the way
  * curl's docs/examples/hiperfifo.c does it: one persistent timer event

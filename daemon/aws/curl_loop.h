@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * curl_loop.h: one libcurl multi driven from libevent the way curl's
  * docs/examples/hiperfifo.c does it (curl_loop.c). Each loop has one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ddb.c: DynamoDB documents: checking a CreateTableInput before it is
  * sent, and reading the few fields of a TableDescription that waits need.

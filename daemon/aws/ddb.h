@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ddb.h: DynamoDB's documents, checked (ddb.c). Pure: CreateTableInput
  * validation, TableDescription checks, error types, ListTables paging.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dynamo.c: DynamoDB's table operations, typed (see dynamo.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dynamo.h: DynamoDB's table operations, typed (dynamo.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fetch.c: single unsigned HTTP exchanges for the credential providers.
  *

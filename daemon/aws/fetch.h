@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fetch.h: single unsigned HTTP exchanges on the event loop (fetch.c),
  * for the credential providers: STS, container endpoints, EC2 instance

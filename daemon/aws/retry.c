@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * retry.c: the AWS "standard" retry policy, pure (no I/O, no clock, no
  * randomness of its own: the caller passes a uniform number in [0,1)).

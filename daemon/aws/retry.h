@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * retry.h: the AWS standard retry policy (retry.c). Pure.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sigv4.c: AWS Signature Version 4 (AWS4-HMAC-SHA256), Authorization
  * header form. Pure: no I/O, nothing logged.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sigv4.h: AWS Signature Version 4 (sigv4.c). Pure: no I/O, no state but
  * the digest and MAC objects fetched once.

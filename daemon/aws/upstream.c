@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * upstream.c: the HTTP(S) pool to DynamoDB, on a curl multi of its own
  * driven from libevent by curl_loop.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * upstream.h: the HTTPS pool to DynamoDB, libcurl multi on libevent
  * (upstream.c). An upstream call (struct upcall) is owned by the pool from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds.c: AWS credentials, kept behind a signing API.
  *

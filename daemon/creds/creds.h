@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds.h: AWS credentials, kept behind a signing API (creds/creds.c):
  * the provider chain, refreshed on timers.

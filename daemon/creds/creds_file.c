@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds_file.c: the shared config and credentials files, read with inih.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds_http.c: keys over HTTP, through fetch_start() (aws/fetch.c) on
  * the loop.

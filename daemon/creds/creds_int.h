@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds_int.h: what the credential providers share inside creds/: the
  * providers' replies (creds_parse.c), the shared files (creds_file.c),

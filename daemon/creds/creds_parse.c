@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds_parse.c: what credential providers hand back, parsed without I/O.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds_process.c: credential_process, run as a child watched by the loop.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs the daemon that harness.sh starts with extra options: set
 #   DYNTABLE_TEST_WRAPPER="bash daemon_args.sh OPTION... --"
 # and the harness's `$WRAPPER DAEMON --socket ...` becomes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dtcall: one protocol request (or a series) to dyntabled, replies as JSON
  * lines. A test tool built on the codec alone (proto/), so that shell

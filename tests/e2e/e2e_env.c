@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e_env: see e2e_env.h. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * e2e_env: the variables harness.sh exports, as evidence a test needs.
  * Shared by the C end-to-end tests (e2e_util and e2e_raw both compile it).

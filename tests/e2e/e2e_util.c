@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the C end-to-end tests; see e2e_util.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the C end-to-end tests (test_client.c, test_create.c):
  * table names, assertions with messages, connecting, and reading the

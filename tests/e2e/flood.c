@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * flood: holds many connections to dyntabled, for the admission tests
  * (issue 11).

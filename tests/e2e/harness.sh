@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end harness: runs COMMAND against a real dyntabled that talks to
 # dynalite through tests/tools/dynalite-proxy.js, all on loopback.
 #

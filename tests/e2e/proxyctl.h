@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proxyctl: the loopback test proxy's control API (fault injection and
  * counters, tests/tools/dynalite-proxy.js), its request log, and dynalite

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* raw_check.c: see raw_check.h. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * raw_check: what the raw-protocol tests (test_waits.c, test_queue.c,
  * test_ephemeral.c) share on top of rawc.h: unique table names, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rawc: a minimal blocking client of the wire protocol (PROTOCOL.md),
  * straight on the codec in proto/, for tests and benches that must see

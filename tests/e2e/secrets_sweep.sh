@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The suite-wide secrets sweep (issue 11), after every end-to-end test of
 # a ctest run (the e2e_artifacts fixture's cleanup):
 #   secrets_sweep.sh DIR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Abuse tests (issue 7): a real dyntabled ($DYNTABLE_SOCKET, started by
  * harness.sh) fed what a broken or hostile client sends: random bytes,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end test of dyntablectl against a running dyntabled.
 #
 #   test_cli.sh PATH/TO/dyntablectl

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end test of `dyntablectl create`'s whole CreateTable surface:
 # every flag, --gsi/--lsi SPECs, --input-json, --model and --dry-run.
 #

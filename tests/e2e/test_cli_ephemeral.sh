@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end test of dyntablectl's namespaces, ephemeral tables, sessions
 # (hold), --table-only, list --all and reap, through libdyntable.
 #

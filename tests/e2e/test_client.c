@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of libdyntable against a running dyntabled (the socket
  * in $DYNTABLE_SOCKET), which talks to dynalite. Run through harness.sh,

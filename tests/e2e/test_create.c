@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of CreateTable's whole surface (issue 3) against a
  * running dyntabled that talks to dynalite, run through harness.sh:

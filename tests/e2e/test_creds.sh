@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end tests of credentials, region and endpoint resolution (issue 4).
 #
 #   test_creds.sh PATH/TO/dyntabled PATH/TO/dtcall

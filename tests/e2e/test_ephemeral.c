@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of sessions, ephemeral tables, reap and namespaces,
  * over the raw protocol (rawc.h), against dynalite behind the proxy.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Issue 11, run by harness.sh for its dynalite and proxy:
 #   test_hardening.sh DYNTABLED DYNTABLECTL FLOOD DTCALL
 # Each failure the issue found is reproduced against the real daemon, the

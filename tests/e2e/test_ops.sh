@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Operations (issue 6), run by harness.sh for its dynalite and proxy:
 #   test_ops.sh DYNTABLED DYNTABLECTL
 # - the configuration file sets daemon options, flags override it, and a

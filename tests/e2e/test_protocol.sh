@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Operations through the raw protocol (dtcall), run by harness.sh:
 #   test_protocol.sh DTCALL DYNTABLECTL
 # A case per operation that no client library wraps yet; adding an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of the upstream queue (daemon/upstream.c): with more
  * calls than --max-connections, the daemon sends at most that many at

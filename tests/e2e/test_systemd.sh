@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # systemd integration, run by harness.sh (which provides dynalite):
 #   test_systemd.sh DYNTABLED DYNTABLECTL UNIT_BUILD_DIR
 # - the units pass `systemd-analyze verify` with no complaint at all;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of the daemon's shared waits, retries and mutation
  * limit, over the raw protocol (rawc.h) against dynalite through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_json: the daemon's DynamoDB JSON handling.
  *

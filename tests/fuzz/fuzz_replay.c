@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_replay: a main() for a fuzz target built without libFuzzer (the
  * normal build). Feeds every file named on the command line, and every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_request: the frame decoder and the codec (proto/dtp.c, dtp_json.c).
  *

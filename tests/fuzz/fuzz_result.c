@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_result: libdyntable's reply-to-result parsing (client/lib/result.c).
  *

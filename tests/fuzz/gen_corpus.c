@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gen_corpus: writes the generated seeds of the fuzz corpora.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets (tests/fuzz, DYNTABLE_FUZZ=ON) with clang in
 # their own build directory and runs each for SECONDS, one after the other.
 # Exits 0 only if no target crashed, leaked, hung or tripped ASan/UBSan.

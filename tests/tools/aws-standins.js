@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // Loopback stand-ins for the AWS credential endpoints, for dyntable's tests:
 // the EC2 instance metadata service, a container credentials endpoint and
 // STS AssumeRoleWithWebIdentity. AWS's real addresses (169.254.169.254,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: MIT
 // dynalite behind a loopback proxy, for dyntable's end-to-end tests.
 //
 // One process runs:

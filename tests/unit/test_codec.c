@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the wire-protocol codec (proto/dtp.c, proto/dtp_json.c)
  * against proto/PROTOCOL.md. Run them under ASan as well: the huge array

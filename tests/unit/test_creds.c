@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the pure pieces of issue 4: the shared config and
  * credentials files (profiles, services sections), credential_process /

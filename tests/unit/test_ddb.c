@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of ddb.c: the CreateTableInput checks that run before any
  * request leaves the daemon, and the TableDescription readers.

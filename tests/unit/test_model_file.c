@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of dyntable_model_from_json(): a model file (docs/MODEL.md)
  * into a dyntable_model, and its errors naming the member. The model's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of policy.c: access decisions on peer credentials.
  * Uses numeric ids so the tests do not depend on the machine's users,

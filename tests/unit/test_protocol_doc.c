@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_protocol_doc.c: the protocol document and the op table agree.
  *

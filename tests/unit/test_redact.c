@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_redact.c: unit tests of redact.c, the one point external text
  * passes through before a log line, a reply or status.

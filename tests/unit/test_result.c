@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of libdyntable's replies to results (client/lib/result.c): a
  * table's fields read straight from the TableDescription map, the whole

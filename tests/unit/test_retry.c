@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_retry.c: unit tests of retry.c, the standard retry policy.
  */

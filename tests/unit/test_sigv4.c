@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sigv4: the SigV4 signer (daemon/sigv4.c) against the aws-c-auth
  * signing vectors in tests/data/sigv4 (argv[1]), one cmocka test per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Jest globalSetup: creates the tables of dyntable.config.* (in the
 // project's rootDir) once per worker (1..maxWorkers), ephemeral, ACTIVE,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Jest globalTeardown: deletes the run's tables and ends its session.
 const { teardownRun } = require('../lib/testing')

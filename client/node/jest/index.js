@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // In a Jest test file: this worker's tables (JEST_WORKER_ID picks the
 // namespace). tableName('users') is e.g. "run-1a2b3c4d-w3.users".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // The client: one Unix-socket connection to dyntabled speaking
 // proto/PROTOCOL.md 1.0 — length-prefixed msgpack frames, a hello with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Table definitions: createTable's options and models, shaped into the
 // CreateTableInput that libdyntable sends for the same definition (same

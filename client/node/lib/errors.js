@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Errors: one class per protocol error code (PROTOCOL.md §4), all under
 // DyntableError, plus ConnectionError for a daemon that cannot be reached

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // dyntable: the Node.js client of dyntabled. CommonJS is the one
 // implementation; index.mjs re-exports it for `import`, so both entries

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // The core of the test-runner helpers (Jest, Vitest, node:test): a run's
 // tables, declared once in a config file, created ephemeral in one

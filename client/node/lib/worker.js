@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // In a test worker: the physical names of the run's tables for this
 // worker, from what the global set-up passed on (the environment for Jest,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 export interface UseTablesOptions {
   /** CreateTableInput documents or models; default: dyntable.config.* of dir. */
   tables?: object[]

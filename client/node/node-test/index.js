@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // node:test: useTables() registers a before() that creates the tables of
 // dyntable.config.* (or opts.tables) in a namespace of this process's own

@@ -1,2 +1,3 @@
+// SPDX-License-Identifier: MIT
 import nodeTest from './index.js'
 export const { useTables } = nodeTest

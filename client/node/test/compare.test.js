@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // The CreateTable bodies that reach DynamoDB (the proxy's log) for one
 // definition made through this client and through dyntablectl (libdyntable)

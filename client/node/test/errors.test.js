@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Every error class from a real daemon (the harness's, and daemons of this
 // file's own against the same proxy), and a daemon killed mid-call. Runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // The test-runner core and the node:test helper: ten runs at once never
 // collide; useTables() gives this file tables of its own.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Every operation against the real daemon and dynalite (tests/e2e/harness.sh).
 const { test } = require('node:test')

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Shared by the tests: the daemon of tests/e2e/harness.sh, more daemons of
 // a test's own, the proxy's request log. Loopback only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // Pure pieces: definitions shaped into CreateTableInput, error classes.
 const { test } = require('node:test')

@@ -1,1 +1,2 @@
+// SPDX-License-Identifier: MIT
 export default function setup (project: unknown): Promise<() => Promise<void>>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Vitest globalSetup: the tables of dyntable.config.* (in the project's
 // root) once per worker (1..maxWorkers), ephemeral, ACTIVE, before the
 // tests; the `tables` fixture of dyntable/vitest gives a test its worker's.

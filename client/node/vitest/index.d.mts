@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import type { TestAPI } from 'vitest'
 /** `test` with a `tables` fixture: { logical: physical name } for this worker. */
 export const test: TestAPI<{ tables: Record<string, string> }>

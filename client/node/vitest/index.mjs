@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Vitest: `test` with a `tables` fixture ({ logical: physical } for this
 // worker, picked by VITEST_POOL_ID), and the fixture alone for your own
 // test.extend.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """dyntable: DynamoDB table operations through the local dyntabled daemon.
 
 The API of the spec's table operations, async first with ``sync_`` twins::

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The protocol core, shared by the blocking and the asyncio transports:
 framing and the msgpack codec with the limits of PROTOCOL.md, request ids,
 the handshake, the arguments of each operation, the reading of replies.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The two transports over the protocol core: a blocking socket (no event
 loop anywhere, so it also works in a thread that runs one) and asyncio
 streams (no threads). Each connection does the handshake, sends requests

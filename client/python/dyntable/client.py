@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """DynamoDBClient: the spec's table operations, async first, each with a
 blocking ``sync_`` twin, performed by dyntabled.
 

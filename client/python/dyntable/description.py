@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Typed, read-only views of DynamoDB's TableDescription."""
 
 from __future__ import annotations

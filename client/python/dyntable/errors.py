@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The exceptions of dyntable: one class per error code of the protocol
 (PROTOCOL.md §4), and two that arise in the client (the daemon cannot be
 reached; the connection was lost with calls in flight).

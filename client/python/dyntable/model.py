@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Declarative models: name each attribute once with its type and key role,
 declare the indexes on the class, and create the table from it::
 

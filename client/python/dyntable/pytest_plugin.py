@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pytest plugin (entry point ``pytest11``: installing dyntable enables it).
 
 Options (also ini keys): ``--dyntable-socket PATH`` / ``dyntable_socket``

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """An example project: boto3 for the items, dyntabled for the tables.
 
 The pytest plugin (installed with the dyntable package) gives each test

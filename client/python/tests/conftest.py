@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared helpers of the end-to-end suite. It runs under tests/e2e/harness.sh
 (ctest -R python), which starts dynalite behind a recording proxy and the
 real dyntabled, and exports DYNTABLE_SOCKET and the DYNTABLE_TEST_* paths.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # CI for client/python: installs the package as README.md says (pip, into
 # a fresh virtual environment that sees Debian's packages, no index), then
 # runs the example project (examples/) with `pytest -n 4` twice at once

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every operation, the blocking way and the asyncio way, against the real
 daemon and dynalite (tables stay CREATING/DELETING for 500 ms there)."""
 

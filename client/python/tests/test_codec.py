@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Unit tests of the pure pieces: framing, codec limits, ids, and the
 arguments -> CreateTableInput shaping. No daemon needed."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Many coroutines on one client and one connection; cancellation."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The same definition through this client and through the C library
 (dyntablectl create): DynamoDB must receive the same CreateTable body,
 byte for byte as the proxy recorded it (member order included), but for

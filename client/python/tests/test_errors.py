@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every error class, each raised by the real daemon (or, for the two
 client-side ones, by the real socket), carrying the protocol's code and
 DynamoDB's error type."""

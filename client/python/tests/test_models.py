@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The model matrix: models of every shape, created sync and async and
 read back from DynamoDB; models that cannot be tables, refused naming the
 attribute."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The pytest plugin, run as a user would run it: pytest in a subprocess on
 a small test project, against the harness's daemon."""
 

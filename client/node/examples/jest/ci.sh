@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Jest example as CI runs it (ctest node.jest_example, under
 # tests/e2e/harness.sh with a daemon whose --ephemeral-grace is 1 s):
 #   1. two runs at once, 4 workers each, against the one daemon: all pass,

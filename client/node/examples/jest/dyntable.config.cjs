@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The tables every worker gets, created before the tests start: a model
 // (docs/MODEL.md's format) and a CreateTableInput document.
 module.exports = {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 module.exports = {
   preset: 'dyntable',
   testMatch: ['<rootDir>/test/**/*.test.js']

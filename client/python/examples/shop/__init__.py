@@ -1,1 +1,2 @@
+# SPDX-License-Identifier: MIT
 """The application under test: a tiny user store on boto3."""

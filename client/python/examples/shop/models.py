@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The table the application expects, declared once."""
 
 from dyntable import GlobalSecondaryIndex, Model, ModelConfig, NumberAttribute, StringAttribute

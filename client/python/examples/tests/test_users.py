@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 import pytest
 from botocore.exceptions import ClientError
 

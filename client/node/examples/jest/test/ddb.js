@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SDK client the tests use for their items: DynamoDB (here dynalite)
 // at $DYNAMODB_ENDPOINT, with dummy keys.
 const { DynamoDBClient } = require('@aws-sdk/client-dynamodb')

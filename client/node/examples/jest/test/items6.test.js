@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Each worker has its own "users" and "orders": a test may count the whole
 // table and find only what it wrote, whatever runs in parallel.
 const { PutItemCommand, QueryCommand, ScanCommand, DeleteItemCommand } = require('@aws-sdk/client-dynamodb')

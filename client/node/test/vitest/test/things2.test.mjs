@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import { expect } from 'vitest'
 import { test } from 'dyntable/vitest'
 import { DynamoDBClient } from 'dyntable'
