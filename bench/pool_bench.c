@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pool_bench: an empty table per test (issue 15). Runs under
  * tests/e2e/harness.sh with DYNTABLE_TEST_CREATE_MS=3000 (dynalite keeps a

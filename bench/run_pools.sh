@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run_pools.sh: an empty table per test (issue 15), one command,
 # markdown out.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.c: the daemon's counters (see metrics.h) and their OpenMetrics
  * text.

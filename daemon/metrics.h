@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.h: the daemon's counters and histograms, and their OpenMetrics
  * text (metrics.c).

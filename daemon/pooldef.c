@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pooldef.c: table definitions of pools (see pooldef.h). Pure.
  *

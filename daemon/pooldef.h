@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pooldef.h: table definitions of pools, compared (pooldef.c). Pure.
  *

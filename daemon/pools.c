@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pools.c: pools of tables kept ready to lease (see pools.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pools.h: pools of tables kept ready to lease (pools.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * scrape.c: the metrics over HTTP (see scrape.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * scrape.h: the --metrics-listen HTTP endpoint (scrape.c), libevent's own
  * HTTP server (evhttp) on the daemon's loop. GET /metrics answers the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * truncate.c: deleting every item of a table (see truncate.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * truncate.h: deleting every item of a table and keeping the table
  * (truncate.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dyntablectl: progress of a long wait, on stderr, for a person at a
  * terminal. The daemon does the waiting and answers once, at the end;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: dyntable_apply(), many tables brought to what a file says.
  *

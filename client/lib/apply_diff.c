@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: apply's diff. Pure: what a table should be (a
  * CreateTableInput, and optionally its TTL, tags and point-in-time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds_role.c: profiles whose keys come from somewhere else: a role
  * assumed with role_arn + source_profile or credential_source, and IAM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * creds_sso.c: IAM Identity Center (SSO) profiles, logged in with
  * `aws sso login`.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # creds_lib.sh: what the credential end-to-end tests share (sourced by
 # test_creds.sh and test_creds_profiles.sh, with creds_work set to the
 # name of their directory under DYNTABLE_TEST_DIR): argument and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* items.c: see items.h. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * items: items written and counted straight in dynalite
  * ($DYNTABLE_TEST_DYNALITE_URL, proxyctl.h's pc_dynalite), so that the

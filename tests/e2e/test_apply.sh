@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dyntablectl apply (issue 16), run by harness.sh:
 #   test_apply.sh DYNTABLECTL
 # With DYNTABLE_TEST_BACKEND=moto (moto_server has TTL and PITR, and

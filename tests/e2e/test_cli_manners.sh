@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # dyntablectl's manners (issue 17), run by harness.sh with tables that
 # stay CREATING 2.5 s (DYNTABLE_TEST_CREATE_MS, tests/e2e/CMakeLists.txt):
 #   test_cli_manners.sh DYNTABLED DYNTABLECTL README.md

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end tests of the SDKs' credential order and of the profiles that
 # get keys elsewhere: assume-role (source_profile chains, credential_source)
 # and IAM Identity Center (issue 18). Helpers: creds_lib.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The daemon's log formats (issue 17), run by harness.sh with the daemon
 # started with --log-format json (tests/e2e/CMakeLists.txt):
 #   test_logs.sh DYNTABLED DYNTABLECTL

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Metrics (issue 17), run by harness.sh with the daemon started with
 # --metrics-listen 127.0.0.1:0 and temporary credentials
 # (AWS_CREDENTIAL_EXPIRATION), see tests/e2e/CMakeLists.txt:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of pools (issue 15, daemon/pools.c): leases of a
  * one-GSI definition from a warm pool (50 in a row, each table empty when

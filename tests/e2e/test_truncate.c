@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * End-to-end tests of truncate_table (issue 15, daemon/truncate.c): every
  * item goes, the table stays; 0, 1, 25, 26 and 10,000 items; with and

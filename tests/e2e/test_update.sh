@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # A table's life after CreateTable (issue 16), against dynalite, run by
 # harness.sh:
 #   test_update.sh DTCALL DYNTABLECTL DATA_DIR

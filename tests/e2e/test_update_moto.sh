@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What dynalite lacks, against moto's server (harness.sh with
 # DYNTABLE_TEST_BACKEND=moto): UpdateTimeToLive, continuous backups, and
 # table class, SSE and streams as DescribeTable reports them after an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of client/lib/apply_diff.c: the plan apply makes from what a
  * file says and what DynamoDB describes (pure, no daemon).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_log.c: unit tests of log.c: the JSON format, redaction in both
  * formats, and repeated warnings held back with a count. The log goes to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_metrics.c: unit tests of metrics.c, the counters and their
  * OpenMetrics text (promtool checks the daemon's real output in

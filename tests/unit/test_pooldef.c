@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pooldef.c: unit tests of pooldef.c: canonical definitions (so that
  * equivalent definitions share a pool), their hash, and the check of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 'use strict'
 // truncateTable, leaseTable, releaseTable, pools against the real daemon and
 // dynalite (tests/e2e/harness.sh); items written and counted straight in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """truncate_table, lease_table, release_table, pools through the Python
 client, blocking and asyncio, against the real daemon and dynalite (run
 through tests/e2e/harness.sh); items are written and counted with boto3
