@@ -111,6 +111,7 @@ export class DynamoDBClient implements AsyncDisposable {
   close (): Promise<void>
   [Symbol.asyncDispose] (): Promise<void>
   createTable (name: string, options: CreateTableOptions): Promise<TableDescription>
+  /** Sends the document as it is, but a missing BillingMode is made PROVISIONED (as DynamoDB and the AWS CLI read it). */
   createTableFromInput (input: CreateTableInput | string, options?: CreateOptions): Promise<TableDescription>
   describeTable (name: string, options?: CallOptions): Promise<TableDescription>
   /** True whatever the status (CREATING, DELETING...). */

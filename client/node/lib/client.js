@@ -41,6 +41,14 @@ function env (name) {
   return v === undefined || v === '' ? undefined : v
 }
 
+
+// Without BillingMode a CreateTableInput means PROVISIONED, as it does to
+// DynamoDB and the AWS CLI (the protocol's own default is on-demand).
+function withBillingMode (input) {
+  return input && typeof input === 'object' && input.BillingMode === undefined
+    ? { ...input, BillingMode: 'PROVISIONED' }
+    : input
+}
 class DynamoDBClient {
   #path
   #namespace
@@ -114,7 +122,7 @@ class DynamoDBClient {
   // Creates a table from a CreateTableInput (what `aws dynamodb
   // create-table --cli-input-json` takes), as an object or JSON text.
   async createTableFromInput (input, { wait, tableOnly, ephemeral, timeoutSeconds, signal } = {}) {
-    const table = typeof input === 'string' ? JSON.parse(input) : input
+    const table = withBillingMode(typeof input === 'string' ? JSON.parse(input) : input)
     const r = await this.#call('create_table', {
       table, wait, table_only: tableOnly, ephemeral, timeout_ms: ms(timeoutSeconds)
     }, signal)
@@ -162,7 +170,7 @@ class DynamoDBClient {
   // createTable()'s options (with partitionKey). See index.d.ts.
   async leaseTable (definition, { name, pooledOnly, timeoutSeconds, signal } = {}) {
     let table = typeof definition === 'string' ? JSON.parse(definition) : definition
-    if (table && table.partitionKey !== undefined) table = createTableInput('leased-table', table)
+    table = table && table.partitionKey !== undefined ? createTableInput('leased-table', table) : withBillingMode(table)
     const r = await this.#call('lease_table', {
       table, name, pooled_only: pooledOnly, timeout_ms: ms(timeoutSeconds)
     }, signal)

@@ -11,7 +11,7 @@ const { workerTables } = require('../lib/worker')
 
 const tables = [
   { table: 'users', attributes: { pk: 'S', email: 'S' }, partition_key: 'pk', indexes: [{ name: 'by-email', type: 'global', partition_key: 'email' }] },
-  { TableName: 'orders', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }
+  { TableName: 'orders', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }
 ]
 
 test('ten runs of 4 workers at once, same logical names: 80 distinct tables, all ACTIVE; none left after', async (t) => {

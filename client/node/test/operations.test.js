@@ -3,7 +3,7 @@
 // Every operation against the real daemon and dynalite (tests/e2e/harness.sh).
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { DynamoDBClient, defineModel, NotFoundError, InUseError } = require('..')
+const { DynamoDBClient, defineModel, NotFoundError, InUseError, InvalidError } = require('..')
 const { daemon, uniq } = require('./support')
 
 test('every operation, in a namespace', async (t) => {
@@ -40,12 +40,17 @@ test('every operation, in a namespace', async (t) => {
   assert.ok((await c.listTables({ all: true })).includes(`${ns}.users`))
 
   // Created without a wait, then waited for; waits run in the daemon.
-  const input = JSON.stringify({
+  // Without BillingMode a CreateTableInput means PROVISIONED, as to
+  // DynamoDB: refused without capacities, provisioned with them.
+  const bare = {
     TableName: 'orders',
     AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }]
-  })
+  }
+  await assert.rejects(c.createTableFromInput(bare), InvalidError)
+  const input = JSON.stringify({ ...bare, ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } })
   const o = await c.createTableFromInput(input)
+  assert.equal(o.BillingModeSummary?.BillingMode ?? 'PROVISIONED', 'PROVISIONED')
   assert.equal(o.TableStatus, 'CREATING', 'the proxy keeps tables CREATING for a while')
   assert.equal((await c.waitForTableActive('orders', { timeoutSeconds: 30 })).TableStatus, 'ACTIVE')
   await assert.rejects(c.createTableFromInput(JSON.parse(input)), InUseError)

@@ -70,7 +70,8 @@ test('leaseTable, releaseTable, pools', async (t) => {
   const again = await c.leaseTable(JSON.stringify({
     KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
     AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'g', AttributeType: 'S' }],
-    GlobalSecondaryIndexes: [{ IndexName: 'by-g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }]
+    GlobalSecondaryIndexes: [{ IndexName: 'by-g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+    BillingMode: 'PAY_PER_REQUEST'
   }), { pooledOnly: true, name: 'again', timeoutSeconds: 60 })
   assert.equal(await count(again.tableName), 0)
   await c.releaseTable('again')

@@ -302,7 +302,11 @@ class DynamoDBClient:
                 raise InvalidError(f"CreateTableInput: {e}") from None
         if not isinstance(doc, Mapping):
             raise InvalidError("CreateTableInput: must be a JSON object / dict")
-        return p.create_args(dict(doc), wait, timeout_seconds, ephemeral, table_only)
+        doc = dict(doc)
+        # Without BillingMode a CreateTableInput means PROVISIONED, as it does
+        # to DynamoDB and the AWS CLI (the protocol's own default is on-demand).
+        doc.setdefault("BillingMode", "PROVISIONED")
+        return p.create_args(doc, wait, timeout_seconds, ephemeral, table_only)
 
     async def create_table_from_input(
         self, create_table_input: Union[Mapping[str, Any], str], wait: bool = False, *,
@@ -311,7 +315,8 @@ class DynamoDBClient:
     ) -> TableDescription:
         """Creates a table from a CreateTableInput document (a dict, or the
         JSON text ``aws dynamodb create-table --cli-input-json`` takes),
-        sent as it is; the daemon checks its members. wait, timeout_seconds,
+        sent as it is (a missing BillingMode made PROVISIONED, as DynamoDB
+        reads it); the daemon checks its members. wait, timeout_seconds,
         table_only, ephemeral: as create_table()."""
         return _table(await self._acall("create_table", self._input_args(
             create_table_input, wait, timeout_seconds, table_only, ephemeral)))

@@ -120,6 +120,18 @@ def test_create_table_from_input(ops: Ops) -> None:
     with pytest.raises(InvalidError) as ei:
         ops.create_table_from_input({**doc, "WarmThroughput": {"ReadUnitsPerSecond": 0}})
     assert ei.value.field == "WarmThroughput.ReadUnitsPerSecond"
+    # Without BillingMode the document means PROVISIONED, as to DynamoDB:
+    # with capacities it is created so, without them it is refused.
+    bare = {k: v for k, v in doc.items() if k not in ("BillingMode", "Tags")}
+    prov = {**bare, "TableName": uniq("prov"),
+            "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 3}}
+    ops.create_table_from_input(prov, wait=True, timeout_seconds=30)
+    [body] = [e["body"] for e in requests_log("CreateTable")
+              if e["body"]["TableName"] == prov["TableName"]]
+    assert body["BillingMode"] == "PROVISIONED"
+    ops.delete_table(prov["TableName"])
+    with pytest.raises(InvalidError):
+        ops.create_table_from_input({**bare, "TableName": uniq("bare")})
 
 
 def test_every_option(ops: Ops) -> None:
