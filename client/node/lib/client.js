@@ -14,7 +14,7 @@ const { createTableInput } = require('./definition')
 const { ConnectionError, LimitError, ProtocolError, VersionError, fromReply } = errors
 
 const MAJOR = 1
-const MINOR = 0
+const MINOR = 2 // proto/PROTOCOL.md: the operations this client sends
 const FRAME_MAX = 4 * 1024 * 1024 // DTP_FRAME_MAX: no frame of 1.0 is larger
 const ID_MAX = 2 ** 32 - 1
 const DEFAULT_SOCKET = '/run/dyntabled/dyntabled.sock'

@@ -17,7 +17,7 @@ import msgpack
 from .errors import InvalidError, ProtocolError, VersionError, error_from_reply
 
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+PROTOCOL_MINOR = 2  # proto/PROTOCOL.md: the operations this client sends
 HEADER = struct.Struct(">I")
 FRAME_MAX = 4 << 20  #: DTP_FRAME_MAX: the largest payload of protocol 1.x
 DEPTH_MAX = 32  #: DTP_DEPTH_MAX: containers nested in one message
