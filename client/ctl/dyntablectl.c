@@ -88,37 +88,52 @@ create_dry_run(const struct ctl *ctl)
 	return CTL_OK;
 }
 
-static int
-cmd_create(dyntable_ctx *c, const struct ctl *ctl)
+/* create: the definition from --input-json, --model or the SPECs. */
+static dyntable_status
+send_create(dyntable_ctx *c, const struct ctl *ctl, dyntable_cb *cb,
+    void *arg)
 {
 	dyntable_wait_opts w;
 	const dyntable_wait_opts *wo = wait_opts(ctl, &w);
-	dyntable_result *r;
+	dyntable_status st;
 	char *doc;
 
-	if (c == NULL)
-		return create_dry_run(ctl);
 	if (ctl->input != NULL) {
 		if ((doc = json_dumps(ctl->input, JSON_COMPACT |
 		    JSON_PRESERVE_ORDER)) == NULL)
 			oom();
-		r = dyntable_sync_create_table_json(c, doc, wo);
+		st = dyntable_create_table_json(c, doc, wo, cb, arg);
 		free(doc);
-	} else if (ctl->seen & O_MODEL)
-		r = dyntable_sync_model_create_table(c, ctl->model,
-		    &ctl->def.options, wo);
-	else
-		r = dyntable_sync_create_table(c, &ctl->def, wo);
+		return st;
+	}
+	if (ctl->seen & O_MODEL)
+		return dyntable_model_create_table(c, ctl->model,
+		    &ctl->def.options, wo, cb, arg);
+	return dyntable_create_table(c, &ctl->def, wo, cb, arg);
+}
+
+static int
+answer_create(dyntable_ctx *c, const struct ctl *ctl,
+    const dyntable_result *r)
+{
 	/* The session ends with this process unless someone holds it. */
-	progress_stop(ctl->progress);
-	if (r != NULL && r->status == DYNTABLE_OK && (ctl->seen & O_EPHEMERAL)
+	if (r->status == DYNTABLE_OK && (ctl->seen & O_EPHEMERAL)
 	    && !dyntable_session_resumed(c))
 		fprintf(stderr, PROG ": note: the table is ephemeral: it is "
 		    "deleted soon after this command exits, unless "
 		    "DYNTABLE_SESSION=%s is in use elsewhere (see `" PROG
 		    " hold`)\n", dyntable_session(c) ? dyntable_session(c) :
 		    "?");
-	return print_result(c, ctl, r);
+	return print_answer(c, ctl, r);
+}
+
+static int
+cmd_create(dyntable_ctx *c, const struct ctl *ctl)
+{
+	if (c == NULL)
+		return create_dry_run(ctl);
+	return progress_wait(c, ctl, (ctl->seen & O_WAIT) != 0, false,
+	    send_create, answer_create);
 }
 
 static int
@@ -238,26 +253,43 @@ cmd_list(dyntable_ctx *c, const struct ctl *ctl)
 	    dyntable_sync_list_all_tables(c) : dyntable_sync_list_tables(c));
 }
 
-static int
-cmd_delete(dyntable_ctx *c, const struct ctl *ctl)
+static dyntable_status
+send_delete(dyntable_ctx *c, const struct ctl *ctl, dyntable_cb *cb,
+    void *arg)
 {
 	dyntable_wait_opts w;
 
-	return print_result(c, ctl, dyntable_sync_delete_table(c, ctl->table,
-	    wait_opts(ctl, &w)));
+	return dyntable_delete_table(c, ctl->table, wait_opts(ctl, &w), cb,
+	    arg);
 }
 
 static int
-cmd_wait(dyntable_ctx *c, const struct ctl *ctl)
+cmd_delete(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return progress_wait(c, ctl, (ctl->seen & O_WAIT) != 0, true,
+	    send_delete, print_answer);
+}
+
+static dyntable_status
+send_wait(dyntable_ctx *c, const struct ctl *ctl, dyntable_cb *cb,
+    void *arg)
 {
 	dyntable_wait_opts w = {
 		.timeout_ms = ctl->timeout_ms,
 		.table_only = (ctl->seen & O_TABLE_ONLY) != 0,
 	};
 
-	return print_result(c, ctl, (ctl->seen & O_DELETED) ?
-	    dyntable_sync_wait_for_table_deleted(c, ctl->table, ctl->timeout_ms) :
-	    dyntable_sync_wait_for_table_active_opts(c, ctl->table, &w));
+	return (ctl->seen & O_DELETED) ?
+	    dyntable_wait_for_table_deleted(c, ctl->table, ctl->timeout_ms,
+	    cb, arg) :
+	    dyntable_wait_for_table_active_opts(c, ctl->table, &w, cb, arg);
+}
+
+static int
+cmd_wait(dyntable_ctx *c, const struct ctl *ctl)
+{
+	return progress_wait(c, ctl, true, (ctl->seen & O_DELETED) != 0,
+	    send_wait, print_answer);
 }
 
 static int
@@ -671,13 +703,7 @@ run_verb(struct ctl *ctl, const char *sock, dyntable_connect_options *conn)
 			dyntable_free(c);
 			return CTL_UNREACHABLE;
 		}
-		/* A wait: progress on a terminal (progress.c). */
-		if ((ctl->seen & O_WAIT) || ctl->verb->run == cmd_wait)
-			ctl->progress = progress_start(ctl, conn, (ctl->seen &
-			    O_DELETED) || ctl->verb->run == cmd_delete);
 		rc = ctl->verb->run(c, ctl);
-		progress_free(ctl->progress);
-		ctl->progress = NULL;
 		dyntable_free(c);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {

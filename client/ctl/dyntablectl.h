@@ -8,14 +8,16 @@
  *                  --model files, into a checked struct ctl; --help
  *   output.c       the one result printer and the error lines; the exit
  *                  codes (CTL_*)
- *   progress.c     the status line of a long wait, on a terminal
+ *   progress.c     a request that waits, on the async API, and its
+ *                  status line on a terminal
  *   mem.c          allocation failures and JSON building that exit
  *   complete.c     `dyntablectl __complete`, for the shells' completion
  *                  scripts (completions/)
  *
  * Who calls whom: dyntablectl.c -> options.c, output.c, progress.c,
- * complete.c; options.c -> output.c -> progress.c; all but progress.c ->
- * mem.c; complete.c -> options.c (verb_opt_values()) and reads verbs[];
+ * complete.c; options.c -> output.c; all -> mem.c; progress.c calls the
+ * answer printer it is handed (print_answer() or a verb's own);
+ * complete.c -> options.c (verb_opt_values()) and reads verbs[];
  * main hands it the global options. No call goes back up.
  */
 #ifndef DYNTABLECTL_H
@@ -135,7 +137,6 @@ struct ctl {
 	const char **keys;	/* untag --key, in order */
 	size_t n_keys;
 	dyntable_model *model;	/* --model, from libdyntable */
-	struct progress *progress; /* a wait's status line, or NULL */
 	void **owned;		/* memory freed by ctl_free() */
 	size_t n_owned;
 };
@@ -179,6 +180,9 @@ void print_error(const struct ctl *ctl, const char *type, const char *msg);
 int status_exit(dyntable_status st);
 char *pretty(json_t *j);
 int print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r);
+/* print_result() for a result it does not own (an async callback's). */
+int print_answer(dyntable_ctx *c, const struct ctl *ctl,
+    const dyntable_result *r);
 /* describe --all: the table, its TTL, tags and PITR (rs in that order;
  * not freed here), as text or {"Table", "TimeToLiveDescription", "Tags",
  * "ContinuousBackupsDescription"}. Returns the exit code. */
@@ -192,17 +196,19 @@ int usage_error(const struct verb *v, const char *fmt, ...)
 
 /* ---- progress.c --------------------------------------------------------- */
 
-struct progress;
-/* When stderr is a terminal and ctl names a table: a status line on
- * stderr from the first second of the wait on, until progress_stop();
- * deleted: the wait is for the table to go. NULL: none (not an error). */
-struct progress *progress_start(const struct ctl *ctl,
-    const dyntable_connect_options *conn, bool deleted);
-/* The wait is over: erases the line, for good. NULL is fine; so is a
- * second call. */
-void progress_stop(struct progress *p);
-/* progress_stop(), then frees p. NULL is fine. */
-void progress_free(struct progress *p);
+/* Sends a request that waits, on the async API, with cb and arg. */
+typedef dyntable_status progress_send(dyntable_ctx *c, const struct ctl *ctl,
+    dyntable_cb *cb, void *arg);
+/* Prints the request's answer r; returns the exit code. */
+typedef int progress_answer(dyntable_ctx *c, const struct ctl *ctl,
+    const dyntable_result *r);
+/* Runs send's request on c (attaching c to the poll adapter: no sync call
+ * on c after this) until answer has printed its answer; returns answer's
+ * exit code. With show, when stderr is a terminal and ctl names a table,
+ * a status line from the first second of the wait on, erased before the
+ * answer; deleted: the wait is for the table to go. */
+int progress_wait(dyntable_ctx *c, const struct ctl *ctl, bool show,
+    bool deleted, progress_send *send, progress_answer *answer);
 
 /* ---- complete.c --------------------------------------------------------- */
 

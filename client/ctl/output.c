@@ -921,10 +921,18 @@ print_ok(const struct ctl *ctl, const dyntable_result *r)
 int
 print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r)
 {
+	int rc = print_answer(c, ctl, r);
+
+	dyntable_result_free(r);
+	return rc;
+}
+
+int
+print_answer(dyntable_ctx *c, const struct ctl *ctl, const dyntable_result *r)
+{
 	const char *msg;
 	int rc;
 
-	progress_stop(ctl->progress); /* its line, before the answer */
 	if (r == NULL) {
 		print_error(ctl, dyntable_status_name(DYNTABLE_ERR_NOMEM),
 		    "out of memory");
@@ -940,7 +948,6 @@ print_result(dyntable_ctx *c, const struct ctl *ctl, dyntable_result *r)
 		    dyntable_status_name(r->status), msg);
 		rc = status_exit(r->status);
 	}
-	dyntable_result_free(r);
 	return rc;
 }
 

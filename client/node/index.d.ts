@@ -136,6 +136,9 @@ export class DynamoDBClient implements AsyncDisposable {
   /** Admin verbs. */
   status (options?: CallOptions): Promise<Record<string, any>>
   reap (options?: CallOptions): Promise<{ deleted: string[], checked: number, errors: number }>
+  /** The daemon's metrics: OpenMetrics 1.0 text ending "# EOF" (what
+   * dyntabled --metrics-listen serves) and its media type. */
+  metrics (options?: CallOptions): Promise<{ text: string, content_type: string }>
   /** Protocol 1.2: an UpdateTableInput (its TableName, if any, must be name). */
   updateTable (name: string, update: Record<string, any> | string, options?: WaitOptions & { wait?: boolean }): Promise<TableDescription>
   updateTimeToLive (name: string, options: CallOptions & { enabled: boolean, attribute: string }): Promise<{ Enabled: boolean, AttributeName: string }>

@@ -39,6 +39,11 @@
 #      logs of their own daemons there). With DYNTABLE_TEST_ARTIFACTS set,
 #      what was swept is also copied below it, for the suite-wide sweep
 #      (secrets_sweep.sh).
+# DYNTABLE_TEST_DAEMON_ARGS: more options for the daemon (split on
+# blanks), after the harness's own; unlike a daemon_args.sh wrapper, they
+# keep DYNTABLE_TEST_WRAPPER (valgrind in scripts/test.sh's pass).
+# DYNTABLE_TEST_CREDS_EXPIRE: the daemon's keys are temporary and expire
+# then (AWS_CREDENTIAL_EXPIRATION, an ISO 8601 time).
 # DYNTABLE_TEST_BACKEND=moto puts moto's server (moto_server, on a free
 # loopback port) behind the proxy instead of dynalite, for what dynalite
 # lacks (UpdateTimeToLive, continuous backups, table class, SSE and
@@ -200,12 +205,17 @@ printf '%s\n' "$access_key" "$secret_key" "$session_token" >"$dir/secrets"
 # ---- the daemon --------------------------------------------------------------
 socket=$dir/dyntabled.sock
 daemon_log=$dir/daemon.log
-# shellcheck disable=SC2086 # the wrapper is a command line on purpose
+daemon_env=()
+[ -n "${DYNTABLE_TEST_CREDS_EXPIRE:-}" ] &&
+	daemon_env+=("AWS_CREDENTIAL_EXPIRATION=$DYNTABLE_TEST_CREDS_EXPIRE")
+# shellcheck disable=SC2086 # the wrapper and the options are word lists on purpose
 env HOME="$dir" AWS_ACCESS_KEY_ID="$access_key" \
 	AWS_SECRET_ACCESS_KEY="$secret_key" AWS_SESSION_TOKEN="$session_token" \
+	"${daemon_env[@]}" \
 	${DYNTABLE_TEST_WRAPPER:-} "$daemon_bin" --socket "$socket" \
 	--endpoint "http://127.0.0.1:$proxy_port" --region "$region" \
-	--log-level debug </dev/null >"$daemon_log" 2>&1 &
+	--log-level debug ${DYNTABLE_TEST_DAEMON_ARGS:-} \
+	</dev/null >"$daemon_log" 2>&1 &
 daemon_pid=$!
 
 # Under a wrapper such as valgrind, starting takes longer.

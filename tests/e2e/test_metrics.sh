@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Metrics (issue 17), run by harness.sh with the daemon started with
 # --metrics-listen 127.0.0.1:0 and temporary credentials
-# (AWS_CREDENTIAL_EXPIRATION), see tests/e2e/CMakeLists.txt:
+# (DYNTABLE_TEST_DAEMON_ARGS, DYNTABLE_TEST_CREDS_EXPIRE), see
+# tests/e2e/CMakeLists.txt:
 #   test_metrics.sh DYNTABLED DYNTABLECTL
 # Scrapes both ways (`dyntablectl metrics`, HTTP), checks the text with
 # `promtool check metrics` (Prometheus' text format) and a strict

@@ -186,9 +186,11 @@ class DynamoDBClient {
   // The daemon's pools.
   pools ({ signal } = {}) { return this.#call('pools', {}, signal) }
 
-  // Administrators' verbs (PROTOCOL.md §3): the daemon's state; reap.
+  // Administrators' verbs (PROTOCOL.md §3): the daemon's state; reap; its
+  // metrics, { text (OpenMetrics 1.0, ending "# EOF"), content_type }.
   status ({ signal } = {}) { return this.#call('status', {}, signal) }
   reap ({ signal } = {}) { return this.#call('reap', {}, signal) }
+  metrics ({ signal } = {}) { return this.#call('metrics', {}, signal) }
 
   // ---- after CreateTable (protocol 1.2) ------------------------------------
 

@@ -174,3 +174,26 @@ test('protocol 1.2: update_table, TTL, tags (dynalite)', async (t) => {
   await assert.rejects(c.updateContinuousBackups('tbl', { enabled: true, recoveryPeriodDays: 36 }), /RecoveryPeriodInDays/)
   await c.deleteTable('tbl', { wait: true, timeoutSeconds: 30 })
 })
+
+// Counted requests of op and outcome in the metrics text (0: none yet).
+function counted (text, op, outcome) {
+  const m = text.match(new RegExp(`^dyntabled_requests_total\\{op="${op}",outcome="${outcome}"\\} (\\d+)$`, 'm'))
+  return m ? Number(m[1]) : 0
+}
+
+test('metrics: the admin verb (tests run as root); its counters follow the calls', async (t) => {
+  const socket = daemon(t)
+  if (!socket) return
+  const c = new DynamoDBClient({ socket, namespace: uniq('met') })
+  t.after(() => c.close())
+  const before = await c.metrics()
+  assert.match(before.content_type, /^application\/openmetrics-text; version=1\.0\.0/)
+  assert.match(before.text, /^# TYPE dyntabled_request_duration_seconds histogram$/m)
+  assert.ok(before.text.endsWith('# EOF\n'), 'OpenMetrics ends with # EOF')
+  for (let i = 0; i < 2; i++) await assert.rejects(c.describeTable(uniq('none')), NotFoundError)
+  const after = (await c.metrics()).text
+  // Only this test asks for metrics: exactly one more; the other files of
+  // the run may describe missing tables meanwhile: at least two more.
+  assert.equal(counted(after, 'metrics', 'OK'), counted(before.text, 'metrics', 'OK') + 1)
+  assert.ok(counted(after, 'describe_table', 'NOT_FOUND') >= counted(before.text, 'describe_table', 'NOT_FOUND') + 2)
+})

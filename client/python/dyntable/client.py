@@ -56,6 +56,10 @@ def _lease(r: p.Message) -> Lease:
     return Lease(name, r.get("name"), str(r.get("pool")), bool(r.get("fresh")), _table(r))
 
 
+def _metrics(r: p.Message) -> Dict[str, str]:
+    return {"text": str(r["text"]), "content_type": str(r["content_type"])}
+
+
 def _env(value: Optional[str], var: str) -> Optional[str]:
     if value is None:
         value = os.environ.get(var)
@@ -520,6 +524,16 @@ class DynamoDBClient:
     def sync_reap(self) -> Dict[str, Any]:
         """Blocking twin of reap()."""
         return self._call("reap", {})
+
+    async def metrics(self) -> Dict[str, str]:
+        """The daemon's metrics (sends ``metrics``, an admin verb):
+        ``text``, OpenMetrics 1.0 text ending ``# EOF`` (what
+        ``dyntabled --metrics-listen`` serves), and its ``content_type``."""
+        return _metrics(await self._acall("metrics", {}))
+
+    def sync_metrics(self) -> Dict[str, str]:
+        """Blocking twin of metrics()."""
+        return _metrics(self._call("metrics", {}))
 
 
     # ---- after CreateTable: update, TTL, tags, backups (protocol 1.2) ------

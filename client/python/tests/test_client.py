@@ -220,6 +220,26 @@ def test_status_and_reap(ops: Ops) -> None:
     assert isinstance(r["deleted"], list) and r["errors"] == 0
 
 
+def _not_found_describes(text: str) -> int:
+    m = re.search(r'^dyntabled_requests_total\{op="describe_table",outcome="NOT_FOUND"\} '
+                  r'(\d+)$', text, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def test_metrics(ops: Ops) -> None:
+    """The admin verb metrics: the daemon's own OpenMetrics text, whose
+    counters follow what this client did (tests run as root, an admin)."""
+    before = ops.metrics()
+    assert before["content_type"].startswith("application/openmetrics-text; version=1.0.0")
+    assert before["text"].endswith("# EOF\n")
+    assert "# TYPE dyntabled_request_duration_seconds histogram" in before["text"]
+    for _ in range(2):
+        with pytest.raises(NotFoundError):
+            ops.describe_table(uniq("nometrics"))
+    after = ops.metrics()["text"]
+    assert _not_found_describes(after) == _not_found_describes(before["text"]) + 2
+
+
 def test_spec_examples_run_with_only_the_import_changed(client: DynamoDBClient) -> None:
     """The spec's client examples, verbatim but for the import."""
     from dyntable import DynamoDBClient  # noqa: F811 (the changed import)

@@ -51,6 +51,7 @@ async function main (): Promise<void> {
   await client.waitForTableDeleted('users')
   const reaped = await client.reap()
   const deleted: string[] = reaped.deleted
+  const { text: metricsText, content_type: metricsType } = await client.metrics({ signal: AbortSignal.timeout(1000) })
 
   const model: Model = defineModel({
     table: 'orders', attributes: { id: 'S', at: 'N' }, partition_key: 'id', sortKey: 'at',
@@ -73,6 +74,6 @@ async function main (): Promise<void> {
   // @ts-expect-error exists answers a boolean
   const notString: string = await client.tableExists('users')
 
-  void [version, major, status, exists, names, deleted, modelInput, notString]
+  void [version, major, status, exists, names, deleted, metricsText, metricsType, modelInput, notString]
 }
 void main
