@@ -57,6 +57,20 @@ show list
 show describe orders --json
 echo; echo "\$ dyntablectl create users --pk pk:S    # already there"
 "$ctl" create users --pk pk:S || echo "(exit status $?)"
+show truncate users
+# An empty table per test: leased from a warm pool, released to be emptied.
+show lease --pk id:S --name scratch
+show pools
+show release scratch
+# Tables kept in a file: the plan, then the change; a second run changes nothing.
+cat >"$dir/tables.json" <<'JSON'
+{"tables": [{"model": {"table": "events", "attributes": {"id": "S"},
+                       "partition_key": "id"}}]}
+JSON
+show apply "$dir/tables.json" --plan
+show apply "$dir/tables.json" --wait --timeout 30
+show apply "$dir/tables.json"
+show delete events --wait
 show delete users --wait
 show delete orders --wait
 echo; echo "\$ dyntablectl exists users"

@@ -30,6 +30,7 @@ for f in sbin/dyntabled bin/dyntablectl include/dyntable.h include/dyntable_libe
          lib/systemd/user/dyntabled.socket lib/sysusers.d/dyntabled.conf \
          lib/tmpfiles.d/dyntabled.conf share/doc/dyntable/README.md \
          share/doc/dyntable/PROTOCOL.md share/doc/dyntable/CHANGELOG.md \
+         share/doc/dyntable/APPLY.md share/doc/dyntable/CREDENTIALS.md \
          share/man/man8/dyntabled.8 share/man/man1/dyntablectl.1 \
          share/man/man5/dyntabled.conf.5 share/man/man3/libdyntable.3 \
          share/bash-completion/completions/dyntablectl \

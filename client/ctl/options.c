@@ -198,7 +198,7 @@ utf8_ok(const char *s)
  * builder: merge_flags() builds the definition the flags stand for (what
  * they leave out taken from the file) with dyntable_table_def_json(), then
  * copies into the file's document only the members the flags given stand
- * for. See README.md, "dyntablectl", and `create --help`.
+ * for. See dyntablectl(1) (man/dyntablectl.1.in) and `create --help`.
  */
 
 /* Whether KeySchema element e has KeyType key_type. */

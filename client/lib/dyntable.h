@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libdyntable: a thin client for dyntabled, the DynamoDB table-operations
- * daemon. See README.md and proto/PROTOCOL.md.
+ * daemon. See libdyntable(3) (man/libdyntable.3.in) and proto/PROTOCOL.md.
  *
  * Two ways to use one context:
  *

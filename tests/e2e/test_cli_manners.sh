@@ -2,17 +2,17 @@
 # SPDX-License-Identifier: MIT
 # dyntablectl's manners (issue 17), run by harness.sh with tables that
 # stay CREATING 2.5 s (DYNTABLE_TEST_CREATE_MS, tests/e2e/CMakeLists.txt):
-#   test_cli_manners.sh DYNTABLED DYNTABLECTL README.md
+#   test_cli_manners.sh DYNTABLED DYNTABLECTL man/dyntablectl.1.in
 # - connection errors say what to do next: no daemon, a path that is not
 #   a socket, a stale socket, permission denied (as nobody, when root);
 # - a usage error is one line, in dyntablectl and in dyntabled;
 # - every verb takes --json and prints JSON;
 # - a wait longer than a second shows its progress on a terminal (a pty,
 #   through script(1)) and nothing when stderr is not one;
-# - --help and the README list every verb.
+# - --help and dyntablectl(1) list every verb.
 # Each message is checked on its key phrase.
 set -u
-daemon=$1 ctl=$2 readme=$3
+daemon=$1 ctl=$2 manpage=$3
 : "${DYNTABLE_SOCKET:?run me through harness.sh}"
 dir=${DYNTABLE_TEST_DIR:?run me through harness.sh}
 pass=0 fail=0
@@ -143,9 +143,15 @@ else
 	check "a wait that is over at once shows nothing" bash -c "! grep -q 'waiting for' '$dir/pty'"
 fi
 
-# ---- the README lists every verb ---------------------------------------------------
+# ---- dyntablectl(1) lists every verb --------------------------------------------
+# An entry of the page's VERBS list: ".It Ic VERB ..." or, for a long
+# synopsis, ".It Xo" then ".Ic VERB ...". A mention elsewhere does not count.
+manverbs=$(awk '/^\.Sh / { on = ($2 == "VERBS") } on && /^\.It Xo/ { xo = 1; next }
+	on && xo && /^\.Ic / { print $2 } { xo = 0 }
+	on && /^\.It Ic / { print $3 }' "$manpage" 2>/dev/null)
+check "dyntablectl(1) has a VERBS list (evidence for the next checks)" test -n "$manverbs"
 for v in $verbs; do
-	check "README lists $v" grep -Eq "^dyntablectl \[--socket PATH\] $v( |\$)" "$readme"
+	check "dyntablectl(1) lists $v" grep -qxF -- "$v" <<<"$manverbs"
 done
 
 echo "$pass passed, $fail failed"
