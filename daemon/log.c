@@ -240,6 +240,7 @@ log_repeat_check(enum log_level level, const char *event, const char *msg)
 	uint64_t key = log_key(msg);
 	time_t now = log_now_s();
 	struct log_repeat *r, *victim = &log_repeats[0];
+	size_t n;
 
 	for (size_t i = 0; i < LOG_REPEAT_SLOTS; i++) {
 		r = &log_repeats[i];
@@ -262,7 +263,10 @@ log_repeat_check(enum log_level level, const char *event, const char *msg)
 	victim->level = level;
 	victim->shown = victim->seen = now;
 	victim->held = 0;
-	snprintf(victim->text, sizeof(victim->text), "%s", msg);
+	/* Cut to the slot: the summary only needs to recognise the line. */
+	n = strnlen(msg, sizeof(victim->text) - 1);
+	memcpy(victim->text, msg, n);
+	victim->text[n] = '\0';
 	return true;
 }
 

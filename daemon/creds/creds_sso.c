@@ -408,8 +408,10 @@ static void
 creds_sso_login_hint(const struct creds_sso *s, char *err, size_t errlen,
     const char *what)
 {
-	snprintf(err, errlen, "IAM Identity Center: %s: run `aws sso login "
-	    "--profile %.64s`", what, s->profile);
+	/* Cut when it does not fit (a long profile name): still readable. */
+	if (snprintf(err, errlen, "IAM Identity Center: %s: run `aws sso "
+	    "login --profile %.64s`", what, s->profile) < 0)
+		err[0] = '\0';
 }
 
 /* The OIDC answer: a new token (used, and written to the cache), or a
